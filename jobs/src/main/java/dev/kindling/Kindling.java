@@ -1,0 +1,23 @@
+package dev.kindling;
+
+import java.util.List;
+import java.util.function.Supplier;
+
+import dev.kindling.snapshot.SnapshotJob;
+import dev.kindling.template.Job;
+import dev.kindling.template.Launcher;
+import dev.kindling.template.SparkSessionProvider;
+
+/** The main class of the jobs jar. Adding a job is one line in {@link #JOBS}. */
+public final class Kindling {
+
+    /** Every job Kindling ships, in the order 'kindling --help' lists them. */
+    public static final List<Supplier<Job>> JOBS = List.of(SnapshotJob::new);
+
+    private Kindling() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(new Launcher(JOBS, SparkSessionProvider.standard(), System.getenv(), System.out, System.err).execute(args));
+    }
+}

@@ -1,0 +1,225 @@
+package dev.kindling.snapshot;
+
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.count_if;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.row_number;
+import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.to_json;
+import static org.apache.spark.sql.functions.when;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import dev.kindling.template.DataQualityException;
+import dev.kindling.template.InvalidInputException;
+import dev.kindling.template.Job;
+import dev.kindling.template.JobMetrics;
+import dev.kindling.template.Outputs.StagedPartition;
+import dev.kindling.template.Preflight;
+import dev.kindling.template.RunContext;
+import dev.kindling.template.Source;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.MapType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Copies a source into one partition (the logical date) of a Hive table. Records that cannot be
+ * used are quarantined with a reason, never dropped: rows read = rows written + rows quarantined
+ * (+ duplicates dropped). Nothing is published when a check fails.
+ */
+@Command(name = "snapshot",
+        description = "Copy a CSV, JSON or Parquet path, a Hive table or a JDBC table into the logical date's partition of a Hive table.")
+public final class SnapshotJob implements Job {
+
+    private static final String REASON = "reason";
+    private static final String RECORD = "record";
+    private static final String DUPLICATE_RANK = "_kindling_duplicate_rank";
+    private static final Pattern TABLE = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*\\.)?[A-Za-z_][A-Za-z0-9_]*");
+    private static final Pattern COLUMN = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+    /** What to do with rows whose --key an earlier row already has. */
+    public enum DuplicatePolicy {
+        KEEP, DROP, FAIL;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    @Option(names = "--source", required = true, paramLabel = "PATH|TABLE|URL",
+            description = "A path (local, hdfs://, s3a://...), a Hive table (db.table) or a JDBC URL; credentials come from KINDLING_JDBC_USER and KINDLING_JDBC_PASSWORD.")
+    String source;
+
+    @Option(names = "--format", required = true, paramLabel = "FORMAT",
+            description = "One of: ${COMPLETION-CANDIDATES}.")
+    Source.Format format;
+
+    @Option(names = "--schema", paramLabel = "DDL",
+            description = "Schema of CSV or JSON records, e.g. 'id INT, name STRING'; a record that does not fit it is quarantined. Default: inferred.")
+    String schema;
+
+    @Option(names = "--jdbc-table", paramLabel = "TABLE", description = "The table to read with --format jdbc.")
+    String jdbcTable;
+
+    @Option(names = "--target", required = true, paramLabel = "DB.TABLE",
+            description = "The Hive table to write; created (Parquet, partitioned by the partition column) if missing.")
+    String target;
+
+    @Option(names = "--partition-column", defaultValue = "ds", paramLabel = "COLUMN",
+            description = "The target's partition column; its value is the logical date. Default: ${DEFAULT-VALUE}.")
+    String partitionColumn;
+
+    @Option(names = "--key", split = ",", paramLabel = "COLUMN",
+            description = "Columns that identify a record (comma-separated); rows with a null key are quarantined and duplicates are counted.")
+    List<String> key = new ArrayList<>();
+
+    @Option(names = "--on-duplicate", defaultValue = "keep", paramLabel = "POLICY",
+            description = "keep, drop (keep the first row of each key) or fail (exit 3). Default: ${DEFAULT-VALUE}.")
+    DuplicatePolicy onDuplicate;
+
+    @Option(names = "--max-bad-ratio", defaultValue = "0.01", paramLabel = "RATIO",
+            description = "Fail with exit 3, publishing nothing, when more than this share of rows is quarantined (0 to 1). Default: ${DEFAULT-VALUE}.")
+    double maxBadRatio;
+
+    @Override
+    public void validate(Preflight preflight) {
+        if (!TABLE.matcher(target).matches()) {
+            throw new InvalidInputException("--target '" + target + "' is not a table name: use table or database.table (letters, digits, '_')");
+        }
+        if (!COLUMN.matcher(partitionColumn).matches()) {
+            throw new InvalidInputException("--partition-column '" + partitionColumn + "' is not a column name (letters, digits, '_')");
+        }
+        for (String column : key) {
+            if (!COLUMN.matcher(column).matches()) {
+                throw new InvalidInputException("--key column '" + column + "' is not a column name (letters, digits, '_')");
+            }
+        }
+        if (!(maxBadRatio >= 0 && maxBadRatio <= 1)) {
+            throw new InvalidInputException("--max-bad-ratio " + maxBadRatio + " is out of range: use a number from 0 to 1, e.g. 0.01 for 1%");
+        }
+        if (onDuplicate != DuplicatePolicy.KEEP && key.isEmpty()) {
+            throw new InvalidInputException("--on-duplicate " + onDuplicate + " needs --key to say what a duplicate is");
+        }
+        if (schema != null && !(format == Source.Format.CSV || format == Source.Format.JSON)) {
+            throw new InvalidInputException("--schema applies to csv and json sources only, not " + format);
+        }
+        source().check(preflight, "--source");
+    }
+
+    @Override
+    public void run(RunContext context) {
+        JobMetrics metrics = context.metrics();
+        Dataset<Row> raw = context.read(source());
+        requireKeyColumns(raw);
+
+        Dataset<Row> checked = metrics.observe(raw.withColumn(REASON, rejectionReason(raw)),
+                Map.of("rows_read", count(lit(1)), "rows_quarantined", count(col(REASON))));
+        Dataset<Row> accepted = withoutInternalColumns(checked.filter(col(REASON).isNull()));
+        accepted = applyDuplicatePolicy(accepted, metrics);
+        accepted = metrics.observe(accepted, Map.of("rows_written", count(lit(1))));
+
+        String date = context.logicalDate().toString();
+        StagedPartition staged = context.outputs().stagePartition(target, partitionColumn, date, accepted);
+
+        long read = metrics.value("rows_read");
+        long quarantined = metrics.value("rows_quarantined");
+        String quarantine = "";
+        if (quarantined > 0) {
+            Dataset<Row> rejects = checked.filter(col(REASON).isNotNull()).select(recordText(raw).as(RECORD), col(REASON));
+            quarantine = context.outputs().writeQuarantine(target, partitionColumn, date, rejects);
+        }
+        metrics.set("duplicates_dropped", onDuplicate == DuplicatePolicy.DROP ? metrics.value("duplicates") : 0);
+        if (read > 0 && quarantined > maxBadRatio * read) {
+            throw new DataQualityException(String.format(Locale.ROOT,
+                    "%d of %d rows (%.2f%%) were rejected, above --max-bad-ratio %s; the rejected rows are in %s",
+                    quarantined, read, 100.0 * quarantined / read, maxBadRatio, quarantine));
+        }
+        if (onDuplicate == DuplicatePolicy.FAIL && metrics.value("duplicates") > 0) {
+            throw new DataQualityException(metrics.value("duplicates") + " rows repeat the --key " + String.join(",", key)
+                    + " of an earlier row, and --on-duplicate is fail");
+        }
+        staged.publish();
+        context.log().info("snapshot of {} into {} for {}: {} rows read, {} written, {} quarantined, {} duplicates",
+                source().describe(), target, date, read, metrics.value("rows_written"), quarantined, metrics.value("duplicates"));
+    }
+
+    private Source source() {
+        return new Source(format, source, jdbcTable, schema);
+    }
+
+    private void requireKeyColumns(Dataset<Row> raw) {
+        List<String> columns = Arrays.asList(raw.columns());
+        for (String column : key) {
+            if (columns.stream().noneMatch(column::equalsIgnoreCase)) {
+                throw new InvalidInputException("--key column '" + column + "' is not in the source; its columns are " + userColumns(raw));
+            }
+        }
+    }
+
+    /** Null for a usable row; otherwise why it goes to quarantine. */
+    private Column rejectionReason(Dataset<Row> raw) {
+        Column reason = null;
+        if (Arrays.asList(raw.columns()).contains(Source.CORRUPT_RECORD)) {
+            reason = when(col(Source.CORRUPT_RECORD).isNotNull(), lit("malformed record"));
+        }
+        for (String column : key) {
+            Column missing = col(column).isNull();
+            String why = "missing key column " + column;
+            reason = reason == null ? when(missing, lit(why)) : reason.when(missing, lit(why));
+        }
+        return reason == null ? lit(null).cast("string") : reason;
+    }
+
+    /** The text a person needs to fix a rejected record: its raw text, or its columns as JSON. */
+    private static Column recordText(Dataset<Row> raw) {
+        Column asJson = to_json(struct(userColumns(raw).stream().map(c -> col(c)).toArray(Column[]::new)));
+        return Arrays.asList(raw.columns()).contains(Source.CORRUPT_RECORD) ? coalesce(col(Source.CORRUPT_RECORD), asJson) : asJson;
+    }
+
+    /** Counts rows whose key an earlier row has (earlier: ordered by the other columns, so reruns agree). */
+    private Dataset<Row> applyDuplicatePolicy(Dataset<Row> rows, JobMetrics metrics) {
+        if (key.isEmpty()) {
+            metrics.set("duplicates", 0);
+            return rows;
+        }
+        List<Column> order = new ArrayList<>();
+        for (var field : rows.schema().fields()) {
+            if (key.stream().noneMatch(field.name()::equalsIgnoreCase) && orderable(field.dataType())) {
+                order.add(col(field.name()).asc_nulls_first());
+            }
+        }
+        var window = Window.partitionBy(key.stream().map(c -> col(c)).toArray(Column[]::new))
+                .orderBy(order.isEmpty() ? new Column[] {lit(1)} : order.toArray(Column[]::new));
+        Dataset<Row> ranked = metrics.observe(rows.withColumn(DUPLICATE_RANK, row_number().over(window)),
+                Map.of("duplicates", count_if(col(DUPLICATE_RANK).gt(1))));
+        if (onDuplicate == DuplicatePolicy.DROP) {
+            ranked = ranked.filter(col(DUPLICATE_RANK).equalTo(1));
+        }
+        return ranked.drop(DUPLICATE_RANK);
+    }
+
+    private static boolean orderable(DataType type) {
+        return !(type instanceof MapType) && !type.simpleString().contains("map<");
+    }
+
+    private static Dataset<Row> withoutInternalColumns(Dataset<Row> rows) {
+        return rows.drop(REASON, Source.CORRUPT_RECORD);
+    }
+
+    private static List<String> userColumns(Dataset<Row> raw) {
+        return Arrays.stream(raw.columns()).filter(c -> !c.equals(Source.CORRUPT_RECORD) && !c.equals(REASON)).toList();
+    }
+}

@@ -1,0 +1,71 @@
+package dev.kindling.template;
+
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
+
+/** Options every job has; the template mixes them into each job's command. */
+public final class CommonOptions {
+
+    @Option(names = "--env", defaultValue = "local", paramLabel = "NAME",
+            description = "Environment profile: local (embedded, the default), dev, prod, or NAME.properties in $KINDLING_CONF_DIR. Default: ${DEFAULT-VALUE}.")
+    String env;
+
+    @Option(names = "--logical-date", required = true, paramLabel = "YYYY-MM-DD",
+            converter = DateConverter.class,
+            description = "The date this run is for (Airflow's ds).")
+    LocalDate logicalDate;
+
+    @Option(names = "--run-id", paramLabel = "ID",
+            description = "Identifies this run in logs, metrics and quarantine paths (Airflow's run_id). Default: a fresh local id.")
+    String runId;
+
+    @Option(names = "--dry-run",
+            description = "Validate parameters and inputs, print what would be read and written and the Spark plan; write nothing.")
+    boolean dryRun;
+
+    @Option(names = "--conf", paramLabel = "KEY=VALUE",
+            description = "A setting that overrides the profile and the environment: any spark.* key or a Kindling key (see README). Repeatable.")
+    List<String> conf = new ArrayList<>();
+
+    public String env() {
+        return env;
+    }
+
+    public LocalDate logicalDate() {
+        return logicalDate;
+    }
+
+    public String runId() {
+        if (runId == null || runId.isBlank()) {
+            runId = "local-" + UUID.randomUUID().toString().substring(0, 8);
+        }
+        return runId;
+    }
+
+    public boolean dryRun() {
+        return dryRun;
+    }
+
+    public List<String> conf() {
+        return List.copyOf(conf);
+    }
+
+    /** Parses ISO dates with a message that says which form is expected. */
+    public static final class DateConverter implements ITypeConverter<LocalDate> {
+        @Override
+        public LocalDate convert(String value) {
+            try {
+                return LocalDate.parse(value);
+            } catch (DateTimeParseException e) {
+                throw new TypeConversionException("'" + value + "' is not a date of the form YYYY-MM-DD");
+            }
+        }
+    }
+}

@@ -1,0 +1,8 @@
+package dev.kindling.template;
+
+/** A data-quality check failed: exit 3, and nothing is published. */
+public class DataQualityException extends RuntimeException {
+    public DataQualityException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,137 @@
+package dev.kindling.template;
+
+import java.io.PrintStream;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * One run of one job, in the order data flows: settings, preflight, logs, metrics, Spark, the job,
+ * outputs, the final metrics report. Maps the outcome to an {@link ExitCode}.
+ */
+final class JobRun {
+
+    /** AIRFLOW_CTX_* variables that Airflow exports to the task and that go into every log line. */
+    private static final Map<String, String> AIRFLOW_FIELDS = Map.of(
+            "AIRFLOW_CTX_DAG_ID", "dag_id",
+            "AIRFLOW_CTX_TASK_ID", "task_id",
+            "AIRFLOW_CTX_TRY_NUMBER", "try_number",
+            "AIRFLOW_CTX_DAG_RUN_ID", "dag_run_id");
+
+    private final String name;
+    private final Job job;
+    private final CommonOptions common;
+    private final Map<String, String> environment;
+    private final SparkSessionProvider sessions;
+    private final PrintStream out;
+    private final PrintStream err;
+
+    JobRun(String name, Job job, CommonOptions common, Map<String, String> environment,
+           SparkSessionProvider sessions, PrintStream out, PrintStream err) {
+        this.name = name;
+        this.job = job;
+        this.common = common;
+        this.environment = environment;
+        this.sessions = sessions;
+        this.out = out;
+        this.err = err;
+    }
+
+    int execute() {
+        Settings settings;
+        try {
+            settings = Settings.resolve(common.env(), common.conf(), environment);
+            job.validate(new Preflight(settings));
+        } catch (InvalidInputException e) {
+            err.println("kindling " + name + ": error: " + e.getMessage());
+            return ExitCode.BAD_USAGE.code;
+        }
+
+        Logs.configure(settings, runFields(settings));
+        Logger log = LogManager.getLogger("dev.kindling.run");
+        long started = System.currentTimeMillis();
+        JobMetrics metrics = new JobMetrics();
+        String prefix = settings.get("metrics.prefix") + "." + name;
+        GraphiteReporting graphite = common.dryRun() ? null : GraphiteReporting.startIfConfigured(settings, prefix, metrics.registry());
+        log.info("starting {} for {} (run {}, env {}{})", name, common.logicalDate(), common.runId(), settings.env(), common.dryRun() ? ", dry run" : "");
+
+        Thread onKill = new Thread(() -> finish(log, metrics, graphite, started, ExitCode.INTERRUPTED, "interrupted"), "kindling-on-kill");
+        Runtime.getRuntime().addShutdownHook(onKill);
+        ExitCode outcome = ExitCode.JOB_FAILED;
+        String detail = "";
+        SparkSession spark = null;
+        SparkOutputs outputs = null;
+        try {
+            spark = sessions.open(settings, "kindling-" + name);
+            outputs = new SparkOutputs(spark, settings, metrics, log, common.runId(), common.dryRun(), out);
+            job.run(new RunContext(name, common, settings, spark, metrics, log, outputs, environment));
+            outcome = ExitCode.SUCCESS;
+        } catch (InvalidInputException e) {
+            outcome = ExitCode.BAD_USAGE;
+            detail = e.getMessage();
+            err.println("kindling " + name + ": error: " + detail);
+        } catch (DataQualityException e) {
+            outcome = ExitCode.DATA_QUALITY_FAILED;
+            detail = e.getMessage();
+            err.println("kindling " + name + ": data quality check failed: " + detail);
+        } catch (Exception | LinkageError e) {
+            detail = e.getClass().getSimpleName() + ": " + firstLine(e.getMessage());
+            log.error("{} failed", name, e);
+            err.println("kindling " + name + ": failed: " + detail);
+        } finally {
+            if (outputs != null) {
+                outputs.discardUnpublished();
+            }
+            if (outcome != ExitCode.SUCCESS && !detail.isEmpty()) {
+                log.error("{} ended with exit code {}: {}", name, outcome.code, detail);
+            }
+            try {
+                Runtime.getRuntime().removeShutdownHook(onKill);
+                finish(log, metrics, graphite, started, outcome, "");
+            } catch (IllegalStateException shuttingDown) {
+                // the JVM is already exiting; the hook reports
+            }
+            if (spark != null) {
+                sessions.close(spark);
+            }
+        }
+        return outcome.code;
+    }
+
+    private void finish(Logger log, JobMetrics metrics, GraphiteReporting graphite, long started, ExitCode outcome, String why) {
+        long now = System.currentTimeMillis();
+        metrics.set("duration_ms", now - started);
+        metrics.set("success", outcome == ExitCode.SUCCESS ? 1 : 0);
+        metrics.set("failed", outcome == ExitCode.SUCCESS ? 0 : 1);
+        metrics.set("exit_code", outcome.code);
+        if (outcome == ExitCode.SUCCESS) {
+            metrics.set("last_success_timestamp", now / 1000);
+        }
+        log.info("{} finished: exit code {}{} {}", name, outcome.code, why.isEmpty() ? "" : " (" + why + ")", metrics.snapshot());
+        if (graphite != null) {
+            graphite.finish(log);
+        }
+    }
+
+    private Map<String, String> runFields(Settings settings) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("job", name);
+        fields.put("run_id", common.runId());
+        fields.put("logical_date", common.logicalDate().toString());
+        fields.put("env", settings.env());
+        AIRFLOW_FIELDS.forEach((variable, field) -> {
+            String value = environment.get(variable);
+            if (value != null && !value.isBlank()) {
+                fields.put(field, value);
+            }
+        });
+        return fields;
+    }
+
+    private static String firstLine(String message) {
+        return message == null ? "" : message.lines().findFirst().orElse("");
+    }
+}

@@ -1,0 +1,98 @@
+package dev.kindling.template;
+
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
+/** The machine-readable description of every job's options, read by the Airflow DAG drift test. */
+final class JobSpec {
+
+    private JobSpec() {
+    }
+
+    static String toJson(Collection<CommandSpec> jobs, Properties version) {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("kindling", version.getProperty("version"));
+        root.put("spark", version.getProperty("spark.version"));
+        Map<String, String> exitCodes = new LinkedHashMap<>();
+        for (ExitCode code : ExitCode.values()) {
+            exitCodes.put(String.valueOf(code.code), code.meaning);
+        }
+        root.put("exit_codes", exitCodes);
+        List<Object> described = new ArrayList<>();
+        for (CommandSpec job : jobs) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("name", job.name());
+            entry.put("description", String.join(" ", job.usageMessage().description()));
+            List<Object> options = new ArrayList<>();
+            for (OptionSpec option : job.options()) {
+                if (option.usageHelp() || option.versionHelp()) {
+                    continue;
+                }
+                options.add(describe(option));
+            }
+            entry.put("options", options);
+            described.add(entry);
+        }
+        root.put("jobs", described);
+        try {
+            return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Map<String, Object> describe(OptionSpec option) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("name", option.longestName());
+        o.put("names", List.of(option.names()));
+        Class<?> type = option.type();
+        boolean repeatable = option.isMultiValue();
+        if (repeatable && option.auxiliaryTypes().length > 0) {
+            type = option.auxiliaryTypes()[0];
+        }
+        o.put("type", typeName(type, option));
+        if (type.isEnum()) {
+            List<String> choices = new ArrayList<>();
+            for (Object constant : type.getEnumConstants()) {
+                choices.add(constant.toString().toLowerCase(java.util.Locale.ROOT));
+            }
+            o.put("choices", choices);
+        }
+        o.put("required", option.required());
+        o.put("repeatable", repeatable);
+        o.put("default", option.defaultValue());
+        o.put("param", option.paramLabel());
+        o.put("description", String.join(" ", option.description()).replace("${DEFAULT-VALUE}", String.valueOf(option.defaultValue())));
+        return o;
+    }
+
+    private static String typeName(Class<?> type, OptionSpec option) {
+        if (option.arity().max() == 0) {
+            return "flag";
+        }
+        if (type == LocalDate.class) {
+            return "date";
+        }
+        if (type == int.class || type == Integer.class || type == long.class || type == Long.class) {
+            return "integer";
+        }
+        if (type == double.class || type == Double.class) {
+            return "number";
+        }
+        if (type.isEnum()) {
+            return "choice";
+        }
+        return "string";
+    }
+}

@@ -1,0 +1,29 @@
+package dev.kindling.template;
+
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * The only way jobs write. Real runs stage, then publish atomically; dry-runs print the target and
+ * the Spark plan instead. Row counts observed on the written rows are recorded after each write.
+ */
+public interface Outputs {
+
+    /**
+     * Writes rows as a new version of one partition of a Parquet table (created if missing), invisible
+     * to readers until {@link StagedPartition#publish()}; a version never published is discarded.
+     */
+    StagedPartition stagePartition(String table, String partitionColumn, String partitionValue, Dataset<Row> rows);
+
+    /**
+     * Writes rejected rows (with a reason column) as JSON lines under quarantine.dir, in a folder of
+     * this table, partition and run; returns that folder.
+     */
+    String writeQuarantine(String table, String partitionColumn, String partitionValue, Dataset<Row> rejects);
+
+    /** A written partition version waiting for the job's checks. */
+    interface StagedPartition {
+        /** Swaps the new version in with one metastore update: readers see the old rows or the new. */
+        void publish();
+    }
+}

@@ -1,0 +1,37 @@
+package dev.kindling.template;
+
+import java.nio.file.Path;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+/** The one place that builds SparkSessions. Tests pass a provider that hands out a shared session. */
+public interface SparkSessionProvider {
+
+    SparkSession open(Settings settings, String appName);
+
+    default void close(SparkSession session) {
+        session.stop();
+    }
+
+    /**
+     * Settings from spark-submit ({@code --master}, {@code --conf}) win over the env profile, so a
+     * cluster's launcher stays in charge; {@code kindling --conf} wins over both.
+     */
+    static SparkSessionProvider standard() {
+        return (settings, appName) -> {
+            SparkConf submitted = new SparkConf(); // what spark-submit passed as system properties
+            SparkSession.Builder builder = SparkSession.builder().appName(appName);
+            settings.sparkSettings().forEach((key, value) -> {
+                if (settings.fromCommandLine(key) || !submitted.contains(key)) {
+                    builder.config(key, value);
+                }
+            });
+            if (settings.sparkSettings().getOrDefault("spark.hadoop.javax.jdo.option.ConnectionURL", "").startsWith("jdbc:derby:")
+                    && System.getProperty("derby.stream.error.file") == null) {
+                System.setProperty("derby.stream.error.file", settings.workDir().resolve(Path.of("logs", "derby.log")).toString());
+            }
+            return builder.getOrCreate();
+        };
+    }
+}

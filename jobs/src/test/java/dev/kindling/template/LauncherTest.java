@@ -1,0 +1,137 @@
+package dev.kindling.template;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kindling.testing.Kindling;
+import dev.kindling.testing.Kindling.Result;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The entry point as a user meets it: help, version, spec, and every kind of bad input. */
+class LauncherTest {
+
+    @TempDir
+    static Path dir;
+    static Path csv;
+
+    /** Fails the test if a run starts Spark: bad input must be refused before any session exists. */
+    static final AtomicInteger sessionsOpened = new AtomicInteger();
+    static final SparkSessionProvider noSpark = (settings, appName) -> {
+        sessionsOpened.incrementAndGet();
+        throw new AssertionError("a SparkSession was requested");
+    };
+
+    @BeforeAll
+    static void writeInput() throws IOException {
+        csv = Files.writeString(dir.resolve("orders.csv"), "id,amount\n1,10\n");
+    }
+
+    @Test
+    void helpListsEveryJobWithItsDescriptionAndTheExitCodes() {
+        Result result = Kindling.with(noSpark).run("--help");
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.out()).contains("snapshot", "Copy a CSV, JSON or Parquet path", "spec", "Exit codes:", "3", "data-quality");
+    }
+
+    @Test
+    void jobHelpShowsItsOptionsWithDefaults() {
+        Result result = Kindling.with(noSpark).run("snapshot", "--help");
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.out()).contains("--source=PATH|TABLE|URL", "--format=FORMAT", "csv, json, parquet, hive, jdbc",
+                "--partition-column=COLUMN", "Default: ds", "--max-bad-ratio", "Default: 0.01",
+                "--env=NAME", "--logical-date=YYYY-MM-DD", "--run-id", "--dry-run", "--conf=KEY=VALUE");
+    }
+
+    @Test
+    void versionNamesKindlingAndSpark() {
+        Result result = Kindling.with(noSpark).run("--version");
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.out().trim()).matches("kindling \\S+ \\(Spark 4\\.\\d+\\.\\d+\\)");
+    }
+
+    @Test
+    void specDescribesEveryOptionOfEveryJob() throws IOException {
+        Result result = Kindling.with(noSpark).run("spec", "--json");
+        assertThat(result.exitCode()).isZero();
+        JsonNode spec = new ObjectMapper().readTree(result.out());
+        JsonNode snapshot = spec.get("jobs").get(0);
+        assertThat(snapshot.get("name").asText()).isEqualTo("snapshot");
+        assertThat(option(snapshot, "--logical-date").get("type").asText()).isEqualTo("date");
+        assertThat(option(snapshot, "--logical-date").get("required").asBoolean()).isTrue();
+        assertThat(option(snapshot, "--format").get("choices")).extracting(JsonNode::asText)
+                .containsExactly("csv", "json", "parquet", "hive", "jdbc");
+        assertThat(option(snapshot, "--conf").get("repeatable").asBoolean()).isTrue();
+        assertThat(option(snapshot, "--max-bad-ratio").get("type").asText()).isEqualTo("number");
+        assertThat(option(snapshot, "--dry-run").get("type").asText()).isEqualTo("flag");
+        assertThat(option(snapshot, "--env").get("default").asText()).isEqualTo("local");
+        assertThat(spec.get("exit_codes").get("3").asText()).contains("data-quality");
+    }
+
+    private static JsonNode option(JsonNode job, String name) {
+        for (JsonNode option : job.get("options")) {
+            if (option.get("name").asText().equals(name)) {
+                return option;
+            }
+        }
+        throw new AssertionError("no option " + name);
+    }
+
+    static Stream<Arguments> badInput() {
+        String good = "--format=csv --target=bad.orders --logical-date=2024-03-01";
+        return Stream.of(
+                Arguments.of("missing required option", "snapshot --format=csv --target=t --logical-date=2024-03-01", "Missing required option: '--source"),
+                Arguments.of("malformed date", "snapshot --source=" + "%CSV% --format=csv --target=t --logical-date=2024-13-45", "'2024-13-45' is not a date of the form YYYY-MM-DD"),
+                Arguments.of("unknown env", "snapshot --source=%CSV% " + good + " --env=staging", "--env 'staging' is unknown"),
+                Arguments.of("nonexistent input path", "snapshot --source=/no/such/orders.csv " + good, "--source '/no/such/orders.csv' does not exist"),
+                Arguments.of("unknown source format", "snapshot --source=%CSV% --format=xml --target=t --logical-date=2024-03-01", "expected one of [CSV, JSON, PARQUET, HIVE, JDBC] (case-insensitive) but was 'xml'"),
+                Arguments.of("malformed --conf", "snapshot --source=%CSV% " + good + " --conf spark.executor.memory", "--conf 'spark.executor.memory' is malformed: expected KEY=VALUE"),
+                Arguments.of("unknown --conf key", "snapshot --source=%CSV% " + good + " --conf graphite.hots=x", "--conf key 'graphite.hots' is unknown"),
+                Arguments.of("bad setting value", "snapshot --source=%CSV% " + good + " --conf graphite.port=http", "setting graphite.port is 'http'"),
+                Arguments.of("bad schema", "snapshot --source=%CSV% " + good + " --schema=id%INT", "--schema 'id%INT' is not a valid schema"),
+                Arguments.of("ratio out of range", "snapshot --source=%CSV% " + good + " --max-bad-ratio=2", "--max-bad-ratio 2.0 is out of range"),
+                Arguments.of("policy without key", "snapshot --source=%CSV% " + good + " --on-duplicate=drop", "--on-duplicate drop needs --key"),
+                Arguments.of("bad target", "snapshot --source=%CSV% --format=csv --target=a.b.c --logical-date=2024-03-01", "--target 'a.b.c' is not a table name"),
+                Arguments.of("jdbc without table", "snapshot --source=jdbc:derby:memory:x --format=jdbc --target=t --logical-date=2024-03-01", "--jdbc-table is required"),
+                Arguments.of("unknown option", "snapshot --source=%CSV% " + good + " --colour=red", "Unknown option: '--colour=red'"),
+                Arguments.of("unknown job", "snapshots", "Unmatched argument"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badInput")
+    void badInputGivesOneLineAndExitTwoBeforeSparkStarts(String what, String commandLine, String expected) {
+        sessionsOpened.set(0);
+        String[] args = commandLine.replace("%CSV%", csv.toString()).split(" ");
+        Result result = Kindling.with(noSpark).run(args);
+        assertThat(result.exitCode()).as(what).isEqualTo(2);
+        assertThat(result.errLines()).as(what).hasSize(1);
+        assertThat(result.err()).as(what).contains(expected);
+        assertThat(sessionsOpened.get()).as(what).isZero();
+        assertThat(SparkSession.getActiveSession().isDefined()).as(what).isFalse();
+    }
+
+    @Test
+    void noCommandIsBadUsage() {
+        Result result = Kindling.with(noSpark).run();
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.errLines()).containsExactly("kindling: error: name a job or command (see 'kindling --help')");
+    }
+
+    @Test
+    void exitCodesAreTheDocumentedOnes() {
+        assertThat(List.of(ExitCode.values())).extracting(code -> code.code).containsExactly(0, 1, 2, 3, 130);
+    }
+}
