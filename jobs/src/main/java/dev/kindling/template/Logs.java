@@ -20,8 +20,12 @@ final class Logs {
 
     /** Loggers that are ours, at log.level; everything else (Spark, Hadoop, Hive) is at log.level.spark. */
     private static final String OWN = "dev.kindling";
-    /** metrics-graphite warns with a stack trace on every failed report; the template warns once instead. */
-    private static final String[] QUIET = {"dev.kindling.shaded", "com.codahale.metrics"};
+    /**
+     * metrics-graphite warns with a stack trace on every failed report (the template warns once
+     * instead); the embedded Hive metastore warns about routine events on every partition change.
+     */
+    private static final String[] QUIET = {"dev.kindling.shaded", "com.codahale.metrics",
+            "org.apache.hadoop.hive.metastore.ObjectStore", "hive.log", "org.apache.hadoop.hive.metastore.RetryingHMSHandler"};
 
     private Logs() {
     }

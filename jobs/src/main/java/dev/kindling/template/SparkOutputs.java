@@ -145,26 +145,22 @@ final class SparkOutputs implements Outputs {
     }
 
     private Dataset<Row> matchTableColumns(String table, String partitionColumn, Dataset<Row> rows) {
-        StructType tableSchema = spark.table(table).schema();
+        List<StructField> columns = Arrays.stream(spark.table(table).schema().fields())
+                .filter(field -> !field.name().equalsIgnoreCase(partitionColumn))
+                .toList();
         Map<String, StructField> given = Arrays.stream(rows.schema().fields())
                 .collect(Collectors.toMap(f -> f.name().toLowerCase(Locale.ROOT), Function.identity()));
-        List<String> expected = new ArrayList<>();
         List<Column> select = new ArrayList<>();
-        for (StructField field : tableSchema.fields()) {
-            if (field.name().equalsIgnoreCase(partitionColumn)) {
-                continue;
-            }
-            expected.add(field.name() + " " + field.dataType().sql());
+        for (StructField field : columns) {
             StructField match = given.get(field.name().toLowerCase(Locale.ROOT));
-            if (match == null || !match.dataType().equals(field.dataType())) {
-                throw new InvalidInputException("the rows do not fit table " + table + ": it has columns (" + String.join(", ", expected)
-                        + (expected.size() < tableSchema.size() - 1 ? ", ..." : "") + ") but the rows have (" + rows.schema().toDDL() + ")");
+            if (match != null && match.dataType().equals(field.dataType())) {
+                select.add(rows.col(match.name()).as(field.name()));
             }
-            select.add(rows.col(match.name()).as(field.name()));
         }
-        if (select.size() != rows.columns().length) {
-            throw new InvalidInputException("the rows do not fit table " + table + ": it has columns (" + String.join(", ", expected)
-                    + ") but the rows have (" + rows.schema().toDDL() + ")");
+        if (select.size() != columns.size() || select.size() != rows.columns().length) {
+            String expected = columns.stream().map(f -> f.name() + " " + f.dataType().sql()).collect(Collectors.joining(", "));
+            throw new InvalidInputException("the rows do not fit table " + table + ": it has columns (" + expected
+                    + ") but the rows have (" + rows.schema().toDDL().replace(",", ", ") + ")");
         }
         return rows.select(select.toArray(Column[]::new));
     }

@@ -13,7 +13,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kindling.testing.Kindling;
 import dev.kindling.testing.Kindling.Result;
-import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -120,7 +119,6 @@ class LauncherTest {
         assertThat(result.errLines()).as(what).hasSize(1);
         assertThat(result.err()).as(what).contains(expected);
         assertThat(sessionsOpened.get()).as(what).isZero();
-        assertThat(SparkSession.getActiveSession().isDefined()).as(what).isFalse();
     }
 
     @Test

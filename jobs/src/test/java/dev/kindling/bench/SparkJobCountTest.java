@@ -1,0 +1,72 @@
+package dev.kindling.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.kindling.testing.Kindling;
+import dev.kindling.testing.Kindling.Result;
+import dev.kindling.testing.TestSpark;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Metrics ride along with the write: a run through the template starts no more Spark jobs than bare code. */
+class SparkJobCountTest {
+
+    @TempDir
+    Path dir;
+
+    private final SparkSession spark = TestSpark.session();
+
+    private int sparkJobsOf(Runnable work) {
+        AtomicInteger jobs = new AtomicInteger();
+        SparkListener counter = new SparkListener() {
+            @Override
+            public void onJobStart(SparkListenerJobStart jobStart) {
+                jobs.incrementAndGet();
+            }
+        };
+        spark.sparkContext().addSparkListener(counter);
+        try {
+            work.run();
+            spark.sparkContext().listenerBus().waitUntilEmpty();
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("Spark's listener bus did not drain", e);
+        } finally {
+            spark.sparkContext().removeSparkListener(counter);
+        }
+        return jobs.get();
+    }
+
+    @Test
+    void theTemplateAddsNoSparkJob() throws IOException {
+        List<String> lines = new ArrayList<>(List.of("id,name,amount"));
+        for (int i = 0; i < 2000; i++) {
+            lines.add(i + ",n" + i + "," + (i % 97));
+        }
+        Path csv = Files.write(dir.resolve("in.csv"), lines);
+        String schema = "id INT, name STRING, amount INT";
+
+        int bare = sparkJobsOf(() -> BareSnapshot.run(spark, csv.toString(), schema, "jobcount.bare", "2024-06-01",
+                dir.resolve("bare-version").toString()));
+        int[] exit = new int[1];
+        int template = sparkJobsOf(() -> {
+            Result result = Kindling.onTestSpark().run("snapshot", "--source", csv.toString(), "--format", "csv",
+                    "--schema", schema, "--target", "jobcount.template", "--logical-date", "2024-06-01");
+            exit[0] = result.exitCode();
+        });
+
+        assertThat(exit[0]).isZero();
+        assertThat(bare).as("the bare write runs at least one job").isPositive();
+        assertThat(template).isEqualTo(bare);
+        assertThat(spark.table("jobcount.template").count()).isEqualTo(spark.table("jobcount.bare").count()).isEqualTo(2000);
+    }
+}

@@ -1,0 +1,242 @@
+package dev.kindling.snapshot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+import dev.kindling.testing.Kindling;
+import dev.kindling.testing.Kindling.Result;
+import dev.kindling.testing.TestSpark;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The snapshot job end to end through the real entry point, on small generated data. */
+class SnapshotJobTest {
+
+    private static final AtomicInteger TABLES = new AtomicInteger();
+    private static final String SCHEMA = "id INT, name STRING, amount INT";
+
+    @TempDir
+    Path dir;
+
+    private final SparkSession spark = TestSpark.session();
+
+    /** A CSV of orders 1..n (amount = 10 * id), plus the extra lines given. */
+    private Path orders(String file, int n, String... extraLines) throws IOException {
+        List<String> lines = new ArrayList<>(List.of("id,name,amount"));
+        for (int i = 1; i <= n; i++) {
+            lines.add(i + ",customer" + i + "," + (10 * i));
+        }
+        lines.addAll(List.of(extraLines));
+        return Files.write(dir.resolve(file), lines);
+    }
+
+    private static String newTable() {
+        return "snap.orders_" + TABLES.incrementAndGet();
+    }
+
+    private static Result snapshot(Path source, String table, String date, String... more) {
+        List<String> args = new ArrayList<>(List.of("snapshot", "--source", source.toString(), "--format", "csv",
+                "--schema", SCHEMA, "--target", table, "--logical-date", date, "--run-id", "test-" + date));
+        args.addAll(List.of(more));
+        return Kindling.onTestSpark().run(args.toArray(String[]::new));
+    }
+
+    private List<String> partition(String table, String date) {
+        return spark.sql("SELECT id, name, amount FROM " + table + " WHERE ds = '" + date + "' ORDER BY id, name, amount")
+                .collectAsList().stream().map(Row::toString).toList();
+    }
+
+    private List<String> logLinesOf(String runId) throws IOException {
+        Path log = TestSpark.workDir().resolve("logs/kindling.jsonl");
+        try (Stream<String> lines = Files.lines(log)) {
+            return lines.filter(line -> line.contains("\"run_id\":\"" + runId + "\"")).toList();
+        }
+    }
+
+    private String summaryOf(String runId) throws IOException {
+        return logLinesOf(runId).stream().filter(line -> line.contains(" finished: exit code")).reduce((a, b) -> b).orElseThrow();
+    }
+
+    @Test
+    void copiesEveryRowIntoTheLogicalDatesPartition() throws IOException {
+        String table = newTable();
+        Result result = snapshot(orders("orders.csv", 5), table, "2024-03-01");
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(partition(table, "2024-03-01")).containsExactly(
+                "[1,customer1,10]", "[2,customer2,20]", "[3,customer3,30]", "[4,customer4,40]", "[5,customer5,50]");
+        assertThat(summaryOf("test-2024-03-01")).contains("rows_read=5", "rows_written=5", "rows_quarantined=0", "success=1");
+    }
+
+    @Test
+    void malformedRecordsAreQuarantinedWithTheirReasonAndCounted() throws IOException {
+        String table = newTable();
+        Path source = orders("orders.csv", 18, "x19,customer19,190", "20,customer20,lots");
+        Result result = snapshot(source, table, "2024-03-02", "--max-bad-ratio", "0.2");
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(partition(table, "2024-03-02")).hasSize(18);
+        String summary = summaryOf("test-2024-03-02");
+        assertThat(summary).contains("rows_read=20", "rows_written=18", "rows_quarantined=2");
+        List<Row> rejected = spark.read().json(TestSpark.workDir().resolve("quarantine/" + table + "/ds=2024-03-02/run_id=test-2024-03-02").toString())
+                .orderBy("record").collectAsList();
+        assertThat(rejected).extracting(r -> r.getAs("record") + " | " + r.getAs("reason"))
+                .containsExactly("20,customer20,lots | malformed record", "x19,customer19,190 | malformed record");
+    }
+
+    @Test
+    void tooManyBadRowsFailsWithExitThreeAndPublishesNothing() throws IOException {
+        String table = newTable();
+        snapshot(orders("good.csv", 4), table, "2024-03-03");
+        Result result = snapshot(orders("bad.csv", 4, "oops,no,number"), table, "2024-03-03");
+
+        assertThat(result.exitCode()).isEqualTo(3);
+        assertThat(result.errLines()).singleElement().asString()
+                .contains("data quality check failed: 1 of 5 rows (20.00%) were rejected, above --max-bad-ratio 0.01");
+        assertThat(partition(table, "2024-03-03")).hasSize(4);
+        assertThat(summaryOf("test-2024-03-03")).contains("exit_code=3", "failed=1");
+    }
+
+    @Test
+    void duplicatesAreCountedAndKeptDroppedOrFailedByPolicy() throws IOException {
+        Path source = orders("orders.csv", 3, "2,customer2-again,25", "3,customer3,30");
+        String keep = newTable();
+        assertThat(snapshot(source, keep, "2024-03-04", "--key", "id").exitCode()).isZero();
+        assertThat(partition(keep, "2024-03-04")).hasSize(5);
+        assertThat(summaryOf("test-2024-03-04")).contains("duplicates=2", "duplicates_dropped=0", "rows_written=5");
+
+        String drop = newTable();
+        assertThat(snapshot(source, drop, "2024-03-05", "--key", "id", "--on-duplicate", "drop").exitCode()).isZero();
+        assertThat(partition(drop, "2024-03-05")).containsExactly("[1,customer1,10]", "[2,customer2,20]", "[3,customer3,30]");
+        assertThat(summaryOf("test-2024-03-05")).contains("rows_read=5", "duplicates=2", "duplicates_dropped=2", "rows_written=3");
+
+        String fail = newTable();
+        Result failed = snapshot(source, fail, "2024-03-06", "--key", "id", "--on-duplicate", "fail");
+        assertThat(failed.exitCode()).isEqualTo(3);
+        assertThat(failed.err()).contains("2 rows repeat the --key id of an earlier row");
+        assertThat(spark.catalog().tableExists(fail) ? partition(fail, "2024-03-06") : List.of()).isEmpty();
+    }
+
+    @Test
+    void rowsWithoutKeyAreQuarantined() throws IOException {
+        String table = newTable();
+        Result result = snapshot(orders("orders.csv", 9, ",nobody,0"), table, "2024-03-07", "--key", "id", "--max-bad-ratio", "0.5");
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(summaryOf("test-2024-03-07")).contains("rows_read=10", "rows_written=9", "rows_quarantined=1");
+        Row rejected = spark.read().json(TestSpark.workDir().resolve("quarantine/" + table + "/ds=2024-03-07").toString()).first();
+        assertThat(rejected.<String>getAs("reason")).isEqualTo("missing key column id");
+    }
+
+    @Test
+    void rerunOfTheSameDateReplacesOnlyThatPartitionWithIdenticalContent() throws IOException {
+        String table = newTable();
+        Path source = orders("orders.csv", 6);
+        assertThat(snapshot(source, table, "2024-03-08").exitCode()).isZero();
+        assertThat(snapshot(orders("other.csv", 2), table, "2024-03-09").exitCode()).isZero();
+        List<String> first = partition(table, "2024-03-08");
+
+        assertThat(snapshot(source, table, "2024-03-08").exitCode()).isZero();
+
+        assertThat(partition(table, "2024-03-08")).isEqualTo(first).hasSize(6);
+        assertThat(partition(table, "2024-03-09")).hasSize(2);
+        assertThat(spark.sql("SELECT count(*) FROM " + table).first().getLong(0)).isEqualTo(8);
+        Path versions = Path.of(spark.sql("DESCRIBE TABLE EXTENDED " + table).where("col_name = 'Location'").first().getString(1)
+                .replaceFirst("^file:", ""), "_kindling_versions", "ds=2024-03-08");
+        try (Stream<Path> kept = Files.list(versions)) {
+            assertThat(kept).as("old versions are deleted once the new one is published").hasSize(1);
+        }
+    }
+
+    @Test
+    void aRunThatFailsHalfWayLeavesThePreviousContentIntact() throws IOException {
+        String table = newTable();
+        assertThat(snapshot(orders("orders.csv", 3), table, "2024-03-10").exitCode()).isZero();
+
+        // A Parquet source whose second file is garbage: the write fails after the first tasks ran.
+        Path parquet = dir.resolve("parquet");
+        spark.range(0, 100).selectExpr("cast(id as int) id", "concat('c', id) name", "cast(id * 10 as int) amount")
+                .repartition(1).write().parquet(parquet.toString());
+        Files.writeString(parquet.resolve("part-99999-broken.parquet"), "this is not parquet");
+        Result failed = Kindling.onTestSpark().run("snapshot", "--source", parquet.toString(), "--format", "parquet",
+                "--target", table, "--logical-date", "2024-03-10", "--run-id", "broken");
+
+        assertThat(failed.exitCode()).isEqualTo(1);
+        assertThat(failed.errLines()).singleElement().asString().startsWith("kindling snapshot: failed: ");
+        assertThat(partition(table, "2024-03-10")).containsExactly("[1,customer1,10]", "[2,customer2,20]", "[3,customer3,30]");
+        assertThat(logLinesOf("broken")).anyMatch(line -> line.contains("discarded unpublished staging"));
+    }
+
+    @Test
+    void dryRunPrintsTargetAndPlanAndWritesNothing() throws IOException {
+        String table = newTable();
+        Result result = snapshot(orders("orders.csv", 3), table, "2024-03-11", "--dry-run");
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.out()).contains("dry run: would write table " + table + " partition (ds='2024-03-11') (new table)",
+                "Physical Plan", "dry run: would publish");
+        assertThat(spark.catalog().tableExists(table)).isFalse();
+    }
+
+    @Test
+    void rowsThatDoNotFitTheExistingTableAreRefused() throws IOException {
+        String table = newTable();
+        assertThat(snapshot(orders("orders.csv", 2), table, "2024-03-12").exitCode()).isZero();
+        Path other = Files.writeString(dir.resolve("other.csv"), "id,label\n1,a\n");
+        Result result = Kindling.onTestSpark().run("snapshot", "--source", other.toString(), "--format", "csv",
+                "--target", table, "--logical-date", "2024-03-12");
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).contains("the rows do not fit table " + table + ": it has columns (id INT, name STRING, amount INT)");
+        assertThat(partition(table, "2024-03-12")).hasSize(2);
+    }
+
+    @Test
+    void readsJsonWithMalformedLines() throws IOException {
+        String table = newTable();
+        Path json = Files.writeString(dir.resolve("orders.json"),
+                "{\"id\":1,\"name\":\"a\",\"amount\":10}\n{\"id\":2,\"name\":\"b\",\"amount\":20}\n{\"id\":3, broken\n");
+        Result result = Kindling.onTestSpark().run("snapshot", "--source", json.toString(), "--format", "json",
+                "--schema", SCHEMA, "--target", table, "--logical-date", "2024-03-13", "--run-id", "json", "--max-bad-ratio", "0.5");
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(partition(table, "2024-03-13")).containsExactly("[1,a,10]", "[2,b,20]");
+        assertThat(summaryOf("json")).contains("rows_read=3", "rows_quarantined=1");
+    }
+
+    @Test
+    void readsHiveTablesAndJdbcTables() throws IOException, SQLException {
+        spark.sql("CREATE DATABASE IF NOT EXISTS src");
+        spark.range(1, 4).selectExpr("cast(id as int) id", "concat('h', id) name", "cast(id as int) amount")
+                .write().mode("overwrite").saveAsTable("src.orders");
+        String fromHive = newTable();
+        Result hive = Kindling.onTestSpark().run("snapshot", "--source", "src.orders", "--format", "hive",
+                "--target", fromHive, "--logical-date", "2024-03-14");
+        assertThat(hive.exitCode()).as(hive.err()).isZero();
+        assertThat(partition(fromHive, "2024-03-14")).containsExactly("[1,h1,1]", "[2,h2,2]", "[3,h3,3]");
+
+        String url = "jdbc:derby:memory:kindling_jdbc;create=true";
+        try (Connection db = DriverManager.getConnection(url); Statement sql = db.createStatement()) {
+            sql.execute("CREATE TABLE shop_orders (id INT, name VARCHAR(20), amount INT)");
+            sql.execute("INSERT INTO shop_orders VALUES (7, 'j7', 70), (8, 'j8', 80)");
+        }
+        String fromJdbc = newTable();
+        Result jdbc = Kindling.onTestSpark().env("KINDLING_JDBC_PASSWORD", "s3cret-pw")
+                .run("snapshot", "--source", "jdbc:derby:memory:kindling_jdbc", "--format", "jdbc", "--jdbc-table", "shop_orders",
+                        "--target", fromJdbc, "--logical-date", "2024-03-15", "--run-id", "jdbc");
+        assertThat(jdbc.exitCode()).as(jdbc.err()).isZero();
+        assertThat(spark.sql("SELECT * FROM " + fromJdbc).orderBy("ID").collectAsList()).extracting(Row::toString)
+                .containsExactly("[7,j7,70,2024-03-15]", "[8,j8,80,2024-03-15]");
+        assertThat(logLinesOf("jdbc")).isNotEmpty().noneMatch(line -> line.contains("s3cret-pw"));
+    }
+}
