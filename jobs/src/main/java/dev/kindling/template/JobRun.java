@@ -1,9 +1,14 @@
 package dev.kindling.template;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
+import com.codahale.metrics.CsvReporter;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.spark.sql.SparkSession;
@@ -58,7 +63,7 @@ final class JobRun {
         GraphiteReporting graphite = common.dryRun() ? null : GraphiteReporting.startIfConfigured(settings, prefix, metrics.registry());
         log.info("starting {} for {} (run {}, env {}{})", name, common.logicalDate(), common.runId(), settings.env(), common.dryRun() ? ", dry run" : "");
 
-        Thread onKill = new Thread(() -> finish(log, metrics, graphite, started, ExitCode.INTERRUPTED, "interrupted"), "kindling-on-kill");
+        Thread onKill = new Thread(() -> finish(settings, log, metrics, graphite, started, ExitCode.INTERRUPTED, "interrupted"), "kindling-on-kill");
         Runtime.getRuntime().addShutdownHook(onKill);
         ExitCode outcome = ExitCode.JOB_FAILED;
         String detail = "";
@@ -90,7 +95,7 @@ final class JobRun {
             }
             try {
                 Runtime.getRuntime().removeShutdownHook(onKill);
-                finish(log, metrics, graphite, started, outcome, "");
+                finish(settings, log, metrics, graphite, started, outcome, "");
             } catch (IllegalStateException shuttingDown) {
                 // the JVM is already exiting; the hook reports
             }
@@ -101,7 +106,7 @@ final class JobRun {
         return outcome.code;
     }
 
-    private void finish(Logger log, JobMetrics metrics, GraphiteReporting graphite, long started, ExitCode outcome, String why) {
+    private void finish(Settings settings, Logger log, JobMetrics metrics, GraphiteReporting graphite, long started, ExitCode outcome, String why) {
         long now = System.currentTimeMillis();
         metrics.set("duration_ms", now - started);
         metrics.set("success", outcome == ExitCode.SUCCESS ? 1 : 0);
@@ -113,6 +118,19 @@ final class JobRun {
         log.info("{} finished: exit code {}{} {}", name, outcome.code, why.isEmpty() ? "" : " (" + why + ")", metrics.snapshot());
         if (graphite != null) {
             graphite.finish(log);
+        }
+        if (settings.isSet("metrics.csv.dir") && !common.dryRun()) {
+            writeCsv(metrics, Path.of(settings.get("metrics.csv.dir"), name), log);
+        }
+    }
+
+    /** Dropwizard's CsvReporter: one file per metric, a line per run, for runs without Graphite. */
+    private static void writeCsv(JobMetrics metrics, Path dir, Logger log) {
+        try {
+            Files.createDirectories(dir);
+            CsvReporter.forRegistry(metrics.registry()).formatFor(Locale.ROOT).build(dir.toFile()).report();
+        } catch (IOException | RuntimeException e) {
+            log.warn("metrics: could not write CSV metrics to {}: {}", dir, e.toString());
         }
     }
 

@@ -25,7 +25,8 @@ final class Logs {
      * instead); the embedded Hive metastore warns about routine events on every partition change.
      */
     private static final String[] QUIET = {"dev.kindling.shaded", "com.codahale.metrics",
-            "org.apache.hadoop.hive.metastore.ObjectStore", "hive.log", "org.apache.hadoop.hive.metastore.RetryingHMSHandler"};
+            "org.apache.hadoop.hive.metastore.ObjectStore", "hive.log", "org.apache.hadoop.hive.metastore.RetryingHMSHandler",
+            "org.apache.hadoop.hive.conf.HiveConf", "org.apache.hadoop.hive.ql.session.SessionState"};
 
     private Logs() {
     }

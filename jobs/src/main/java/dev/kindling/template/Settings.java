@@ -50,6 +50,7 @@ public final class Settings {
         d.put("metrics.prefix", "kindling.${env}");
         d.put("metrics.period.seconds", "0");
         d.put("metrics.flush.timeout.ms", "5000");
+        d.put("metrics.csv.dir", "");
         d.put("log.format", "json");
         d.put("log.file", "");
         d.put("log.level", "INFO");

@@ -1,0 +1,53 @@
+"""Says where a local Kindling run put its table, logs, quarantine and metrics (used by bin/demo)."""
+import argparse
+import json
+import pathlib
+
+from pyspark.sql import SparkSession
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--work-dir", required=True)
+    parser.add_argument("--table", required=True)
+    parser.add_argument("--partition", required=True, help="column=value")
+    parser.add_argument("--run-id", required=True)
+    args = parser.parse_args()
+    work = pathlib.Path(args.work_dir)
+    column, value = args.partition.split("=", 1)
+
+    log_file = work / "logs" / "kindling.jsonl"
+    lines = [json.loads(line) for line in log_file.read_text().splitlines() if f'"run_id":"{args.run_id}"' in line]
+    summary = [line["message"] for line in lines if " finished: exit code" in line["message"]]
+
+    spark = (SparkSession.builder.master("local[1]").appName("where-it-went")
+             .config("spark.ui.enabled", "false")
+         .config("spark.ui.showConsoleProgress", "false")
+             .config("spark.sql.catalogImplementation", "hive")
+             .config("spark.sql.warehouse.dir", str(work / "warehouse"))
+             .config("spark.hadoop.javax.jdo.option.ConnectionURL",
+                     f"jdbc:derby:;databaseName={work / 'metastore_db'};create=true")
+             .config("spark.driver.extraJavaOptions", f"-Dderby.stream.error.file={work / 'logs' / 'derby.log'}")
+             .getOrCreate())
+    spark.sparkContext.setLogLevel("ERROR")
+    partition = spark.sql(f"DESCRIBE TABLE EXTENDED {args.table} PARTITION ({column}='{value}')")
+    location = [row.data_type for row in partition.collect() if row.col_name == "Location"][0]
+    rows = spark.sql(f"SELECT * FROM {args.table} WHERE {column} = '{value}' ORDER BY 1")
+
+    print(f"\ntable      {args.table}, partition {args.partition}: {rows.count()} rows at {location}")
+    rows.show(5, truncate=False)
+    quarantine = sorted((work / "quarantine" / args.table).glob(f"{column}={value}/run_id={args.run_id}"))
+    for folder in quarantine:
+        print(f"quarantine {folder}")
+        for part in sorted(folder.glob("part-*.json")):
+            for record in part.read_text().splitlines():
+                print(f"           {record}")
+    print(f"logs       {log_file} (JSON lines; {len(lines)} of them for run {args.run_id})")
+    print(f"metrics    {work / 'metrics'} (CSV, a line per run; set graphite.host to send them to Graphite)")
+    for message in summary[-1:]:
+        print(f"           {message}")
+    spark.stop()
+
+
+if __name__ == "__main__":
+    main()

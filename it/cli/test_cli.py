@@ -1,0 +1,93 @@
+"""bin/kindling end to end through spark-submit, on the embedded default."""
+import json
+import os
+import signal
+import subprocess
+import time
+
+from conftest import KINDLING, ROOT, Run
+
+SCHEMA = "id INT, name STRING, amount INT"
+
+
+def write_csv(path, rows, extra=()):
+    with open(path, "w") as out:
+        out.write("id,name,amount\n")
+        for i in range(1, rows + 1):
+            out.write(f"{i},name{i},{i * 3}\n")
+        for line in extra:
+            out.write(line + "\n")
+    return path
+
+
+def test_help_and_spec_through_spark_submit(kindling):
+    help_run = kindling("--help")
+    assert help_run.code == 0
+    assert "snapshot" in help_run.out and "Exit codes:" in help_run.out
+
+    spec_run = kindling("spec", "--json")
+    assert spec_run.code == 0
+    spec = json.loads(spec_run.out)
+    options = {o["name"]: o for o in spec["jobs"][0]["options"]}
+    assert options["--logical-date"]["required"] is True
+    assert options["--format"]["choices"] == ["csv", "json", "parquet", "hive", "jdbc"]
+
+
+def test_bad_input_is_one_line_and_exit_2(kindling, tmp_path):
+    run = kindling("snapshot", "--source", str(tmp_path / "missing.csv"), "--format", "csv",
+                   "--target", "cli.orders", "--logical-date", "2024-02-01")
+    assert run.code == 2
+    assert run.err_lines == [f"kindling snapshot: error: --source '{tmp_path / 'missing.csv'}' does not exist"]
+
+
+def test_snapshot_logs_json_and_a_rerun_gives_identical_content(kindling, read_partition, tmp_path):
+    source = write_csv(tmp_path / "orders.csv", 50, extra=["oops,bad,row"])
+    args = ("snapshot", "--source", str(source), "--format", "csv", "--schema", SCHEMA,
+            "--target", "cli.orders", "--logical-date", "2024-02-02", "--run-id", "cli-1", "--max-bad-ratio", "0.05")
+    airflow = {"AIRFLOW_CTX_DAG_ID": "kindling_snapshot", "AIRFLOW_CTX_TASK_ID": "snapshot", "AIRFLOW_CTX_TRY_NUMBER": "1"}
+
+    first = kindling(*args, env=airflow)
+    assert first.code == 0, first.err_lines
+    logs = first.json_lines()
+    assert logs and len(logs) == len(first.err_lines), "every log line on stderr is JSON"
+    assert all(line["job"] == "snapshot" and line["run_id"] == "cli-1" and line["dag_id"] == "kindling_snapshot"
+               and line["try_number"] == "1" for line in logs)
+    summary = [line["message"] for line in logs if "finished: exit code 0" in line["message"]]
+    assert summary and "rows_read=51" in summary[0] and "rows_written=50" in summary[0] and "rows_quarantined=1" in summary[0]
+    before = read_partition("cli.orders", "ds", "2024-02-02")
+
+    second = kindling(*args)
+    assert second.code == 0, second.err_lines
+    after = read_partition("cli.orders", "ds", "2024-02-02")
+    assert len(after["rows"]) == 50
+    assert after["rows"] == before["rows"]
+    assert after["location"] != before["location"], "the rerun published a new version"
+
+
+def test_a_killed_run_leaves_the_previous_partition_intact(kindling, read_partition, work_dir, tmp_path):
+    small = write_csv(tmp_path / "small.csv", 10)
+    assert kindling("snapshot", "--source", str(small), "--format", "csv", "--schema", SCHEMA,
+                    "--target", "cli.killed", "--logical-date", "2024-02-03").code == 0
+    before = read_partition("cli.killed", "ds", "2024-02-03")
+
+    big = write_csv(tmp_path / "big.csv", 3_000_000)
+    process = subprocess.Popen([str(KINDLING), "snapshot", "--source", str(big), "--format", "csv", "--schema", SCHEMA,
+                                "--target", "cli.killed", "--logical-date", "2024-02-03", "--run-id", "to-be-killed",
+                                "--conf", "spark.sql.files.maxPartitionBytes=4m"],
+                               env=dict(os.environ, KINDLING_WORK_DIR=str(work_dir)), cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stderr = []
+    deadline = time.time() + 240
+    for line in process.stderr:
+        stderr.append(line)
+        if "to staging" in line:
+            time.sleep(1)
+            process.send_signal(signal.SIGTERM)
+            break
+        assert time.time() < deadline, "the run never reached its write"
+    rest, _ = process.communicate(timeout=120)
+    assert process.returncode == 143, "".join(stderr)
+    assert "published" not in "".join(stderr) + rest
+
+    after = read_partition("cli.killed", "ds", "2024-02-03")
+    assert after == before
