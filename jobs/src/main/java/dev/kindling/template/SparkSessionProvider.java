@@ -1,6 +1,7 @@
 package dev.kindling.template;
 
 import java.nio.file.Path;
+import java.util.List;
 
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
@@ -18,6 +19,15 @@ public interface SparkSessionProvider {
      * Settings from spark-submit ({@code --master}, {@code --conf}) win over the env profile, so a
      * cluster's launcher stays in charge; {@code kindling --conf} wins over both.
      */
+    /**
+     * A session for interactive use (JShell, notebooks) on an env's profile, resolved like a job's
+     * settings: extra {@code key=value} settings, then KINDLING_* variables, then the profile.
+     */
+    static SparkSession interactive(String env, String... settings) {
+        Settings resolved = Settings.resolve(env, List.of(settings), System.getenv());
+        return standard().open(resolved, "kindling-" + env + "-interactive");
+    }
+
     static SparkSessionProvider standard() {
         return (settings, appName) -> {
             SparkConf submitted = new SparkConf(); // what spark-submit passed as system properties
