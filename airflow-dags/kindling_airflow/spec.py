@@ -1,0 +1,224 @@
+"""The DAG spec (jobs.yaml): one entry per scheduled Kindling job, validated where it is read.
+
+Every entry takes the `defaults` section for the keys it leaves out, so an entry says only what is
+particular to its job: the job name, its start date and its options.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from types import MappingProxyType
+
+import pendulum
+import yaml
+
+DAG_KEYS = frozenset({
+    "job", "description", "schedule", "start_date", "catchup", "max_active_runs", "retries",
+    "retry_delay", "retry_exponential_backoff", "max_retry_delay", "execution_timeout",
+    "driver_memory", "executor_memory", "spark_conf", "options", "secret_env", "tags",
+})
+# Options the factory sets from Airflow's context; an entry that sets them would fight the schedule.
+OPTIONS_SET_BY_FACTORY = frozenset({"--logical-date", "--run-id", "--env"})
+CONNECTION_FIELDS = frozenset({"login", "password", "host", "schema", "port"})
+NAME = re.compile(r"[a-z][a-z0-9_]*")
+ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
+MEMORY = re.compile(r"[1-9][0-9]*[kmgt]", re.IGNORECASE)
+
+
+class SpecError(ValueError):
+    """A jobs.yaml entry that cannot become a DAG; the message names the entry, key and value."""
+
+
+@dataclass(frozen=True)
+class DagSpec:
+    name: str
+    job: str
+    description: str
+    schedule: str
+    start_date: date
+    catchup: bool
+    max_active_runs: int
+    retries: int
+    retry_delay: timedelta
+    retry_exponential_backoff: float
+    max_retry_delay: timedelta
+    execution_timeout: timedelta
+    driver_memory: str
+    executor_memory: str
+    spark_conf: Mapping[str, str]
+    options: tuple[tuple[str, tuple[str, ...]], ...]  # (option, values); a flag has no values
+    secret_env: Mapping[str, tuple[str, str]]  # env var -> (connection id, connection field)
+    tags: tuple[str, ...]
+
+    @property
+    def dag_id(self) -> str:
+        return f"kindling_{self.name}"
+
+
+def load(path) -> tuple[DagSpec, ...]:
+    with open(path, encoding="utf-8") as file:
+        document = yaml.safe_load(file)
+    if not isinstance(document, dict) or not isinstance(document.get("dags"), dict):
+        raise SpecError(f"{path}: expected a mapping with a 'dags' mapping (and optional 'defaults')")
+    defaults = document.get("defaults") or {}
+    _check_keys("defaults", defaults)
+    return tuple(parse(name, {**defaults, **(entry or {})}) for name, entry in document["dags"].items())
+
+
+def parse(name: str, entry: Mapping) -> DagSpec:
+    """Builds one DagSpec from an entry already merged with the defaults."""
+    where = f"dags.{name}"
+    if not isinstance(name, str) or not NAME.fullmatch(name):
+        raise SpecError(f"dags: entry name {name!r} must be lower_snake_case (it becomes the DAG id kindling_<name>)")
+    _check_keys(where, entry)
+    field = _Fields(where, entry)
+    return DagSpec(
+        name=name,
+        job=field.text("job"),
+        description=field.text("description"),
+        schedule=field.text("schedule"),
+        start_date=field.date("start_date"),
+        catchup=field.boolean("catchup"),
+        max_active_runs=field.integer("max_active_runs", minimum=1),
+        retries=field.integer("retries", minimum=0),
+        retry_delay=field.duration("retry_delay"),
+        retry_exponential_backoff=field.number("retry_exponential_backoff", minimum=0),
+        max_retry_delay=field.duration("max_retry_delay"),
+        execution_timeout=field.duration("execution_timeout"),
+        driver_memory=field.memory("driver_memory"),
+        executor_memory=field.memory("executor_memory"),
+        spark_conf=field.spark_conf("spark_conf"),
+        options=field.options("options"),
+        secret_env=field.secret_env("secret_env"),
+        tags=tuple(field.optional_list("tags")),
+    )
+
+
+def _check_keys(where: str, entry) -> None:
+    if not isinstance(entry, Mapping):
+        raise SpecError(f"{where}: expected a mapping of keys, got {entry!r}")
+    unknown = sorted(set(entry) - DAG_KEYS)
+    if unknown:
+        raise SpecError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(DAG_KEYS)}")
+
+
+class _Fields:
+    """Typed access to one entry's keys; every error names the entry, the key, the value and what is allowed."""
+
+    def __init__(self, where: str, entry: Mapping):
+        self.where = where
+        self.entry = entry
+
+    def _get(self, key: str):
+        if key not in self.entry:
+            raise SpecError(f"{self.where}.{key}: missing (set it in the entry or in defaults)")
+        return self.entry[key]
+
+    def _fail(self, key: str, value, allowed: str):
+        raise SpecError(f"{self.where}.{key}: {value!r} is not allowed; expected {allowed}")
+
+    def text(self, key: str) -> str:
+        value = self._get(key)
+        if not isinstance(value, str) or not value.strip():
+            self._fail(key, value, "a non-empty string")
+        return value
+
+    def date(self, key: str) -> date:
+        value = self._get(key)
+        if isinstance(value, str):
+            try:
+                value = date.fromisoformat(value)
+            except ValueError:
+                pass
+        if not isinstance(value, date):
+            self._fail(key, value, "a date YYYY-MM-DD")
+        return value
+
+    def boolean(self, key: str) -> bool:
+        value = self._get(key)
+        if not isinstance(value, bool):
+            self._fail(key, value, "true or false")
+        return value
+
+    def integer(self, key: str, minimum: int) -> int:
+        value = self._get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            self._fail(key, value, f"an integer >= {minimum}")
+        return value
+
+    def number(self, key: str, minimum: float) -> float:
+        value = self._get(key)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
+            self._fail(key, value, f"a number >= {minimum}")
+        return float(value)
+
+    def duration(self, key: str) -> timedelta:
+        value = self._get(key)
+        try:
+            parsed = pendulum.parse(value) if isinstance(value, str) else None
+        except (ValueError, pendulum.parsing.exceptions.ParserError):
+            parsed = None
+        if not isinstance(parsed, timedelta) or parsed <= timedelta(0):
+            self._fail(key, value, "a positive ISO 8601 duration such as PT30S, PT5M, PT2H")
+        return timedelta(seconds=parsed.total_seconds())
+
+    def memory(self, key: str) -> str:
+        value = self._get(key)
+        if not isinstance(value, str) or not MEMORY.fullmatch(value):
+            self._fail(key, value, "a Spark memory size such as 512m or 4g")
+        return value
+
+    def spark_conf(self, key: str) -> Mapping[str, str]:
+        value = self.entry.get(key) or {}
+        if not isinstance(value, Mapping) or not all(isinstance(k, str) and k.startswith("spark.") for k in value):
+            self._fail(key, value, "a mapping of spark.* keys to values")
+        return MappingProxyType({k: _scalar_text(v) for k, v in value.items()})
+
+    def options(self, key: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        value = self.entry.get(key) or {}
+        if not isinstance(value, Mapping):
+            self._fail(key, value, "a mapping of --option: value (a list for a repeatable option, true for a flag)")
+        parsed = []
+        for option, given in value.items():
+            if not isinstance(option, str) or not option.startswith("--"):
+                self._fail(key, option, "option names starting with --")
+            if option in OPTIONS_SET_BY_FACTORY:
+                self._fail(f"{key}.{option}", given, f"no value: {sorted(OPTIONS_SET_BY_FACTORY)} come from Airflow")
+            if given is True:
+                parsed.append((option, ()))
+            elif isinstance(given, list) and given:
+                parsed.append((option, tuple(_scalar_text(item) for item in given)))
+            elif given is None or given is False or isinstance(given, (list, Mapping)):
+                self._fail(f"{key}.{option}", given, "a value, a non-empty list of values, or true for a flag")
+            else:
+                parsed.append((option, (_scalar_text(given),)))
+        return tuple(parsed)
+
+    def secret_env(self, key: str) -> Mapping[str, tuple[str, str]]:
+        value = self.entry.get(key) or {}
+        if not isinstance(value, Mapping):
+            self._fail(key, value, "a mapping of ENV_NAME: <connection id>.<field>")
+        parsed = {}
+        for env_name, reference in value.items():
+            conn_id, _, conn_field = str(reference).rpartition(".")
+            if not ENV_NAME.fullmatch(str(env_name)) or not conn_id or conn_field not in CONNECTION_FIELDS:
+                self._fail(f"{key}.{env_name}", reference,
+                           f"ENV_NAME: <connection id>.<field> with field one of {sorted(CONNECTION_FIELDS)}")
+            parsed[env_name] = (conn_id, conn_field)
+        return MappingProxyType(parsed)
+
+    def optional_list(self, key: str) -> list[str]:
+        value = self.entry.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            self._fail(key, value, "a list of strings")
+        return value
+
+
+def _scalar_text(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    raise SpecError(f"{value!r} is not allowed; expected a string or a number")

@@ -1,0 +1,130 @@
+"""Fixtures for the DAG tests: the jar's job spec, the parsed DAGs, and real `airflow dags test` runs.
+
+Runs under .venv-airflow (bin/airflow-env). Airflow reads AIRFLOW_HOME when first imported, so the
+in-process tests get a throw-away home before anything imports airflow.
+"""
+import json
+import os
+import pathlib
+import re
+import sqlite3
+import subprocess
+import sys
+import tempfile
+
+os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="kindling-airflow-home-")
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+
+import pytest  # noqa: E402
+
+DAGS_FOLDER = pathlib.Path(__file__).resolve().parents[1]
+ROOT = DAGS_FOLDER.parent
+sys.path.insert(0, str(DAGS_FOLDER))  # as Airflow does for its DAGs folder
+
+JAR = ROOT / "jobs" / "target" / "kindling-jobs.jar"
+# The documented shape of the `kindling` Airflow Variable (see airflow-dags/README.md).
+SAMPLE_VARIABLE = {"jar": "hdfs:///apps/kindling/kindling-jobs-1.0.0.jar", "env": "prod",
+                   "landing_dir": "hdfs:///landing"}
+LOCAL_CONNECTION = {"conn_type": "spark", "host": "local[2]", "extra": {"deploy-mode": "client"}}
+# A log line of the task: "<time> [info     ] <message> [<logger>] loc=..."; the job's own lines are JSON.
+JOB_LOG_LINE = re.compile(r"\] (\{.*\}) \[airflow\.task\.hooks\.[\w.]*SparkSubmitHook\]")
+
+
+@pytest.fixture(scope="session")
+def jar_spec():
+    """What the real jar says its jobs accept: `bin/kindling spec --json`, once per session."""
+    completed = subprocess.run([str(ROOT / "bin" / "kindling"), "spec", "--json"], capture_output=True,
+                               text=True, timeout=300, check=True, cwd=ROOT)
+    return json.loads(completed.stdout)
+
+
+@pytest.fixture(scope="session")
+def shipped_dags():
+    """The DAGs of airflow-dags/ as Airflow's DAG processor parses a DAG bundle folder."""
+    from airflow.dag_processing.dagbag import BundleDagBag
+    return BundleDagBag(dag_folder=DAGS_FOLDER, bundle_path=DAGS_FOLDER, bundle_name="dags-folder")
+
+
+class DagRun:
+    """One `airflow dags test` run: its exit code, its output (the task log) and the task's final state."""
+
+    def __init__(self, completed: subprocess.CompletedProcess, task_row):
+        self.code = completed.returncode
+        self.log = completed.stdout + completed.stderr
+        self.state, self.try_number, self.run_id = task_row or (None, None, None)
+
+    def job_log(self) -> list[dict]:
+        """The JSON lines the Kindling job wrote, as they appear in the task log."""
+        return [json.loads(match.group(1)) for match in JOB_LOG_LINE.finditer(self.log)]
+
+
+@pytest.fixture(scope="module")
+def airflow_home(tmp_path_factory):
+    return tmp_path_factory.mktemp("airflow-home")
+
+
+@pytest.fixture(scope="module")
+def work_dir(tmp_path_factory):
+    """KINDLING_WORK_DIR of the runs: the embedded Derby metastore and the warehouse live here."""
+    return tmp_path_factory.mktemp("kindling-work")
+
+
+@pytest.fixture(scope="module")
+def landing_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("landing")
+
+
+@pytest.fixture(scope="module")
+def run_dag(airflow_home, work_dir, landing_dir):
+    """Runs `bin/airflow dags test <dag_id> <date>`: real Airflow, real spark-submit, local Spark.
+
+    The connection and the variable come in as AIRFLOW_CONN_* / AIRFLOW_VAR_*, as a deployment
+    may give them. `spec` replaces jobs.yaml (KINDLING_DAGS_SPEC) for DAGs made up by a test.
+    """
+    def run(dag_id, logical_date, spec=None, env=None, timeout=600):
+        environment = dict(
+            os.environ,
+            AIRFLOW_HOME=str(airflow_home),
+            KINDLING_WORK_DIR=str(work_dir),
+            AIRFLOW_CONN_SPARK_DEFAULT=json.dumps(LOCAL_CONNECTION),
+            AIRFLOW_VAR_KINDLING=json.dumps({"jar": str(JAR), "env": "local", "landing_dir": str(landing_dir)}),
+            **(env or {}),
+        )
+        if spec is not None:
+            environment["KINDLING_DAGS_SPEC"] = str(spec)
+        completed = subprocess.run([str(ROOT / "bin" / "airflow"), "dags", "test", dag_id, logical_date],
+                                   capture_output=True, text=True, env=environment, timeout=timeout, cwd=ROOT)
+        return DagRun(completed, last_task_instance(airflow_home, dag_id))
+    return run
+
+
+def last_task_instance(airflow_home, dag_id):
+    """(state, try_number, run_id) of the task of the DAG's latest run, read from Airflow's metadata DB."""
+    with sqlite3.connect(airflow_home / "airflow.db") as db:
+        return db.execute(
+            "SELECT ti.state, ti.try_number, ti.run_id FROM task_instance ti"
+            " JOIN dag_run dr ON dr.dag_id = ti.dag_id AND dr.run_id = ti.run_id"
+            " WHERE ti.dag_id = ? ORDER BY dr.id DESC LIMIT 1", (dag_id,)).fetchone()
+
+
+def rendered_fields(airflow_home, dag_id) -> str:
+    """Every rendered template field Airflow stored for the DAG's task instances (what its UI shows)."""
+    with sqlite3.connect(airflow_home / "airflow.db") as db:
+        rows = db.execute("SELECT rendered_fields FROM rendered_task_instance_fields WHERE dag_id = ?",
+                          (dag_id,)).fetchall()
+    return "\n".join(row[0] for row in rows)
+
+
+@pytest.fixture(scope="module")
+def read_partition(work_dir):
+    """Reads a Hive partition back in a separate process (Derby admits one JVM at a time)."""
+    reader = ROOT / "it" / "cli" / "read_table.py"
+
+    def read(table, column, value):
+        env = dict(os.environ, PYSPARK_SUBMIT_ARGS=(
+            f"--driver-java-options \"-Dlog4j2.configurationFile={ROOT / 'conf' / 'log4j2-bootstrap.properties'}"
+            f" -Dderby.stream.error.file={work_dir / 'derby-reader.log'}\" pyspark-shell"))
+        completed = subprocess.run([str(ROOT / ".venv" / "bin" / "python"), str(reader), str(work_dir), table,
+                                    column, value], capture_output=True, text=True, env=env, timeout=300, check=True)
+        return json.loads(completed.stdout.strip().splitlines()[-1])
+    return read
