@@ -1,0 +1,184 @@
+package dev.kindling.dsl;
+
+import java.math.BigDecimal;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.kindling.dsl.Criterion.Activity;
+import dev.kindling.dsl.Criterion.And;
+import dev.kindling.dsl.Criterion.Except;
+import dev.kindling.dsl.Criterion.LivingNear;
+import dev.kindling.dsl.Criterion.MailingConsent;
+import dev.kindling.dsl.Criterion.Or;
+import dev.kindling.dsl.Criterion.Registered;
+import dev.kindling.dsl.Criterion.Role;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * A group of users, described step by step. Every step checks its inputs at once and returns a new
+ * audience; this one never changes. Nothing is read until a terminal step: {@link #count()},
+ * {@link #show(int)}, {@link #toDataset()}, {@link #explain()}, {@link #prepareForMailing(String)}.
+ */
+public final class Audience {
+
+    private static final AtomicLong VIEWS = new AtomicLong();
+
+    private final Marketplace marketplace;
+    private final Criterion criterion;
+
+    Audience(Marketplace marketplace, Criterion criterion) {
+        this.marketplace = marketplace;
+        this.criterion = criterion;
+    }
+
+    /** Keeps only users who agreed to receive mailings. */
+    public Audience withPermissionToMailing() {
+        return with(new MailingConsent());
+    }
+
+    /** Keeps users who sold at least n times in the category (its subcategories included) in the period. */
+    public Audience soldAtLeast(int n, String category, Period period) {
+        return with(activity("soldAtLeast", Role.SOLD, n, category, period));
+    }
+
+    /** Keeps users who bought at least n times in the category (its subcategories included) in the period. */
+    public Audience boughtAtLeast(int n, String category, Period period) {
+        return with(activity("boughtAtLeast", Role.BOUGHT, n, category, period));
+    }
+
+    /** Keeps users whose postal code's centre is at most radiusKm from postalCode's centre. */
+    public Audience livingNear(String postalCode, double radiusKm) {
+        if (!(radiusKm > 0) || Double.isInfinite(radiusKm)) {
+            throw new AudienceException("livingNear: 'radiusKm' is " + number(radiusKm) + ", but it must be a number of kilometres above 0, e.g. 10");
+        }
+        double[] centre = marketplace.centroidOf("livingNear", postalCode);
+        return with(new LivingNear(postalCode.trim(), radiusKm, centre[0], centre[1]));
+    }
+
+    /** Keeps users who registered in the period. */
+    public Audience registeredBetween(Period period) {
+        requirePeriod("registeredBetween", period);
+        return with(new Registered(period));
+    }
+
+    /** Users in both audiences. */
+    public Audience and(Audience other) {
+        return new Audience(marketplace, new And(criterion, criterionOf("and", other)));
+    }
+
+    /** Users in either audience. */
+    public Audience or(Audience other) {
+        return new Audience(marketplace, new Or(criterion, criterionOf("or", other)));
+    }
+
+    /** Users in this audience but not in the other. */
+    public Audience except(Audience other) {
+        return new Audience(marketplace, new Except(criterion, criterionOf("except", other)));
+    }
+
+    /** How many users are in the audience (runs a Spark job). */
+    public long count() {
+        return toDataset().count();
+    }
+
+    /** Prints the first n users as a table. */
+    public void show(int n) {
+        if (n < 1) {
+            throw new AudienceException("show: 'n' is " + n + ", but it must be at least 1 (the number of users to show)");
+        }
+        toDataset().show(n, false);
+    }
+
+    /** Prints the first 20 users as a table. */
+    public void show() {
+        show(20);
+    }
+
+    /** The users of the audience with every column of the users table, as one lazy Spark query. */
+    public Dataset<Row> toDataset() {
+        return AudiencePlan.users(marketplace, criterion);
+    }
+
+    /** Prints who is in the audience in plain English, then the Spark plan that finds them. */
+    public void explain() {
+        System.out.println(describe());
+        System.out.println();
+        System.out.println(plan());
+    }
+
+    /** Who is in the audience, in plain English. */
+    public String describe() {
+        return criterion.describe();
+    }
+
+    /** Spark's physical plan of {@link #toDataset()} (EXPLAIN FORMATTED; runs no Spark job). */
+    public String plan() {
+        String view = "kindling_audience_" + VIEWS.incrementAndGet();
+        toDataset().createOrReplaceTempView(view);
+        try {
+            return marketplace.spark().sql("EXPLAIN FORMATTED SELECT * FROM " + view).first().getString(0);
+        } finally {
+            marketplace.spark().catalog().dropTempView(view);
+        }
+    }
+
+    /**
+     * Writes the audience as mailing list {@code name}: a Hive table in the mailing database with only
+     * the columns a mailing needs, plus a CSV file. Refuses audiences that could include anyone who did
+     * not agree to mailings; replaces an earlier list of that name in one step, or leaves it untouched.
+     */
+    public MailingList prepareForMailing(String name) {
+        MailingExport.checkName(name);
+        if (!criterion.guaranteesConsent()) {
+            throw new AudienceException("prepareForMailing: this audience may include users who did not agree to mailings, so it cannot be exported."
+                    + " Add .withPermissionToMailing() to every part joined with or(...), and to the first part of except(...)."
+                    + " Missing in: " + Criterion.withoutConsent(criterion).describe());
+        }
+        return new MailingExport(marketplace).write(name, toDataset());
+    }
+
+    /** The plain-English description, so shells and notebooks show what an audience is. */
+    @Override
+    public String toString() {
+        return describe();
+    }
+
+    Criterion criterion() {
+        return criterion;
+    }
+
+    private Audience with(Criterion step) {
+        return new Audience(marketplace, new And(criterion, step));
+    }
+
+    private Activity activity(String step, Role role, int n, String category, Period period) {
+        if (n < 1) {
+            throw new AudienceException(step + ": 'n' is " + n + ", but it must be at least 1 (the number of transactions)");
+        }
+        requirePeriod(step, period);
+        Set<Integer> ids = marketplace.categoryWithSubcategories(step, category);
+        return new Activity(role, n, category.trim(), ids, period);
+    }
+
+    private Criterion criterionOf(String step, Audience other) {
+        if (other == null) {
+            throw new AudienceException(step + ": the other audience is missing; give one such as users().withPermissionToMailing()");
+        }
+        if (other.marketplace != marketplace) {
+            throw new AudienceException(step + ": the two audiences come from different marketplaces (sessions or tables); build both from the same users()");
+        }
+        return other.criterion;
+    }
+
+    private static void requirePeriod(String step, Period period) {
+        if (period == null) {
+            throw new AudienceException(step + ": 'period' is missing; give one such as between(\"2017-01-01\", \"2017-01-20\")");
+        }
+    }
+
+    /** 10.0 prints as 10, 2.5 as 2.5. */
+    static String number(double value) {
+        return Double.isFinite(value) ? new BigDecimal(Double.toString(value)).stripTrailingZeros().toPlainString() : Double.toString(value);
+    }
+}

@@ -1,0 +1,80 @@
+package dev.kindling.dsl;
+
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The entry point: {@code import static dev.kindling.dsl.Audiences.*;} then, once per session,
+ * {@code use(spark)} (the shell and the notebook do this), and then e.g.
+ * <pre>
+ * users().withPermissionToMailing()
+ *        .soldAtLeast(4, "Sports", between("2017-01-01", "2017-01-20"))
+ *        .livingNear("87-100", 10)
+ *        .prepareForMailing("sellers_in_sports_category_living_near_Torun")
+ * </pre>
+ */
+public final class Audiences {
+
+    private static volatile Marketplace current;
+
+    private Audiences() {
+    }
+
+    /** Audiences built from now on read the marketplace's tables in the standard demo layout. */
+    public static Marketplace use(SparkSession spark) {
+        return use(spark, Tables.demo());
+    }
+
+    /** Audiences built from now on read these tables with this session. */
+    public static Marketplace use(SparkSession spark, Tables tables) {
+        current = new Marketplace(spark, tables);
+        return current;
+    }
+
+    /** Every user of the marketplace: the start of every audience. */
+    public static Audience users() {
+        return new Audience(marketplace(), new Criterion.Everyone());
+    }
+
+    /** The days from {@code from} to {@code to}, both included, written YYYY-MM-DD. */
+    public static Period between(String from, String to) {
+        return Period.parse(from, to);
+    }
+
+    /** Reads an audience written in this language, e.g. from a saved file (see {@link AudienceParser}). */
+    public static Audience parse(String definition) {
+        return AudienceParser.parse(users(), definition);
+    }
+
+    /** Prints every step with one line each (JShell shows no documentation for library classes). */
+    public static void help() {
+        System.out.print(HELP);
+    }
+
+    static final String HELP = """
+            Start with users(), add steps, end with a terminal step. Each step returns a new audience.
+              users()                                   every user
+              .withPermissionToMailing()                only users who agreed to receive mailings
+              .soldAtLeast(n, category, period)         sold at least n times in the category (subcategories included)
+              .boughtAtLeast(n, category, period)       bought at least n times in the category (subcategories included)
+              .livingNear(postalCode, radiusKm)         home postal code within radiusKm of postalCode ("NN-NNN")
+              .registeredBetween(period)                registered in the period
+              .and(audience) .or(audience) .except(audience)   combine two audiences
+              between("2017-01-01", "2017-01-20")       a period; both days included
+            Terminal steps:
+              .count()                                  how many users
+              .show(n)                                  the first n users as a table
+              .toDataset()                              the users as a Spark Dataset
+              .explain()                                the audience in plain English, then the Spark plan
+              .prepareForMailing(name)                  write a mailing list (table and CSV); needs withPermissionToMailing()
+            Example:
+              users().withPermissionToMailing().soldAtLeast(4, "Sports", between("2017-01-01", "2017-01-20")).livingNear("87-100", 10).count()
+            """;
+
+    private static Marketplace marketplace() {
+        Marketplace marketplace = current;
+        if (marketplace == null) {
+            throw new AudienceException("users: no marketplace is open yet; call use(spark) first (bin/audience-shell and the notebook do it for you)");
+        }
+        return marketplace;
+    }
+}

@@ -1,0 +1,111 @@
+package dev.kindling.dsl;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.length;
+import static org.apache.spark.sql.functions.levenshtein;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.lower;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The marketplace's Hive tables on one SparkSession. Steps ask it to resolve what the analyst typed
+ * (a category name, a postal code) as soon as they are given, so mistakes show at the step that made
+ * them. Values are always bound as literals, never pasted into SQL.
+ */
+public final class Marketplace {
+
+    private static final Pattern POSTAL_CODE = Pattern.compile("\\d{2}-\\d{3}");
+
+    private final SparkSession spark;
+    private final Tables tables;
+    private volatile List<Row> categoryTree; // small; read once, on the first category step
+
+    public Marketplace(SparkSession spark, Tables tables) {
+        this.spark = Objects.requireNonNull(spark, "spark");
+        this.tables = Objects.requireNonNull(tables, "tables");
+    }
+
+    public SparkSession spark() {
+        return spark;
+    }
+
+    public Tables tables() {
+        return tables;
+    }
+
+    /** The ids of the named category and all categories below it; case does not matter. */
+    Set<Integer> categoryWithSubcategories(String step, String category) {
+        if (category == null || category.isBlank()) {
+            throw new AudienceException(step + ": 'category' is empty; give a category name such as \"Sports\"");
+        }
+        List<Row> tree = categoryTree();
+        Set<Integer> ids = new HashSet<>();
+        Deque<Integer> todo = new ArrayDeque<>();
+        for (Row row : tree) {
+            if (row.getString(1).equalsIgnoreCase(category.trim())) {
+                todo.add(row.getInt(0));
+            }
+        }
+        if (todo.isEmpty()) {
+            throw new AudienceException(step + ": 'category' \"" + category + "\" is not a known category." + suggestion(category));
+        }
+        while (!todo.isEmpty()) {
+            Integer id = todo.pop();
+            if (ids.add(id)) {
+                tree.stream().filter(row -> !row.isNullAt(2) && row.getInt(2) == id).forEach(row -> todo.add(row.getInt(0)));
+            }
+        }
+        return ids;
+    }
+
+    /** The centroid (latitude, longitude) of a postal code written NN-NNN. */
+    double[] centroidOf(String step, String postalCode) {
+        if (postalCode == null || !POSTAL_CODE.matcher(postalCode.trim()).matches()) {
+            throw new AudienceException(step + ": 'postalCode' \"" + postalCode + "\" is not a postal code; write it as NN-NNN, e.g. \"87-100\"");
+        }
+        List<Row> found = spark.table(tables.postalCodes())
+                .where(col(Tables.POSTAL_CODE).equalTo(lit(postalCode.trim())))
+                .select(Tables.LATITUDE, Tables.LONGITUDE)
+                .limit(1).collectAsList();
+        if (found.isEmpty()) {
+            throw new AudienceException(step + ": 'postalCode' \"" + postalCode + "\" is not a known postal code (table " + tables.postalCodes() + ")");
+        }
+        return new double[] {found.get(0).getDouble(0), found.get(0).getDouble(1)};
+    }
+
+    private List<Row> categoryTree() {
+        if (categoryTree == null) {
+            categoryTree = spark.table(tables.categories())
+                    .select(col(Tables.CATEGORY_ID).cast("int"), col(Tables.CATEGORY_NAME), col(Tables.PARENT_ID).cast("int"))
+                    .collectAsList();
+        }
+        return categoryTree;
+    }
+
+    /** "Did you mean ...?" with the names closest in spelling (Spark's levenshtein), or the top-level names. */
+    private String suggestion(String category) {
+        String given = category.trim().toLowerCase(Locale.ROOT);
+        List<String> close = spark.table(tables.categories())
+                .select(col(Tables.CATEGORY_NAME), levenshtein(lower(col(Tables.CATEGORY_NAME)), lit(given)).as("distance"))
+                .where(col("distance").leq(length(col(Tables.CATEGORY_NAME)).divide(3).plus(1)))
+                .orderBy(col("distance"), col(Tables.CATEGORY_NAME))
+                .limit(3)
+                .collectAsList().stream().map(row -> "'" + row.getString(0) + "'").toList();
+        if (!close.isEmpty()) {
+            return " Did you mean " + String.join(" or ", close) + "?";
+        }
+        List<String> roots = categoryTree().stream().filter(row -> row.isNullAt(2)).map(row -> row.getString(1)).sorted().toList();
+        return " Known top-level categories: " + String.join(", ", roots) + ".";
+    }
+}

@@ -1,0 +1,56 @@
+package dev.kindling.dsl;
+
+import java.util.regex.Pattern;
+
+/**
+ * Where the marketplace's Hive tables are, and the database that mailing lists are written to.
+ * Every name is table or database.table; jobs and shells take them from the env's settings.
+ */
+public record Tables(String users, String transactions, String categories, String postalCodes, String mailingDatabase) {
+
+    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final Pattern TABLE = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*\\.)?[A-Za-z_][A-Za-z0-9_]*");
+
+    // The columns the DSL reads. Transactions are partitioned by transaction_date.
+    static final String USER_ID = "user_id";
+    static final String FIRST_NAME = "first_name";
+    static final String EMAIL = "email";
+    static final String POSTAL_CODE = "postal_code";
+    static final String MAILING_CONSENT = "mailing_consent";
+    static final String REGISTERED_ON = "registered_on";
+    static final String SELLER_ID = "seller_id";
+    static final String BUYER_ID = "buyer_id";
+    static final String CATEGORY_ID = "category_id";
+    static final String TRANSACTION_DATE = "transaction_date";
+    static final String CATEGORY_NAME = "name";
+    static final String PARENT_ID = "parent_id";
+    static final String LATITUDE = "latitude";
+    static final String LONGITUDE = "longitude";
+
+    public Tables {
+        check("users", users);
+        check("transactions", transactions);
+        check("categories", categories);
+        check("postalCodes", postalCodes);
+        if (mailingDatabase == null || !IDENTIFIER.matcher(mailingDatabase).matches()) {
+            throw new AudienceException("Tables: mailingDatabase \"" + mailingDatabase + "\" is not a database name; use letters, digits and '_'");
+        }
+    }
+
+    /** The standard table names (users, transactions, categories, postal_codes) in one database. */
+    public static Tables in(String database, String mailingDatabase) {
+        return new Tables(database + ".users", database + ".transactions", database + ".categories",
+                database + ".postal_codes", mailingDatabase);
+    }
+
+    /** The embedded demo: database marketplace, mailing lists in database mailings. */
+    public static Tables demo() {
+        return in("marketplace", "mailings");
+    }
+
+    private static void check(String parameter, String table) {
+        if (table == null || !TABLE.matcher(table).matches()) {
+            throw new AudienceException("Tables: " + parameter + " \"" + table + "\" is not a table name; use table or database.table with letters, digits and '_'");
+        }
+    }
+}

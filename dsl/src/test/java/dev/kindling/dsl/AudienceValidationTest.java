@@ -1,0 +1,97 @@
+package dev.kindling.dsl;
+
+import static dev.kindling.dsl.Audiences.between;
+import static dev.kindling.dsl.Audiences.users;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Every input is checked at the step that takes it, with a message that names parameter, value and what is allowed. */
+class AudienceValidationTest {
+
+    private static final Period JANUARY = between("2017-01-01", "2017-01-31");
+
+    @BeforeAll
+    static void marketplace() {
+        SmallMarketplace.open();
+    }
+
+    @Test
+    void anUnknownCategorySuggestsTheClosestNames() {
+        assertThatThrownBy(() -> users().soldAtLeast(4, "Sprots", JANUARY))
+                .isInstanceOf(AudienceException.class)
+                .hasMessage("soldAtLeast: 'category' \"Sprots\" is not a known category. Did you mean 'Sports'?");
+        assertThatThrownBy(() -> users().boughtAtLeast(1, "Bike", JANUARY))
+                .hasMessage("boughtAtLeast: 'category' \"Bike\" is not a known category. Did you mean 'Bikes'?");
+        assertThatThrownBy(() -> users().boughtAtLeast(1, "Gardening", JANUARY))
+                .hasMessage("boughtAtLeast: 'category' \"Gardening\" is not a known category. Known top-level categories: Electronics, Sports.");
+    }
+
+    @Test
+    void aCategoryNameIsAValueNeverSql() {
+        assertThatThrownBy(() -> users().soldAtLeast(1, "Sports' OR '1'='1", JANUARY))
+                .isInstanceOf(AudienceException.class)
+                .hasMessageStartingWith("soldAtLeast: 'category' \"Sports' OR '1'='1\" is not a known category.");
+        assertThatThrownBy(() -> users().soldAtLeast(1, "", JANUARY))
+                .hasMessage("soldAtLeast: 'category' is empty; give a category name such as \"Sports\"");
+    }
+
+    @Test
+    void postalCodesMustBeWellFormedAndKnown() {
+        assertThatThrownBy(() -> users().livingNear("87100", 10))
+                .hasMessage("livingNear: 'postalCode' \"87100\" is not a postal code; write it as NN-NNN, e.g. \"87-100\"");
+        assertThatThrownBy(() -> users().livingNear("87-100' OR '1'='1", 10))
+                .hasMessageStartingWith("livingNear: 'postalCode' \"87-100' OR '1'='1\" is not a postal code");
+        assertThatThrownBy(() -> users().livingNear("11-111", 10))
+                .hasMessage("livingNear: 'postalCode' \"11-111\" is not a known postal code (table small.postal_codes)");
+    }
+
+    @Test
+    void theRadiusMustBePositive() {
+        for (double radius : new double[] {0, -3, Double.NaN, Double.POSITIVE_INFINITY}) {
+            assertThatThrownBy(() -> users().livingNear("87-100", radius))
+                    .hasMessageStartingWith("livingNear: 'radiusKm' is " + Audience.number(radius) + ", but it must be a number of kilometres above 0");
+        }
+    }
+
+    @Test
+    void periodsMustBeRealDatesInOrder() {
+        assertThatThrownBy(() -> between("2017-01-20", "2017-01-01"))
+                .hasMessage("between: 'from' 2017-01-20 is after 'to' 2017-01-01; the first date must be on or before the second");
+        assertThatThrownBy(() -> between("2017-02-30", "2017-03-01"))
+                .hasMessage("between: 'from' is \"2017-02-30\", which is not a date; write it as YYYY-MM-DD, e.g. \"2017-01-20\"");
+        assertThatThrownBy(() -> between("2017-01-01", "20.01.2017"))
+                .hasMessageStartingWith("between: 'to' is \"20.01.2017\", which is not a date");
+        assertThatThrownBy(() -> users().registeredBetween(null))
+                .hasMessage("registeredBetween: 'period' is missing; give one such as between(\"2017-01-01\", \"2017-01-20\")");
+    }
+
+    @Test
+    void countsStartAtOne() {
+        assertThatThrownBy(() -> users().soldAtLeast(0, "Sports", JANUARY))
+                .hasMessage("soldAtLeast: 'n' is 0, but it must be at least 1 (the number of transactions)");
+        assertThatThrownBy(() -> users().boughtAtLeast(-2, "Sports", JANUARY))
+                .hasMessage("boughtAtLeast: 'n' is -2, but it must be at least 1 (the number of transactions)");
+        assertThatThrownBy(() -> users().show(0))
+                .hasMessage("show: 'n' is 0, but it must be at least 1 (the number of users to show)");
+    }
+
+    @Test
+    void aMailingNameMustBeATableName() {
+        for (String name : new String[] {"drop table users", "9lives", "a;b", "x__v1", "", "ä"}) {
+            assertThatThrownBy(() -> users().withPermissionToMailing().prepareForMailing(name))
+                    .hasMessageStartingWith("prepareForMailing: 'name' \"" + name + "\" cannot be a table name; use letters and digits");
+        }
+        assertThatThrownBy(() -> users().withPermissionToMailing().prepareForMailing("a".repeat(101)))
+                .hasMessageContaining("at most 100 characters");
+    }
+
+    @Test
+    void combiningNeedsAnotherAudienceOfTheSameMarketplace() {
+        assertThatThrownBy(() -> users().or(null))
+                .hasMessage("or: the other audience is missing; give one such as users().withPermissionToMailing()");
+        Audience elsewhere = new Audience(new Marketplace(TestSpark.session(), SmallMarketplace.TABLES), new Criterion.Everyone());
+        assertThatThrownBy(() -> users().and(elsewhere)).hasMessageStartingWith("and: the two audiences come from different marketplaces");
+    }
+}

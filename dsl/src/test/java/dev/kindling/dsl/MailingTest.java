@@ -1,0 +1,91 @@
+package dev.kindling.dsl;
+
+import static dev.kindling.dsl.Audiences.between;
+import static dev.kindling.dsl.Audiences.users;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.raise_error;
+import static org.apache.spark.sql.functions.when;
+import static org.apache.spark.sql.functions.lit;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** prepareForMailing: consent required, only mailing columns, a CSV, and old-or-new, never partial. */
+class MailingTest {
+
+    private static final SparkSession SPARK = TestSpark.session();
+    private static Marketplace marketplace;
+
+    @BeforeAll
+    static void open() {
+        marketplace = SmallMarketplace.open();
+    }
+
+    private static List<String> rows(String table) {
+        return SPARK.table(table).orderBy("user_id").collectAsList().stream().map(Row::toString).toList();
+    }
+
+    private static List<String> tables() {
+        return SPARK.sql("SHOW TABLES IN small_mailings").collectAsList().stream().map(r -> r.getString(1)).sorted().toList();
+    }
+
+    @Test
+    void theExampleIsWrittenAsTableAndCsvWithOnlyMailingColumns() {
+        MailingList list = users().withPermissionToMailing().soldAtLeast(4, "Sports", between("2017-01-01", "2017-01-20"))
+                .livingNear("87-100", 10).prepareForMailing("sellers_in_sports_category_living_near_Torun");
+
+        assertThat(list.table()).isEqualTo("small_mailings.sellers_in_sports_category_living_near_torun");
+        assertThat(list.users()).isEqualTo(1);
+        assertThat(list.toString()).startsWith("mailing list small_mailings.sellers_in_sports_category_living_near_torun: 1 user; CSV in ");
+        assertThat(SPARK.table(list.table()).columns()).containsExactly("user_id", "first_name", "email", "postal_code");
+        assertThat(rows(list.table())).containsExactly("[1,Ala,ala@example.com,87-100]");
+        List<String> csv = SPARK.read().text(list.csvFolder()).collectAsList().stream().map(r -> r.getString(0)).toList();
+        assertThat(csv).containsExactly("user_id,first_name,email,postal_code", "1,Ala,ala@example.com,87-100");
+    }
+
+    @Test
+    void aRerunReplacesTheListAndKeepsOneVersion() {
+        users().withPermissionToMailing().livingNear("87-100", 10).prepareForMailing("near_torun");
+        MailingList second = users().withPermissionToMailing().livingNear("87-100", 1).prepareForMailing("near_torun");
+
+        assertThat(second.users()).isEqualTo(1);
+        assertThat(rows("small_mailings.near_torun")).containsExactly("[1,Ala,ala@example.com,87-100]");
+        assertThat(tables().stream().filter(t -> t.startsWith("near_torun"))).hasSize(2)
+                .contains("near_torun").anyMatch(t -> t.matches("near_torun__v\\d+"));
+    }
+
+    @Test
+    void anAudienceWithoutConsentIsRefusedAndNothingIsWritten() {
+        assertThatThrownBy(() -> users().livingNear("87-100", 10).prepareForMailing("no_consent"))
+                .isInstanceOf(AudienceException.class)
+                .hasMessage("prepareForMailing: this audience may include users who did not agree to mailings, so it cannot be exported."
+                        + " Add .withPermissionToMailing() to every part joined with or(...), and to the first part of except(...)."
+                        + " Missing in: users who live within 10 km of 87-100");
+        Audience halfConsenting = users().withPermissionToMailing().or(users().soldAtLeast(1, "Sports", between("2017-01-01", "2017-01-20")));
+        assertThatThrownBy(() -> halfConsenting.prepareForMailing("no_consent"))
+                .hasMessageEndingWith("Missing in: users who sold at least 1 time in 'Sports' (subcategories included) between 2017-01-01 and 2017-01-20");
+        assertThatThrownBy(() -> users().except(users().withPermissionToMailing()).prepareForMailing("no_consent"))
+                .hasMessageEndingWith("Missing in: all users");
+        assertThat(SPARK.catalog().tableExists("small_mailings.no_consent")).isFalse();
+    }
+
+    @Test
+    void aWriteThatFailsHalfWayLeavesThePreviousListAndNoVersionBehind() {
+        users().withPermissionToMailing().livingNear("87-100", 1).prepareForMailing("fragile");
+        List<String> before = rows("small_mailings.fragile");
+
+        // user 7's row fails inside the Spark job, after other rows were processed
+        var failing = SPARK.table("small.users").withColumn("user_id",
+                when(col("user_id").equalTo(7), raise_error(lit("disk full"))).otherwise(col("user_id")));
+        assertThatThrownBy(() -> new MailingExport(marketplace).write("fragile", failing)).hasMessageContaining("disk full");
+
+        assertThat(rows("small_mailings.fragile")).isEqualTo(before).hasSize(1);
+        assertThat(tables().stream().filter(t -> t.startsWith("fragile"))).hasSize(2);
+    }
+}
