@@ -3,6 +3,8 @@ package dev.kindling;
 import java.util.List;
 import java.util.function.Supplier;
 
+import dev.kindling.audience.AudienceJob;
+import dev.kindling.demodata.DemoDataJob;
 import dev.kindling.snapshot.SnapshotJob;
 import dev.kindling.template.Job;
 import dev.kindling.template.Launcher;
@@ -12,7 +14,7 @@ import dev.kindling.template.SparkSessionProvider;
 public final class Kindling {
 
     /** Every job Kindling ships, in the order 'kindling --help' lists them. */
-    public static final List<Supplier<Job>> JOBS = List.of(SnapshotJob::new);
+    public static final List<Supplier<Job>> JOBS = List.of(SnapshotJob::new, DemoDataJob::new, AudienceJob::new);
 
     private Kindling() {
     }

@@ -129,7 +129,7 @@ public final class Audience {
      * not agree to mailings; replaces an earlier list of that name in one step, or leaves it untouched.
      */
     public MailingList prepareForMailing(String name) {
-        MailingExport.checkName(name);
+        MailingList.checkName(name);
         if (!criterion.guaranteesConsent()) {
             throw new AudienceException("prepareForMailing: this audience may include users who did not agree to mailings, so it cannot be exported."
                     + " Add .withPermissionToMailing() to every part joined with or(...), and to the first part of except(...)."

@@ -32,7 +32,7 @@ public final class Audiences {
 
     /** Every user of the marketplace: the start of every audience. */
     public static Audience users() {
-        return new Audience(marketplace(), new Criterion.Everyone());
+        return marketplace().users();
     }
 
     /** The days from {@code from} to {@code to}, both included, written YYYY-MM-DD. */
@@ -42,7 +42,7 @@ public final class Audiences {
 
     /** Reads an audience written in this language, e.g. from a saved file (see {@link AudienceParser}). */
     public static Audience parse(String definition) {
-        return AudienceParser.parse(users(), definition);
+        return marketplace().parse(definition);
     }
 
     /** Prints every step with one line each (JShell shows no documentation for library classes). */

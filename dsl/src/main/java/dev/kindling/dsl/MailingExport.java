@@ -25,7 +25,6 @@ final class MailingExport {
     /** The columns a mailing needs, and nothing else about the user. */
     static final List<String> COLUMNS = List.of(Tables.USER_ID, Tables.FIRST_NAME, Tables.EMAIL, Tables.POSTAL_CODE);
 
-    private static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)*");
     private static final String VERSION = "__v";
 
     private final SparkSession spark;
@@ -34,13 +33,6 @@ final class MailingExport {
     MailingExport(Marketplace marketplace) {
         this.spark = marketplace.spark();
         this.database = marketplace.tables().mailingDatabase().toLowerCase(Locale.ROOT);
-    }
-
-    static void checkName(String name) {
-        if (name == null || name.length() > 100 || !NAME.matcher(name).matches()) {
-            throw new AudienceException("prepareForMailing: 'name' \"" + name + "\" cannot be a table name; use letters and digits, starting with a letter,"
-                    + " words joined by single '_', at most 100 characters, e.g. \"sports_sellers_near_torun\"");
-        }
     }
 
     MailingList write(String name, Dataset<Row> users) {

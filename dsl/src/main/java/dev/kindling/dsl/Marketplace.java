@@ -44,6 +44,16 @@ public final class Marketplace {
         return tables;
     }
 
+    /** Every user of this marketplace: the start of every audience. */
+    public Audience users() {
+        return new Audience(this, new Criterion.Everyone());
+    }
+
+    /** Reads an audience written in the DSL, e.g. a saved definition (see {@link AudienceParser}). */
+    public Audience parse(String definition) {
+        return AudienceParser.parse(users(), definition);
+    }
+
     /** The ids of the named category and all categories below it; case does not matter. */
     Set<Integer> categoryWithSubcategories(String step, String category) {
         if (category == null || category.isBlank()) {

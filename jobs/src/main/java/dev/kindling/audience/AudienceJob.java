@@ -1,0 +1,75 @@
+package dev.kindling.audience;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import dev.kindling.dsl.Audience;
+import dev.kindling.dsl.AudienceException;
+import dev.kindling.dsl.MailingList;
+import dev.kindling.dsl.Marketplace;
+import dev.kindling.template.InvalidInputException;
+import dev.kindling.template.Job;
+import dev.kindling.template.Preflight;
+import dev.kindling.template.RunContext;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Runs a saved audience definition, the sentence an analyst typed in the shell, and writes it as a
+ * mailing list, so a recurring list is scheduled from Airflow like any other job. The definition is
+ * read by the DSL's own grammar: every value goes through the step's checks and is bound as a literal.
+ */
+@Command(name = "audience",
+        description = "Write a mailing list (a Hive table in setting mailing.database, plus a CSV) from a saved audience definition,"
+                + " e.g. users().withPermissionToMailing().livingNear(\"87-100\", 10).")
+public final class AudienceJob implements Job {
+
+    @Option(names = "--definition", required = true, paramLabel = "FILE",
+            description = "A text file with the audience in the DSL, as typed in bin/audience-shell, without a terminal step; // starts a comment.")
+    Path definition;
+
+    @Option(names = "--name", required = true, paramLabel = "MAILING",
+            description = "The mailing list's name: its table in mailing.database; letters, digits and single '_'.")
+    String name;
+
+    private String text;
+
+    @Override
+    public void validate(Preflight preflight) {
+        MarketplaceSettings.tables(preflight.settings());
+        try {
+            MailingList.checkName(name);
+        } catch (AudienceException e) {
+            throw new InvalidInputException("--name: " + e.getMessage());
+        }
+        try {
+            text = Files.readString(definition, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new InvalidInputException("--definition '" + definition + "' cannot be read: " + e);
+        }
+        if (text.isBlank()) {
+            throw new InvalidInputException("--definition '" + definition + "' is empty; write an audience such as users().withPermissionToMailing()");
+        }
+    }
+
+    @Override
+    public void run(RunContext context) {
+        Marketplace marketplace = new Marketplace(context.spark(), MarketplaceSettings.tables(context.settings()));
+        Audience audience;
+        try {
+            audience = marketplace.parse(text);
+            if (context.dryRun()) {
+                context.log().info("dry run: would write mailing list {} of {}; Spark plan:\n{}", name, audience.describe(), audience.plan());
+                return;
+            }
+            context.log().info("writing mailing list {}: {}", name, audience.describe());
+            MailingList list = audience.prepareForMailing(name);
+            context.metrics().set("rows_written", list.users());
+            context.log().info("{}", list);
+        } catch (AudienceException e) {
+            throw new InvalidInputException("--definition '" + definition + "': " + e.getMessage());
+        }
+    }
+}

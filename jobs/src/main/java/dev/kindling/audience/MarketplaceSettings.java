@@ -1,0 +1,40 @@
+package dev.kindling.audience;
+
+import java.util.List;
+
+import dev.kindling.dsl.AudienceException;
+import dev.kindling.dsl.Audiences;
+import dev.kindling.dsl.Marketplace;
+import dev.kindling.dsl.Tables;
+import dev.kindling.template.InvalidInputException;
+import dev.kindling.template.Settings;
+import dev.kindling.template.SparkSessionProvider;
+
+/**
+ * Where an env keeps the marketplace: settings marketplace.database (users, transactions,
+ * categories, postal_codes) and mailing.database (the mailing lists).
+ */
+public final class MarketplaceSettings {
+
+    private MarketplaceSettings() {
+    }
+
+    /** The env's table names; a name that is not an identifier is bad usage (exit 2). */
+    public static Tables tables(Settings settings) {
+        try {
+            return Tables.in(settings.get("marketplace.database"), settings.get("mailing.database"));
+        } catch (AudienceException e) {
+            throw new InvalidInputException("settings marketplace.database '" + settings.get("marketplace.database") + "' and mailing.database '"
+                    + settings.get("mailing.database") + "' must be database names (letters, digits, '_')");
+        }
+    }
+
+    /**
+     * For JShell and notebooks: opens a session on the env's profile (KINDLING_* variables and extra
+     * key=value settings apply, as for jobs) and makes it the marketplace of {@code users()}.
+     */
+    public static Marketplace open(String env, String... settings) {
+        Settings resolved = Settings.resolve(env, List.of(settings), System.getenv());
+        return Audiences.use(SparkSessionProvider.interactive(env, settings), tables(resolved));
+    }
+}

@@ -1,0 +1,90 @@
+package dev.kindling.demodata;
+
+import java.time.LocalDate;
+
+import dev.kindling.audience.MarketplaceSettings;
+import dev.kindling.template.InvalidInputException;
+import dev.kindling.template.Job;
+import dev.kindling.template.Preflight;
+import dev.kindling.template.RunContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Fills the marketplace database (setting marketplace.database) with synthetic data for the audience
+ * DSL: from a few thousand users for a try-out to 1M users and 20M transactions for benchmarks.
+ * The four tables are replaced as a whole; this is demo data, not a production load.
+ */
+@Command(name = "demo-data",
+        description = "Fill the marketplace database (setting marketplace.database) with a synthetic marketplace for the audience DSL:"
+                + " Polish postal codes, a category tree, users and a year of transactions.")
+public final class DemoDataJob implements Job {
+
+    @Option(names = "--users", defaultValue = "10000", paramLabel = "N",
+            description = "How many users, 1 to 100000000. Default: ${DEFAULT-VALUE}.")
+    long users;
+
+    @Option(names = "--transactions", defaultValue = "200000", paramLabel = "N",
+            description = "How many transactions over the year, 0 to 2000000000. Default: ${DEFAULT-VALUE}.")
+    long transactions;
+
+    @Option(names = "--first-day", defaultValue = "2017-01-01", paramLabel = "YYYY-MM-DD",
+            description = "The first of the 365 days the transactions fall on. Default: ${DEFAULT-VALUE}.")
+    LocalDate firstDay;
+
+    @Option(names = "--postal-codes-per-city", defaultValue = "100", paramLabel = "N",
+            description = "Postal codes around each of the 20 cities, 1 to 100. Default: ${DEFAULT-VALUE}.")
+    int postalCodesPerCity;
+
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "N",
+            description = "The same seed and sizes give the same data. Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Override
+    public void validate(Preflight preflight) {
+        requireRange("--users", users, 1, 100_000_000);
+        requireRange("--transactions", transactions, 0, 2_000_000_000);
+        requireRange("--postal-codes-per-city", postalCodesPerCity, 1, 100);
+        MarketplaceSettings.tables(preflight.settings()); // the database name goes into SQL: it must be an identifier
+    }
+
+    private static void requireRange(String option, long value, long min, long max) {
+        if (value < min || value > max) {
+            throw new InvalidInputException(option + " " + value + " is out of range: use a whole number from " + min + " to " + max);
+        }
+    }
+
+    @Override
+    public void run(RunContext context) {
+        String database = context.settings().get("marketplace.database");
+        SyntheticMarketplace marketplace = new SyntheticMarketplace(context.spark(), seed);
+        Dataset<Row> postalCodes = marketplace.postalCodes(postalCodesPerCity);
+        Dataset<Row> userRows = marketplace.users(users, postalCodes, firstDay);
+        Dataset<Row> transactionRows = marketplace.transactions(transactions, users, firstDay);
+        if (context.dryRun()) {
+            context.log().info("dry run: would replace {}.categories, {}.postal_codes, {}.users ({} rows) and {}.transactions ({} rows, {} to {})",
+                    database, database, database, users, database, transactions, firstDay, firstDay.plusDays(SyntheticMarketplace.DAYS - 1));
+            return;
+        }
+        context.spark().sql("CREATE DATABASE IF NOT EXISTS " + database);
+        save(marketplace.categories(), database + ".categories", null);
+        save(postalCodes, database + ".postal_codes", null);
+        save(userRows, database + ".users", null);
+        // one file per day: the partitions an audience step reads are few and compact
+        save(transactionRows.repartition(transactionRows.col("transaction_date")), database + ".transactions", "transaction_date");
+        context.metrics().set("rows_written", users + transactions);
+        context.log().info("demo marketplace in database {}: {} users, {} transactions from {} to {}, {} postal codes",
+                database, users, transactions, firstDay, firstDay.plusDays(SyntheticMarketplace.DAYS - 1), postalCodesPerCity * SyntheticMarketplace.CITIES.size());
+    }
+
+    private static void save(Dataset<Row> rows, String table, String partitionColumn) {
+        var writer = rows.write().mode(SaveMode.Overwrite).format("parquet");
+        if (partitionColumn != null) {
+            writer = writer.partitionBy(partitionColumn);
+        }
+        writer.saveAsTable(table);
+    }
+}

@@ -1,0 +1,113 @@
+package dev.kindling.audience;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import dev.kindling.dsl.Marketplace;
+import dev.kindling.dsl.Tables;
+import dev.kindling.testing.Kindling;
+import dev.kindling.testing.Kindling.Result;
+import dev.kindling.testing.TestSpark;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The audience job through the real entry point, on a tiny demo marketplace made by the demo-data job. */
+class AudienceJobTest {
+
+    private static final SparkSession SPARK = TestSpark.session();
+    private static final String DEFINITION = """
+            // consenting Sports sellers of January near Toruń
+            users().withPermissionToMailing()
+                   .soldAtLeast(1, "Sports", between("2017-01-01", "2017-01-31"))
+                   .or(users().withPermissionToMailing().livingNear("87-100", 10))
+            """;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void demoData() {
+        Result result = Kindling.onTestSpark().run("demo-data", "--logical-date", "2024-01-01", "--users", "400", "--transactions", "4000",
+                "--postal-codes-per-city", "20", "--conf", "marketplace.database=aud_market");
+        assertThat(result.exitCode()).as(result.err()).isZero();
+    }
+
+    private Result audience(String definition, String name, String... more) throws IOException {
+        Path file = Files.writeString(dir.resolve("audience.txt"), definition);
+        List<String> args = new ArrayList<>(List.of("audience", "--logical-date", "2024-02-01", "--run-id", "aud-" + name,
+                "--definition", file.toString(), "--name", name, "--conf", "marketplace.database=aud_market", "--conf", "mailing.database=aud_mailings"));
+        args.addAll(List.of(more));
+        return Kindling.onTestSpark().run(args.toArray(String[]::new));
+    }
+
+    private static List<String> logLinesOf(String runId) throws IOException {
+        try (Stream<String> lines = Files.lines(TestSpark.workDir().resolve("logs/kindling.jsonl"))) {
+            return lines.filter(line -> line.contains("\"run_id\":\"" + runId + "\"")).toList();
+        }
+    }
+
+    @Test
+    void writesTheMailingListOfASavedDefinition() throws IOException {
+        Result result = audience(DEFINITION, "january_sports_or_torun");
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        List<Row> expected = new Marketplace(SPARK, Tables.in("aud_market", "unused")).parse(DEFINITION).toDataset()
+                .select("user_id", "first_name", "email", "postal_code").collectAsList();
+        assertThat(expected).isNotEmpty();
+        assertThat(SPARK.table("aud_mailings.january_sports_or_torun").collectAsList()).containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(logLinesOf("aud-january_sports_or_torun"))
+                .anyMatch(line -> line.contains("mailing list aud_mailings.january_sports_or_torun: " + expected.size() + " users; CSV in "))
+                .anyMatch(line -> line.contains("rows_written=" + expected.size()));
+    }
+
+    @Test
+    void aDefinitionWithoutConsentIsBadUsageAndWritesNothing() throws IOException {
+        Result result = audience("users().livingNear(\"87-100\", 10)", "no_consent");
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.errLines()).singleElement().asString()
+                .contains("prepareForMailing: this audience may include users who did not agree to mailings");
+        assertThat(SPARK.catalog().tableExists("aud_mailings.no_consent")).isFalse();
+    }
+
+    @Test
+    void aMistakeInTheDefinitionIsReportedWithItsPlace() throws IOException {
+        Result result = audience("users()\n  .withPermissionToMailing()\n  .soldAtLeast(4, \"Sprots\", between(\"2017-01-01\", \"2017-01-20\"))", "typo");
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.errLines()).singleElement().asString().contains("soldAtLeast: 'category' \"Sprots\" is not a known category. Did you mean 'Sports'?");
+
+        Result syntax = audience("users().livingNear(\"87-100\" 10)", "syntax");
+        assertThat(syntax.exitCode()).isEqualTo(2);
+        assertThat(syntax.errLines()).singleElement().asString().contains("line 1, column 29: expected ',' but found '10'");
+    }
+
+    @Test
+    void badNamesAndMissingFilesAreRefusedBeforeSparkStarts() {
+        Kindling noSpark = Kindling.with((settings, app) -> {
+            throw new AssertionError("Spark must not start");
+        });
+        Result name = noSpark.run("audience", "--logical-date", "2024-02-01", "--definition", "pom.xml", "--name", "drop table x");
+        assertThat(name.exitCode()).isEqualTo(2);
+        assertThat(name.errLines()).singleElement().asString().contains("--name: prepareForMailing: 'name' \"drop table x\" cannot be a table name");
+        Result missing = noSpark.run("audience", "--logical-date", "2024-02-01", "--definition", "no/such/file.txt", "--name", "x");
+        assertThat(missing.exitCode()).isEqualTo(2);
+        assertThat(missing.errLines()).singleElement().asString().contains("--definition 'no/such/file.txt' cannot be read");
+    }
+
+    @Test
+    void dryRunDescribesAndPlansButWritesNothing() throws IOException {
+        Result result = audience(DEFINITION, "dry", "--dry-run");
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(SPARK.catalog().tableExists("aud_mailings.dry")).isFalse();
+        assertThat(logLinesOf("aud-dry")).anyMatch(line -> line.contains("dry run: would write mailing list dry of (users who gave permission to mailing")
+                && line.contains("Physical Plan"));
+    }
+}
