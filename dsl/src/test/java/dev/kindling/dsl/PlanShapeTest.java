@@ -1,0 +1,67 @@
+package dev.kindling.dsl;
+
+import static dev.kindling.dsl.Audiences.between;
+import static dev.kindling.dsl.Audiences.users;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An audience is one Spark plan: each source scanned once however many steps use it, transaction
+ * date partitions pruned to the steps' periods, postal codes broadcast. Read from the physical plan.
+ */
+class PlanShapeTest {
+
+    private static final Pattern SCAN = Pattern.compile("Scan parquet (\\S+)");
+
+    @BeforeAll
+    static void marketplace() {
+        SmallMarketplace.open();
+    }
+
+    /** The tables scanned, one entry per scan, from the plan's overview (before "(1) Scan ..." details). */
+    private static List<String> scans(String plan) {
+        String overview = plan.substring(0, plan.indexOf("\n\n"));
+        Matcher matcher = SCAN.matcher(overview);
+        List<String> tables = new ArrayList<>();
+        while (matcher.find()) {
+            tables.add(matcher.group(1));
+        }
+        return tables;
+    }
+
+    @Test
+    void theExampleScansEachSourceOnceAndBroadcastsPostalCodes() {
+        String plan = users().withPermissionToMailing().soldAtLeast(4, "Sports", between("2017-01-01", "2017-01-20"))
+                .livingNear("87-100", 10).plan();
+        assertThat(scans(plan)).containsExactlyInAnyOrder("spark_catalog.small.users", "spark_catalog.small.transactions", "spark_catalog.small.postal_codes");
+        assertThat(plan).contains("BroadcastHashJoin", "BroadcastExchange");
+        assertThat(plan).containsPattern("PartitionFilters: \\[[^\\]]*transaction_date#\\d+ >= 2017-01-01[^\\]]*transaction_date#\\d+ <= 2017-01-20");
+    }
+
+    @Test
+    void manyStepsAndCombinationsStillScanEachSourceOnce() {
+        Audience sellers = users().soldAtLeast(4, "Sports", between("2017-01-01", "2017-01-20"))
+                .boughtAtLeast(1, "Electronics", between("2017-02-01", "2017-02-10"));
+        Audience near = users().livingNear("87-100", 10).or(users().livingNear("00-001", 5));
+        Audience audience = users().withPermissionToMailing().and(sellers.or(near))
+                .except(users().soldAtLeast(10, "Cycling", between("2017-01-05", "2017-01-06")));
+        String plan = audience.plan();
+        assertThat(scans(plan)).containsExactlyInAnyOrder("spark_catalog.small.users", "spark_catalog.small.transactions", "spark_catalog.small.postal_codes");
+        // only the steps' days are read: a disjunction of the three periods
+        String partitionFilters = plan.lines().filter(line -> line.startsWith("PartitionFilters:")).findFirst().orElseThrow();
+        assertThat(partitionFilters).contains("2017-01-01", "2017-01-20", "2017-02-01", "2017-02-10", "2017-01-05", "2017-01-06");
+    }
+
+    @Test
+    void anAudienceWithoutTransactionStepsDoesNotReadTransactions() {
+        assertThat(scans(users().withPermissionToMailing().registeredBetween(between("2017-01-01", "2017-01-20")).plan()))
+                .containsExactly("spark_catalog.small.users");
+    }
+}
