@@ -1,36 +1,32 @@
 package dev.kindling.template;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
-import javax.net.SocketFactory;
-
+import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricFilter;
 import com.codahale.metrics.MetricRegistry;
-import com.codahale.metrics.graphite.Graphite;
 import com.codahale.metrics.graphite.GraphiteReporter;
-import com.codahale.metrics.graphite.GraphiteSender;
 import org.apache.logging.log4j.Logger;
 
 /**
- * Sends the registry to Graphite with metrics-graphite: periodically if metrics.period.seconds is
- * set, and once at the end of the run within metrics.flush.timeout.ms. Sockets have connect and read
- * timeouts; failures never fail the job and give exactly one warning line at the end.
+ * Sends the registry to Graphite with metrics-graphite's GraphiteReporter through a
+ * {@link BufferedGraphite}: every metrics.period.seconds if set, and once at the end of the run.
+ * The end-of-run flush retries until metrics.flush.timeout.ms and then gives up with exactly one
+ * warning line; metrics never fail a job and never hold it past that deadline.
  */
 final class GraphiteReporting {
 
+    static final String DROPPED = "metrics_points_dropped";
+    private static final long RETRY_MS = 250;
+
     private final GraphiteReporter reporter;
-    private final WatchedSender sender;
+    private final BufferedGraphite sender;
     private final String address;
     private final long flushTimeoutMs;
     private final boolean periodic;
 
-    private GraphiteReporting(GraphiteReporter reporter, WatchedSender sender, String address, long flushTimeoutMs, boolean periodic) {
+    private GraphiteReporting(GraphiteReporter reporter, BufferedGraphite sender, String address, long flushTimeoutMs, boolean periodic) {
         this.reporter = reporter;
         this.sender = sender;
         this.address = address;
@@ -38,20 +34,22 @@ final class GraphiteReporting {
         this.periodic = periodic;
     }
 
-    /** Null when no graphite.host is set: the run's metrics then only go to the log summary. */
+    /** Null when no graphite.host is set: the run's metrics then only go to the log (and CSV, if set). */
     static GraphiteReporting startIfConfigured(Settings settings, String prefix, MetricRegistry registry) {
         if (!settings.isSet("graphite.host")) {
             return null;
         }
-        return start(settings, prefix, registry, null);
-    }
-
-    /** With a sender given (tests), that sender replaces the socket to graphite.host. */
-    static GraphiteReporting start(Settings settings, String prefix, MetricRegistry registry, GraphiteSender given) {
         String host = settings.get("graphite.host");
         int port = settings.integer("graphite.port", 1, 65535);
         int timeoutMs = settings.integer("graphite.timeout.ms", 1, 600_000);
-        WatchedSender sender = new WatchedSender(given != null ? given : new Graphite(host, port, new TimeoutSocketFactory(timeoutMs)));
+        return start(settings, prefix, registry, BufferedGraphite.tcp(host, port, timeoutMs), host + ":" + port);
+    }
+
+    /** With any connector: tests pass one that hangs or fails. */
+    static GraphiteReporting start(Settings settings, String prefix, MetricRegistry registry,
+                                   BufferedGraphite.Connector connector, String address) {
+        BufferedGraphite sender = new BufferedGraphite(connector, settings.integer("metrics.buffer.points", 1, 10_000_000));
+        registry.register(DROPPED, (Gauge<Long>) sender::droppedPoints);
         GraphiteReporter reporter = GraphiteReporter.forRegistry(registry)
                 .prefixedWith(prefix)
                 .convertDurationsTo(TimeUnit.MILLISECONDS)
@@ -62,134 +60,56 @@ final class GraphiteReporting {
         if (period > 0) {
             reporter.start(period, TimeUnit.SECONDS);
         }
-        return new GraphiteReporting(reporter, sender, host + ":" + port, settings.integer("metrics.flush.timeout.ms", 1, 600_000), period > 0);
+        return new GraphiteReporting(reporter, sender, address, settings.integer("metrics.flush.timeout.ms", 1, 600_000), period > 0);
     }
 
-    /** Sends the final report, waiting at most metrics.flush.timeout.ms; returns whether it arrived. */
+    /** The final report, with the points still queued from earlier ones; true once all were delivered. */
     boolean finish(Logger log) {
-        int failuresBefore = sender.failures.get();
+        long deadline = System.currentTimeMillis() + flushTimeoutMs;
         Thread flush = new Thread(() -> {
             if (periodic) {
-                reporter.stop(); // reports once more, then stops the schedule
+                reporter.stop(); // stops the schedule after one last report
             } else {
                 reporter.report();
+            }
+            while (sender.pendingPoints() > 0 && System.currentTimeMillis() + RETRY_MS < deadline) {
+                sleep(RETRY_MS);
+                try {
+                    sender.flush();
+                } catch (IOException stillDown) {
+                    // kept for the next attempt
+                }
             }
         }, "kindling-metrics-flush");
         flush.setDaemon(true);
         flush.start();
         try {
-            flush.join(flushTimeoutMs);
+            flush.join(Math.max(1, deadline - System.currentTimeMillis()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         if (flush.isAlive()) {
-            log.warn("metrics: Graphite at {} did not take the final report within {} ms; this run's final values are not in Graphite", address, flushTimeoutMs);
+            log.warn("metrics: Graphite at {} did not take the final report within {} ms; {} points of this run are not in Graphite",
+                    address, flushTimeoutMs, sender.pendingPoints());
             return false;
         }
-        if (sender.failures.get() > failuresBefore) {
-            log.warn("metrics: Graphite at {} is unreachable ({}); this run's final values are not in Graphite", address, sender.lastFailure.get());
+        if (sender.pendingPoints() > 0) {
+            log.warn("metrics: Graphite at {} is unreachable ({}); gave up after {} ms, {} points of this run are not in Graphite",
+                    address, sender.lastFailure(), flushTimeoutMs, sender.pendingPoints());
             return false;
+        }
+        if (sender.droppedPoints() > 0) {
+            log.warn("metrics: {} points were dropped while Graphite at {} was unreachable (buffer of metrics.buffer.points full)",
+                    sender.droppedPoints(), address);
         }
         return true;
     }
 
-    /** Remembers failures, which GraphiteReporter would otherwise only log and forget. */
-    private static final class WatchedSender implements GraphiteSender {
-        private final GraphiteSender delegate;
-        private final AtomicInteger failures = new AtomicInteger();
-        private final AtomicReference<String> lastFailure = new AtomicReference<>("");
-
-        WatchedSender(GraphiteSender delegate) {
-            this.delegate = delegate;
-        }
-
-        private IOException failed(IOException e) {
-            failures.incrementAndGet();
-            lastFailure.set(e.getClass().getSimpleName() + ": " + e.getMessage());
-            return e;
-        }
-
-        @Override
-        public void connect() throws IOException {
-            try {
-                delegate.connect();
-            } catch (IOException e) {
-                throw failed(e);
-            }
-        }
-
-        @Override
-        public void send(String name, String value, long timestamp) throws IOException {
-            try {
-                delegate.send(name, value, timestamp);
-            } catch (IOException e) {
-                throw failed(e);
-            }
-        }
-
-        @Override
-        public void flush() throws IOException {
-            try {
-                delegate.flush();
-            } catch (IOException e) {
-                throw failed(e);
-            }
-        }
-
-        @Override
-        public boolean isConnected() {
-            return delegate.isConnected();
-        }
-
-        @Override
-        public int getFailures() {
-            return failures.get();
-        }
-
-        @Override
-        public void close() throws IOException {
-            delegate.close();
-        }
-    }
-
-    /** Graphite's default sockets have no timeouts; a black-holed host would hang the report. */
-    private static final class TimeoutSocketFactory extends SocketFactory {
-        private final int timeoutMs;
-
-        TimeoutSocketFactory(int timeoutMs) {
-            this.timeoutMs = timeoutMs;
-        }
-
-        private Socket connected(InetSocketAddress address) throws IOException {
-            Socket socket = new Socket();
-            socket.setSoTimeout(timeoutMs);
-            try {
-                socket.connect(address, timeoutMs);
-            } catch (IOException e) {
-                socket.close();
-                throw e;
-            }
-            return socket;
-        }
-
-        @Override
-        public Socket createSocket(String host, int port) throws IOException {
-            return connected(new InetSocketAddress(host, port));
-        }
-
-        @Override
-        public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
-            return createSocket(host, port);
-        }
-
-        @Override
-        public Socket createSocket(InetAddress host, int port) throws IOException {
-            return connected(new InetSocketAddress(host, port));
-        }
-
-        @Override
-        public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort) throws IOException {
-            return createSocket(address, port);
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

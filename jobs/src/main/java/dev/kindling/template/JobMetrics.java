@@ -10,7 +10,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Pattern;
 
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
@@ -27,14 +26,16 @@ import scala.concurrent.Await;
  */
 public final class JobMetrics {
 
-    private static final Pattern NAME = Pattern.compile("[a-z0-9_]+(\\.[a-z0-9_]+)*");
     private static final AtomicInteger OBSERVATIONS = new AtomicInteger();
 
     private final MetricRegistry registry = new MetricRegistry();
     private final Map<String, AtomicLong> values = new ConcurrentHashMap<>();
     private final List<Observation> pending = new ArrayList<>();
 
-    /** Sets a value, e.g. {@code set("rows_written", n)}; names are lower-case words joined by '_' or '.'. */
+    /**
+     * Sets a value, e.g. {@code set("rows_written", n)}. Dots make levels; each level is made safe
+     * with {@link MetricPath#segment}, so names may carry data such as {@code "rows_by_category." + category}.
+     */
     public void set(String name, long value) {
         valueOf(name).set(value);
     }
@@ -45,7 +46,7 @@ public final class JobMetrics {
 
     /** The value recorded under name; 0 if nothing was recorded. */
     public long value(String name) {
-        AtomicLong value = values.get(name);
+        AtomicLong value = values.get(MetricPath.path(name));
         return value == null ? 0 : value.get();
     }
 
@@ -70,8 +71,7 @@ public final class JobMetrics {
         }
         List<Column> named = new ArrayList<>();
         aggregates.forEach((name, aggregate) -> {
-            checkName(name);
-            named.add(aggregate.as(name));
+            named.add(aggregate.as(checkName(name)));
         });
         Observation observation = new Observation("kindling_" + OBSERVATIONS.incrementAndGet());
         synchronized (pending) {
@@ -119,9 +119,9 @@ public final class JobMetrics {
     }
 
     private static String checkName(String name) {
-        if (name == null || !NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("metric name '" + name + "' is not allowed: use lower-case letters, digits and '_', segments joined by '.'");
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("a metric needs a name, e.g. rows_written");
         }
-        return name;
+        return MetricPath.path(name);
     }
 }

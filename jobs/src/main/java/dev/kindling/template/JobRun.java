@@ -46,20 +46,21 @@ final class JobRun {
     }
 
     int execute() {
-        Settings settings;
+        Settings resolved;
         try {
-            settings = Settings.resolve(common.env(), common.conf(), environment);
-            job.validate(new Preflight(settings));
+            resolved = Settings.resolve(common.env(), common.conf(), environment);
+            job.validate(new Preflight(resolved));
         } catch (InvalidInputException e) {
             err.println("kindling " + name + ": error: " + e.getMessage());
             return ExitCode.BAD_USAGE.code;
         }
 
-        Logs.configure(settings, runFields(settings));
+        Logs.configure(resolved, runFields(resolved));
         Logger log = LogManager.getLogger("dev.kindling.run");
         long started = System.currentTimeMillis();
         JobMetrics metrics = new JobMetrics();
-        String prefix = settings.get("metrics.prefix") + "." + name;
+        String prefix = MetricPath.path(resolved.get("metrics.prefix")) + "." + MetricPath.segment(name);
+        Settings settings = resolved.withDefaults(sparkGraphiteSink(resolved, prefix));
         GraphiteReporting graphite = common.dryRun() ? null : GraphiteReporting.startIfConfigured(settings, prefix, metrics.registry());
         log.info("starting {} for {} (run {}, env {}{})", name, common.logicalDate(), common.runId(), settings.env(), common.dryRun() ? ", dry run" : "");
 
@@ -112,6 +113,7 @@ final class JobRun {
         metrics.set("success", outcome == ExitCode.SUCCESS ? 1 : 0);
         metrics.set("failed", outcome == ExitCode.SUCCESS ? 0 : 1);
         metrics.set("exit_code", outcome.code);
+        metrics.set("quality_check_failed", outcome == ExitCode.DATA_QUALITY_FAILED ? 1 : 0);
         if (outcome == ExitCode.SUCCESS) {
             metrics.set("last_success_timestamp", now / 1000);
         }
@@ -132,6 +134,25 @@ final class JobRun {
         } catch (IOException | RuntimeException e) {
             log.warn("metrics: could not write CSV metrics to {}: {}", dir, e.toString());
         }
+    }
+
+    /**
+     * With metrics.spark.sink=true, Spark's own GraphiteSink reports driver and executor metrics (JVM,
+     * stages) beside the job's: {@code <prefix>.<job>.spark.<driver|executor id>.<source>...}.
+     */
+    static Map<String, String> sparkGraphiteSink(Settings settings, String prefix) {
+        if (!settings.get("metrics.spark.sink").equals("true") || !settings.isSet("graphite.host")) {
+            return Map.of();
+        }
+        String sink = "spark.metrics.conf.*.sink.graphite.";
+        return Map.of(
+                sink + "class", "org.apache.spark.metrics.sink.GraphiteSink",
+                sink + "host", settings.get("graphite.host"),
+                sink + "port", settings.get("graphite.port"),
+                sink + "period", String.valueOf(Math.max(1, settings.integer("metrics.period.seconds", 0, 86_400))),
+                sink + "unit", "seconds",
+                sink + "prefix", prefix,
+                "spark.metrics.namespace", "spark");
     }
 
     private Map<String, String> runFields(Settings settings) {

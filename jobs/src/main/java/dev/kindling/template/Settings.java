@@ -51,6 +51,8 @@ public final class Settings {
         d.put("metrics.period.seconds", "0");
         d.put("metrics.flush.timeout.ms", "5000");
         d.put("metrics.csv.dir", "");
+        d.put("metrics.buffer.points", "100000");
+        d.put("metrics.spark.sink", "false");
         d.put("log.format", "json");
         d.put("log.file", "");
         d.put("log.level", "INFO");
@@ -165,6 +167,11 @@ public final class Settings {
         integer("graphite.timeout.ms", 1, 600_000);
         integer("metrics.period.seconds", 0, 86_400);
         integer("metrics.flush.timeout.ms", 1, 600_000);
+        integer("metrics.buffer.points", 1, 10_000_000);
+        String sink = get("metrics.spark.sink");
+        if (!sink.equals("true") && !sink.equals("false")) {
+            throw new InvalidInputException("setting metrics.spark.sink is '" + sink + "': allowed values are true, false");
+        }
         String format = get("log.format");
         if (!format.equals("json") && !format.equals("plain")) {
             throw new InvalidInputException("setting log.format is '" + format + "': allowed values are json, plain");
@@ -210,6 +217,13 @@ public final class Settings {
             }
         });
         return spark;
+    }
+
+    /** A copy with these settings added where nothing set them (for settings the template derives). */
+    Settings withDefaults(Map<String, String> derived) {
+        Map<String, String> merged = new TreeMap<>(derived);
+        merged.putAll(values);
+        return new Settings(env, Map.copyOf(merged), fromCommandLine);
     }
 
     public boolean fromCommandLine(String key) {

@@ -7,13 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.kindling.testing.Kindling;
 import dev.kindling.testing.Kindling.Result;
 import dev.kindling.testing.TestSpark;
-import org.apache.spark.scheduler.SparkListener;
-import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,26 +23,6 @@ class SparkJobCountTest {
 
     private final SparkSession spark = TestSpark.session();
 
-    private int sparkJobsOf(Runnable work) {
-        AtomicInteger jobs = new AtomicInteger();
-        SparkListener counter = new SparkListener() {
-            @Override
-            public void onJobStart(SparkListenerJobStart jobStart) {
-                jobs.incrementAndGet();
-            }
-        };
-        spark.sparkContext().addSparkListener(counter);
-        try {
-            work.run();
-            spark.sparkContext().listenerBus().waitUntilEmpty();
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new AssertionError("Spark's listener bus did not drain", e);
-        } finally {
-            spark.sparkContext().removeSparkListener(counter);
-        }
-        return jobs.get();
-    }
-
     @Test
     void theTemplateAddsNoSparkJob() throws IOException {
         List<String> lines = new ArrayList<>(List.of("id,name,amount"));
@@ -55,10 +32,10 @@ class SparkJobCountTest {
         Path csv = Files.write(dir.resolve("in.csv"), lines);
         String schema = "id INT, name STRING, amount INT";
 
-        int bare = sparkJobsOf(() -> BareSnapshot.run(spark, csv.toString(), schema, "jobcount.bare", "2024-06-01",
+        int bare = SparkJobs.startedBy(spark, () -> BareSnapshot.run(spark, csv.toString(), schema, "jobcount.bare", "2024-06-01",
                 dir.resolve("bare-version").toString()));
         int[] exit = new int[1];
-        int template = sparkJobsOf(() -> {
+        int template = SparkJobs.startedBy(spark, () -> {
             Result result = Kindling.onTestSpark().run("snapshot", "--source", csv.toString(), "--format", "csv",
                     "--schema", schema, "--target", "jobcount.template", "--logical-date", "2024-06-01");
             exit[0] = result.exitCode();

@@ -17,7 +17,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 
-import com.codahale.metrics.graphite.GraphiteSender;
 import dev.kindling.testing.Kindling;
 import dev.kindling.testing.Kindling.Result;
 import org.apache.logging.log4j.LogManager;
@@ -29,39 +28,6 @@ class GraphiteMetricsTest {
 
     @TempDir
     Path dir;
-
-    /** A Graphite plaintext listener on 127.0.0.1: keeps every line it is sent. */
-    static final class PlaintextListener implements AutoCloseable {
-        final ServerSocket server;
-        final List<String> lines = new CopyOnWriteArrayList<>();
-
-        PlaintextListener() throws IOException {
-            server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-            Thread accept = new Thread(() -> {
-                while (!server.isClosed()) {
-                    try (Socket client = server.accept();
-                         BufferedReader in = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8))) {
-                        in.lines().forEach(lines::add);
-                    } catch (IOException closed) {
-                        return;
-                    }
-                }
-            }, "graphite-listener");
-            accept.setDaemon(true);
-            accept.start();
-        }
-
-        long value(String path) {
-            return lines.stream().filter(line -> line.startsWith(path + " ")).map(line -> line.split(" ")[1])
-                    .map(Long::parseLong).reduce((first, last) -> last)
-                    .orElseThrow(() -> new AssertionError("no " + path + " in " + lines));
-        }
-
-        @Override
-        public void close() throws IOException {
-            server.close();
-        }
-    }
 
     private Path csv() throws IOException {
         return Files.writeString(dir.resolve("in.csv"), "id,name\n1,a\n2,b\n3,c\n4,d\n5,e\nx6,f\n");
@@ -123,42 +89,18 @@ class GraphiteMetricsTest {
     @Test
     void aGraphiteThatNeverAnswersCannotHoldTheRunPastTheFlushDeadline() throws InterruptedException {
         CountDownLatch forever = new CountDownLatch(1);
-        GraphiteSender hangs = new GraphiteSender() {
-            @Override
-            public void connect() {
-                try {
-                    forever.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+        BufferedGraphite.Connector hangs = () -> {
+            try {
+                forever.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-
-            @Override
-            public void send(String name, String value, long timestamp) {
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public boolean isConnected() {
-                return false;
-            }
-
-            @Override
-            public int getFailures() {
-                return 0;
-            }
-
-            @Override
-            public void close() {
-            }
+            throw new IOException("released");
         };
         Settings settings = Settings.resolve("local", List.of("graphite.host=127.0.0.1", "metrics.flush.timeout.ms=300"), Map.of());
         JobMetrics metrics = new JobMetrics();
         metrics.set("rows_written", 1);
-        GraphiteReporting reporting = GraphiteReporting.start(settings, "kindling.test.hang", metrics.registry(), hangs);
+        GraphiteReporting reporting = GraphiteReporting.start(settings, "kindling.test.hang", metrics.registry(), hangs, "nowhere:1");
 
         long started = System.nanoTime();
         boolean delivered = reporting.finish(LogManager.getLogger("test"));
