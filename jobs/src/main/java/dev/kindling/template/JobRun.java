@@ -152,6 +152,7 @@ final class JobRun {
                 sink + "period", String.valueOf(Math.max(1, settings.integer("metrics.period.seconds", 0, 86_400))),
                 sink + "unit", "seconds",
                 sink + "prefix", prefix,
+                "spark.metrics.conf.*.source.jvm.class", "org.apache.spark.metrics.source.JvmSource",
                 "spark.metrics.namespace", "spark");
     }
 
