@@ -1,0 +1,43 @@
+package dev.kindling.dsl.jupyter;
+
+import dev.kindling.dsl.Audience;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.dflib.jjava.jupyter.Extension;
+import org.dflib.jjava.jupyter.kernel.BaseKernel;
+import org.dflib.jjava.jupyter.kernel.display.mime.MIMEType;
+
+/**
+ * Registers HTML renderers with the JJava kernel: a cell whose value is an audience shows what it
+ * is in plain English, how many users it has and the first of them; a Dataset shows its first rows.
+ * JJava loads it through META-INF/services when this jar is on the kernel's class path.
+ */
+public final class AudienceDisplay implements Extension {
+
+    static final int ROWS = 20;
+
+    @Override
+    public void install(BaseKernel kernel) {
+        kernel.getRenderer().createRegistration(Audience.class)
+                .preferring(MIMEType.TEXT_HTML).supporting(MIMEType.TEXT_PLAIN)
+                .register((audience, context) -> {
+                    context.renderIfRequested(MIMEType.TEXT_HTML, () -> html(audience));
+                    context.renderIfRequested(MIMEType.TEXT_PLAIN, audience::describe);
+                });
+        kernel.getRenderer().createRegistration(Dataset.class)
+                .preferring(MIMEType.TEXT_HTML).supporting(MIMEType.TEXT_PLAIN)
+                .register((dataset, context) -> {
+                    @SuppressWarnings("unchecked")
+                    Dataset<Row> rows = (Dataset<Row>) dataset;
+                    context.renderIfRequested(MIMEType.TEXT_HTML, () -> HtmlTable.of(rows, ROWS));
+                    context.renderIfRequested(MIMEType.TEXT_PLAIN, () -> rows.schema().simpleString());
+                });
+    }
+
+    static String html(Audience audience) {
+        Dataset<Row> users = audience.toDataset();
+        long count = users.count();
+        return "<p><b>" + HtmlTable.escape(audience.describe()) + "</b>: " + count + (count == 1 ? " user" : " users") + "</p>"
+                + HtmlTable.of(users, ROWS);
+    }
+}
