@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Writes Grafana's file provisioning for Kindling: the Graphite datasource, one dashboard per job and
+the alert rules. The files under provisioning/ are generated: edit JOBS or this script, run it, commit
+the output (a test fails when they differ).
+
+    docker/grafana/generate_provisioning.py            # rewrites docker/grafana/provisioning/
+"""
+import json
+import pathlib
+
+HERE = pathlib.Path(__file__).resolve().parent
+PROVISIONING = HERE / "provisioning"
+DATASOURCE_UID = "kindling-graphite"
+PREFIX = "kindling.prod"  # metrics.prefix of the prod profile is kindling.${env}
+
+# Every scheduled job, and how long after its last success "did not run" should page.
+JOBS = {
+    "snapshot": {"expected_every_seconds": 26 * 3600},
+}
+
+# The thresholds of the "suspicious numbers" rules. Runs report once, so their series are mostly empty:
+# movingMedian gets xFilesFactor 0, or Graphite's default (0.5) would blank the median.
+ROWS_DROP_BELOW = 0.5  # rows written below half of the recent median
+MEDIAN_WINDOW = "7d"
+QUARANTINED_RATIO_ABOVE = 0.01
+
+
+def graphite_query(ref, target, seconds):
+    return {"refId": ref, "relativeTimeRange": {"from": seconds, "to": 0}, "datasourceUid": DATASOURCE_UID,
+            "model": {"refId": ref, "target": target, "intervalMs": 1000, "maxDataPoints": 43200}}
+
+
+def reduce(ref, source, reducer):
+    return {"refId": ref, "datasourceUid": "__expr__",
+            "model": {"refId": ref, "type": "reduce", "expression": source, "reducer": reducer,
+                      "settings": {"mode": "dropNN"}}}
+
+
+def threshold(ref, source, comparison, value):
+    return {"refId": ref, "datasourceUid": "__expr__",
+            "model": {"refId": ref, "type": "threshold", "expression": source,
+                      "conditions": [{"evaluator": {"type": comparison, "params": [value]}}]}}
+
+
+def rule(uid, title, target, seconds, reducer, comparison, value, no_data, summary, job):
+    return {
+        "uid": uid, "title": title, "condition": "C",
+        "data": [graphite_query("A", target, seconds), reduce("B", "A", reducer), threshold("C", "B", comparison, value)],
+        "noDataState": no_data, "execErrState": "Error", "for": "0s",
+        "annotations": {"summary": summary},
+        "labels": {"team": "data-platform", "job": job, "severity": "page"},
+    }
+
+
+def rules_for(job, spec):
+    path = f"{PREFIX}.{job}"
+    day = 24 * 3600
+    return [
+        rule(f"kindling-{job}-failed", f"{job} failed", f"{path}.failed", day, "last", "gt", 0, "OK",
+             f"The last run of {job} failed (exit code in {path}.exit_code).", job),
+        rule(f"kindling-{job}-not-run", f"{job} did not succeed in time", f"{path}.last_success_timestamp",
+             spec["expected_every_seconds"], "count", "lt", 1, "Alerting",
+             f"No successful run of {job} within {spec['expected_every_seconds'] // 3600} hours.", job),
+        rule(f"kindling-{job}-rows-dropped", f"{job} wrote far fewer rows",
+             f"divideSeries({path}.rows_written, movingMedian({path}.rows_written, '{MEDIAN_WINDOW}', 0))",
+             8 * day, "last", "lt", ROWS_DROP_BELOW, "OK",
+             f"{job} wrote less than half of its recent median number of rows.", job),
+        rule(f"kindling-{job}-quarantined", f"{job} quarantined too many rows",
+             f"divideSeries({path}.rows_quarantined, {path}.rows_read)", day, "last", "gt", QUARANTINED_RATIO_ABOVE, "OK",
+             f"{job} quarantined more than {QUARANTINED_RATIO_ABOVE:.0%} of the rows it read.", job),
+    ]
+
+
+def panel(panel_id, title, targets, unit, y):
+    return {"id": panel_id, "type": "timeseries", "title": title, "datasource": {"type": "graphite", "uid": DATASOURCE_UID},
+            "gridPos": {"h": 8, "w": 12, "x": 12 * ((panel_id - 1) % 2), "y": y},
+            "fieldConfig": {"defaults": {"unit": unit, "custom": {"drawStyle": "points", "pointSize": 6}}, "overrides": []},
+            "targets": [{"refId": chr(ord("A") + i), "target": f"alias({t}, '{name}')"} for i, (name, t) in enumerate(targets)]}
+
+
+def dashboard(job):
+    path = f"$prefix.{job}"
+    rows = [
+        ("Runs", [("succeeded", f"{path}.success"), ("failed", f"{path}.failed"), ("exit code", f"{path}.exit_code")], "none"),
+        ("Duration", [("duration", f"{path}.duration_ms")], "ms"),
+        ("Rows", [("read", f"{path}.rows_read"), ("written", f"{path}.rows_written")], "short"),
+        ("Quarantined", [("quarantined", f"{path}.rows_quarantined"),
+                         ("share of rows read", f"divideSeries({path}.rows_quarantined, {path}.rows_read)")], "short"),
+        ("Duplicates", [("duplicates", f"{path}.duplicates"), ("dropped", f"{path}.duplicates_dropped")], "short"),
+        ("Data quality", [("check failed", f"{path}.quality_check_failed"),
+                          ("metric points dropped", f"{path}.metrics_points_dropped")], "none"),
+    ]
+    return {
+        "uid": f"kindling-{job}", "title": f"Kindling: {job}", "tags": ["kindling"], "timezone": "utc",
+        "schemaVersion": 39, "version": 1, "refresh": "1m", "time": {"from": "now-7d", "to": "now"},
+        "templating": {"list": [{"name": "prefix", "type": "custom", "query": "kindling.prod,kindling.dev",
+                                 "current": {"text": PREFIX, "value": PREFIX}}]},
+        "panels": [panel(i + 1, title, targets, unit, 8 * (i // 2)) for i, (title, targets, unit) in enumerate(rows)],
+    }
+
+
+def files():
+    """Every provisioning file: relative path -> content."""
+    import yaml  # PyYAML: only needed to write (and read) YAML
+    out = {
+        "datasources/graphite.yaml": yaml.safe_dump({"apiVersion": 1, "datasources": [{
+            "name": "Graphite", "type": "graphite", "uid": DATASOURCE_UID, "access": "proxy",
+            "url": "http://graphite:80", "isDefault": True, "jsonData": {"graphiteVersion": "1.1"}}]}, sort_keys=False),
+        "dashboards/kindling.yaml": yaml.safe_dump({"apiVersion": 1, "providers": [{
+            "name": "kindling", "folder": "Kindling", "type": "file", "disableDeletion": True,
+            "options": {"path": "/etc/grafana/provisioning/dashboards/kindling"}}]}, sort_keys=False),
+        "alerting/kindling-rules.yaml": yaml.safe_dump({"apiVersion": 1, "groups": [
+            {"orgId": 1, "name": f"kindling-{job}", "folder": "Kindling", "interval": "1m", "rules": rules_for(job, spec)}
+            for job, spec in JOBS.items()]}, sort_keys=False),
+    }
+    for job in JOBS:
+        out[f"dashboards/kindling/{job}.json"] = json.dumps(dashboard(job), indent=2) + "\n"
+    return out
+
+
+def main():
+    for relative, content in files().items():
+        target = PROVISIONING / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content)
+        print(target.relative_to(HERE.parents[1]))
+
+
+if __name__ == "__main__":
+    main()

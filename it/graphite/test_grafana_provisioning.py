@@ -1,0 +1,128 @@
+"""Grafana's provisioning files: well-formed, up to date with their generator, and every alert rule
+evaluated against the real Graphite after real runs of the job (the rule fires when it should and
+stays silent when it should not)."""
+import json
+import pathlib
+import uuid
+
+import pytest
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+GRAFANA = ROOT / "docker" / "grafana"
+PROVISIONING = GRAFANA / "provisioning"
+SCHEMA = "id INT, name STRING, amount INT"
+
+
+def load_generator():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("generate_provisioning", GRAFANA / "generate_provisioning.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+generator = load_generator()
+RULES = yaml.safe_load((PROVISIONING / "alerting" / "kindling-rules.yaml").read_text())
+
+
+def all_rules():
+    return [rule for group in RULES["groups"] for rule in group["rules"]]
+
+
+def test_committed_files_are_what_the_generator_writes():
+    for relative, content in generator.files().items():
+        assert (PROVISIONING / relative).read_text() == content, f"{relative} is stale: run {GRAFANA / 'generate_provisioning.py'}"
+
+
+def test_provisioning_structure():
+    datasources = yaml.safe_load((PROVISIONING / "datasources" / "graphite.yaml").read_text())
+    assert datasources["apiVersion"] == 1
+    (graphite,) = datasources["datasources"]
+    assert graphite["type"] == "graphite" and graphite["uid"] == generator.DATASOURCE_UID
+
+    providers = yaml.safe_load((PROVISIONING / "dashboards" / "kindling.yaml").read_text())["providers"]
+    assert providers[0]["type"] == "file"
+    for job in generator.JOBS:
+        board = json.loads((PROVISIONING / "dashboards" / "kindling" / f"{job}.json").read_text())
+        assert board["uid"] == f"kindling-{job}"
+        titles = [p["title"] for p in board["panels"]]
+        assert titles == ["Runs", "Duration", "Rows", "Quarantined", "Duplicates", "Data quality"]
+        assert all(p["datasource"]["uid"] == generator.DATASOURCE_UID for p in board["panels"])
+
+    assert RULES["apiVersion"] == 1
+    uids = [rule["uid"] for rule in all_rules()]
+    assert len(uids) == len(set(uids)) == 4 * len(generator.JOBS)
+    for rule in all_rules():
+        refs = [query["refId"] for query in rule["data"]]
+        assert rule["condition"] in refs
+        assert rule["data"][0]["datasourceUid"] == generator.DATASOURCE_UID
+        assert all(query["datasourceUid"] == "__expr__" for query in rule["data"][1:])
+        assert rule["noDataState"] in ("OK", "Alerting", "NoData")
+        assert rule["labels"]["job"] in generator.JOBS
+
+
+def evaluate(rule, graphite, prefix):
+    """Grafana's evaluation of one rule (query, reduce with drop-non-numeric, threshold), with the
+    test's metric prefix, and ranges and windows shrunk to the test Graphite's 1 s / 6 h retention."""
+    query, reduction, condition = rule["data"]
+    target = query["model"]["target"].replace(generator.PREFIX, prefix).replace(f"'{generator.MEDIAN_WINDOW}'", "'30min'")
+    seconds = min(query["relativeTimeRange"]["from"], 3 * 3600)
+    values = [v for series in graphite.render(target, since=f"-{seconds}s") for v, _ in series["datapoints"] if v is not None]
+    if not values:
+        return {"OK": "Normal", "Alerting": "Alerting", "NoData": "NoData"}[rule["noDataState"]]
+    reduced = {"last": values[-1], "count": len(values), "max": max(values), "min": min(values)}[reduction["model"]["reducer"]]
+    evaluator = condition["model"]["conditions"][0]["evaluator"]
+    limit = evaluator["params"][0]
+    fires = reduced > limit if evaluator["type"] == "gt" else reduced < limit
+    return "Alerting" if fires else "Normal"
+
+
+def rule(kind):
+    return next(r for r in all_rules() if r["uid"] == f"kindling-snapshot-{kind}")
+
+
+@pytest.fixture(scope="module")
+def csv_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("grafana-data")
+
+    def orders(name, rows, bad=0):
+        lines = [f"{i},c{i},{i}" for i in range(1, rows + 1)] + ["x,broken,row"] * bad
+        path = folder / name
+        path.write_text("id,name,amount\n" + "\n".join(lines) + "\n")
+        return path
+
+    return {"twenty": orders("twenty.csv", 20), "five": orders("five.csv", 5), "dirty": orders("dirty.csv", 20, bad=2)}
+
+
+def run(kindling, graphite, prefix, source, date):
+    return kindling("snapshot", "--source", str(source), "--format", "csv", "--schema", SCHEMA,
+                    "--target", "grafana.orders", "--logical-date", date,
+                    "--conf", "graphite.host=127.0.0.1", "--conf", f"graphite.port={graphite.line_port}",
+                    "--conf", f"metrics.prefix={prefix}")
+
+
+def test_alert_rules_fire_for_bad_runs_and_stay_silent_for_good_ones(graphite, kindling, csv_files):
+    good, bad = f"kindling.ok{uuid.uuid4().hex[:6]}", f"kindling.ko{uuid.uuid4().hex[:6]}"
+    assert run(kindling, graphite, good, csv_files["twenty"], "2024-05-01").code == 0
+    assert run(kindling, graphite, good, csv_files["twenty"], "2024-05-02").code == 0
+    assert run(kindling, graphite, bad, csv_files["dirty"], "2024-05-01").code == 3
+    graphite.last(f"{good}.snapshot.rows_written")
+    graphite.last(f"{bad}.snapshot.failed")
+
+    for each in all_rules():
+        target = each["data"][0]["model"]["target"].replace(generator.PREFIX, good).replace("'7d'", "'30min'")
+        assert graphite.points(target), f"rule {each['uid']}: its target returns no data after good runs"
+
+    assert evaluate(rule("failed"), graphite, good) == "Normal"
+    assert evaluate(rule("failed"), graphite, bad) == "Alerting"
+    assert evaluate(rule("not-run"), graphite, good) == "Normal"
+    assert evaluate(rule("not-run"), graphite, bad) == "Alerting", "no success at all is no data, and no data alerts"
+    assert evaluate(rule("quarantined"), graphite, good) == "Normal"
+    assert evaluate(rule("quarantined"), graphite, bad) == "Alerting"
+    assert evaluate(rule("rows-dropped"), graphite, good) == "Normal"
+
+    assert run(kindling, graphite, good, csv_files["five"], "2024-05-03").code == 0
+    graphite.last(f"{good}.snapshot.rows_written")
+    assert evaluate(rule("rows-dropped"), graphite, good) == "Alerting", "5 rows against a median of 20"
+    assert evaluate(rule("failed"), graphite, good) == "Normal"
