@@ -10,5 +10,5 @@ from kindling_airflow.factory import build_dag
 
 SPEC_FILE = os.environ.get("KINDLING_DAGS_SPEC") or pathlib.Path(__file__).with_name("jobs.yaml")
 
-for entry in spec.load(SPEC_FILE):
+for entry in spec.load(SPEC_FILE).dags:
     globals()[entry.dag_id] = build_dag(entry)

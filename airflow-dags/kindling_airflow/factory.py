@@ -60,6 +60,9 @@ def build_dag(spec: DagSpec) -> DAG:
         max_retry_delay=spec.max_retry_delay,
         execution_timeout=spec.execution_timeout,
         on_failure_callback=alert,
+        # A retry submits a fresh run: safe, as every job is idempotent per logical date, and it works
+        # in every deploy mode (durable tracking needs the YARN REST API in YARN cluster mode).
+        durable=False,
     )
     return dag
 

@@ -57,14 +57,28 @@ class DagSpec:
         return f"kindling_{self.name}"
 
 
-def load(path) -> tuple[DagSpec, ...]:
+@dataclass(frozen=True)
+class Spec:
+    dags: tuple[DagSpec, ...]
+    # Jobs of the jar that deliberately get no DAG, each with the reason (the drift test wants one or the other).
+    unscheduled: Mapping[str, str]
+
+
+def load(path) -> Spec:
     with open(path, encoding="utf-8") as file:
         document = yaml.safe_load(file)
     if not isinstance(document, dict) or not isinstance(document.get("dags"), dict):
-        raise SpecError(f"{path}: expected a mapping with a 'dags' mapping (and optional 'defaults')")
+        raise SpecError(f"{path}: expected a mapping with a 'dags' mapping (and optional 'defaults', 'unscheduled')")
+    unknown = sorted(set(document) - {"defaults", "dags", "unscheduled"})
+    if unknown:
+        raise SpecError(f"{path}: unknown section(s) {unknown}; allowed: defaults, dags, unscheduled")
     defaults = document.get("defaults") or {}
     _check_keys("defaults", defaults)
-    return tuple(parse(name, {**defaults, **(entry or {})}) for name, entry in document["dags"].items())
+    unscheduled = document.get("unscheduled") or {}
+    if not isinstance(unscheduled, dict) or not all(isinstance(v, str) and v.strip() for v in unscheduled.values()):
+        raise SpecError(f"{path}: unscheduled: {unscheduled!r} is not allowed; expected job: reason it has no DAG")
+    dags = tuple(parse(name, {**defaults, **(entry or {})}) for name, entry in document["dags"].items())
+    return Spec(dags=dags, unscheduled=MappingProxyType(dict(unscheduled)))
 
 
 def parse(name: str, entry: Mapping) -> DagSpec:

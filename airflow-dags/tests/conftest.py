@@ -24,7 +24,7 @@ sys.path.insert(0, str(DAGS_FOLDER))  # as Airflow does for its DAGs folder
 JAR = ROOT / "jobs" / "target" / "kindling-jobs.jar"
 # The documented shape of the `kindling` Airflow Variable (see airflow-dags/README.md).
 SAMPLE_VARIABLE = {"jar": "hdfs:///apps/kindling/kindling-jobs-1.0.0.jar", "env": "prod",
-                   "landing_dir": "hdfs:///landing"}
+                   "landing_dir": "hdfs:///landing", "audiences_dir": "/opt/kindling/audiences"}
 LOCAL_CONNECTION = {"conn_type": "spark", "host": "local[2]", "extra": {"deploy-mode": "client"}}
 # A log line of the task: "<time> [info     ] <message> [<logger>] loc=..."; the job's own lines are JSON.
 JOB_LOG_LINE = re.compile(r"\] (\{.*\}) \[airflow\.task\.hooks\.[\w.]*SparkSubmitHook\]")
@@ -80,8 +80,9 @@ def run_dag(airflow_home, work_dir, landing_dir):
 
     The connection and the variable come in as AIRFLOW_CONN_* / AIRFLOW_VAR_*, as a deployment
     may give them. `spec` replaces jobs.yaml (KINDLING_DAGS_SPEC) for DAGs made up by a test.
+    A run has 5 minutes: a task retried where it should not be waits out the shipped retry delay.
     """
-    def run(dag_id, logical_date, spec=None, env=None, timeout=600):
+    def run(dag_id, logical_date, spec=None, env=None, timeout=300):
         environment = dict(
             os.environ,
             AIRFLOW_HOME=str(airflow_home),

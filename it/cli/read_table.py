@@ -21,5 +21,5 @@ spark.sparkContext.setLogLevel("ERROR")
 described = spark.sql(f"DESCRIBE TABLE EXTENDED {table} PARTITION ({column}='{value}')").collect()
 location = [row.data_type for row in described if row.col_name == "Location"][0]
 rows = [row.asDict() for row in spark.sql(f"SELECT * FROM {table} WHERE {column} = '{value}'").collect()]
-print(json.dumps({"location": location, "rows": sorted(rows, key=json.dumps)}, default=str))
+print(json.dumps({"location": location, "rows": sorted(rows, key=lambda row: json.dumps(row, default=str))}, default=str))
 spark.stop()

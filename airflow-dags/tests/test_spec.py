@@ -1,0 +1,92 @@
+"""jobs.yaml entries are validated where they are read; each error names the entry, key and value."""
+from datetime import date, timedelta
+
+import pytest
+import yaml
+
+from conftest import DAGS_FOLDER
+from kindling_airflow import spec
+
+SHIPPED_DEFAULTS = yaml.safe_load((DAGS_FOLDER / "jobs.yaml").read_text())["defaults"]
+MINIMAL = {**SHIPPED_DEFAULTS, "job": "snapshot", "description": "d", "start_date": "2024-01-01",
+           "options": {"--source": "/x", "--format": "csv", "--target": "a.b", "--key": ["id", "day"],
+                       "--dry-run": True, "--max-bad-ratio": 0.05}}
+
+
+def test_an_entry_takes_the_defaults_and_keeps_its_options_in_order():
+    entry = spec.parse("orders", MINIMAL)
+    assert entry.dag_id == "kindling_orders"
+    assert entry.start_date == date(2024, 1, 1)
+    assert entry.retry_delay == timedelta(minutes=5) and entry.execution_timeout == timedelta(hours=2)
+    assert entry.options == (("--source", ("/x",)), ("--format", ("csv",)), ("--target", ("a.b",)),
+                             ("--key", ("id", "day")), ("--dry-run", ()), ("--max-bad-ratio", ("0.05",)))
+    assert entry.spark_conf["spark.ui.showConsoleProgress"] == "false"
+
+
+def test_secret_env_names_a_connection_field():
+    entry = spec.parse("orders", {**MINIMAL, "secret_env": {"KINDLING_JDBC_PASSWORD": "warehouse_db.password"}})
+    assert dict(entry.secret_env) == {"KINDLING_JDBC_PASSWORD": ("warehouse_db", "password")}
+
+
+def test_the_spec_is_immutable():
+    entry = spec.parse("orders", MINIMAL)
+    with pytest.raises(AttributeError):
+        entry.retries = 9
+    with pytest.raises(TypeError):
+        entry.spark_conf["spark.executor.memory"] = "1g"
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"retries": -1}, "dags.orders.retries: -1 is not allowed; expected an integer >= 0"),
+    ({"execution_timeout": "2 hours"},
+     "dags.orders.execution_timeout: '2 hours' is not allowed; expected a positive ISO 8601 duration"),
+    ({"start_date": "01/01/2024"}, "dags.orders.start_date: '01/01/2024' is not allowed; expected a date YYYY-MM-DD"),
+    ({"catchup": "yes"}, "dags.orders.catchup: 'yes' is not allowed; expected true or false"),
+    ({"driver_memory": "lots"}, "dags.orders.driver_memory: 'lots' is not allowed; expected a Spark memory size"),
+    ({"spark_conf": {"executor.memory": "1g"}}, "dags.orders.spark_conf: {'executor.memory': '1g'} is not allowed"),
+    ({"options": {"--logical-date": "2024-01-01"}}, "dags.orders.options.--logical-date: '2024-01-01' is not allowed"),
+    ({"options": {"source": "/x"}}, "dags.orders.options: 'source' is not allowed; expected option names starting with --"),
+    ({"options": {"--source": None}}, "dags.orders.options.--source: None is not allowed"),
+    ({"secret_env": {"KINDLING_JDBC_PASSWORD": "warehouse_db.secret"}},
+     "dags.orders.secret_env.KINDLING_JDBC_PASSWORD: 'warehouse_db.secret' is not allowed"),
+    ({"retires": 3}, "dags.orders: unknown key(s) ['retires']"),
+])
+def test_a_bad_entry_is_refused_with_a_message_naming_it(change, message):
+    with pytest.raises(spec.SpecError) as error:
+        spec.parse("orders", {**MINIMAL, **change})
+    assert message in str(error.value)
+
+
+def test_a_missing_key_says_where_to_set_it():
+    entry = dict(MINIMAL)
+    del entry["schedule"]
+    with pytest.raises(spec.SpecError, match=r"dags.orders.schedule: missing \(set it in the entry or in defaults\)"):
+        spec.parse("orders", entry)
+
+
+def test_an_entry_name_must_make_a_dag_id():
+    with pytest.raises(spec.SpecError, match="entry name 'Orders!' must be lower_snake_case"):
+        spec.parse("Orders!", MINIMAL)
+
+
+def test_the_file_keeps_dags_and_unscheduled_jobs_apart(tmp_path):
+    path = tmp_path / "jobs.yaml"
+    path.write_text(yaml.safe_dump({"defaults": SHIPPED_DEFAULTS, "dags": {"orders": {
+        key: MINIMAL[key] for key in ("job", "description", "start_date", "options")}},
+        "unscheduled": {"demo-data": "demo only"}}))
+    loaded = spec.load(path)
+    assert [entry.dag_id for entry in loaded.dags] == ["kindling_orders"]
+    assert dict(loaded.unscheduled) == {"demo-data": "demo only"}
+
+
+@pytest.mark.parametrize("document, message", [
+    ({"dags": {}, "schedules": {}}, "unknown section(s) ['schedules']; allowed: defaults, dags, unscheduled"),
+    ({"dags": {}, "unscheduled": {"demo-data": ""}}, "unscheduled: {'demo-data': ''} is not allowed"),
+    ({"defaults": {}}, "expected a mapping with a 'dags' mapping"),
+])
+def test_a_bad_file_is_refused_with_a_message_naming_it(tmp_path, document, message):
+    path = tmp_path / "jobs.yaml"
+    path.write_text(yaml.safe_dump(document))
+    with pytest.raises(spec.SpecError) as error:
+        spec.load(path)
+    assert message in str(error.value)
