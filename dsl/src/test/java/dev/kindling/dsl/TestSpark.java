@@ -16,22 +16,27 @@ final class TestSpark {
 
     static synchronized SparkSession session() {
         if (session == null) {
-            Path workDir = newWorkDir();
-            System.setProperty("derby.stream.error.file", workDir.resolve("derby.log").toString());
-            session = SparkSession.builder()
-                    .appName("kindling-dsl-tests")
-                    .master("local[2]")
-                    .config("spark.ui.enabled", "false")
-                    .config("spark.sql.shuffle.partitions", "2")
-                    .config("spark.default.parallelism", "2")
-                    .config("spark.sql.catalogImplementation", "hive")
-                    .config("spark.sql.warehouse.dir", workDir.resolve("warehouse").toString())
-                    .config("spark.hadoop.javax.jdo.option.ConnectionURL",
-                            "jdbc:derby:;databaseName=" + workDir.resolve("metastore_db") + ";create=true")
-                    .getOrCreate();
-            session.sparkContext().setLogLevel("WARN");
+            session = open(newWorkDir());
         }
         return session;
+    }
+
+    /** A session whose metastore and warehouse are under workDir (the layout of the local profile). */
+    static SparkSession open(Path workDir) {
+        System.setProperty("derby.stream.error.file", workDir.resolve("derby.log").toString());
+        SparkSession spark = SparkSession.builder()
+            .appName("kindling-dsl-tests")
+            .master("local[2]")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "2")
+            .config("spark.default.parallelism", "2")
+            .config("spark.sql.catalogImplementation", "hive")
+            .config("spark.sql.warehouse.dir", workDir.resolve("warehouse").toString())
+            .config("spark.hadoop.javax.jdo.option.ConnectionURL",
+                            "jdbc:derby:;databaseName=" + workDir.resolve("metastore_db") + ";create=true")
+            .getOrCreate();
+        spark.sparkContext().setLogLevel("WARN");
+        return spark;
     }
 
     private static Path newWorkDir() {

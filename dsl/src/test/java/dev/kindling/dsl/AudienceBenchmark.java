@@ -1,0 +1,87 @@
+package dev.kindling.dsl;
+
+import static dev.kindling.dsl.Audiences.between;
+import static dev.kindling.dsl.Audiences.users;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
+
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The Spark half of the audience benchmark (dsl/bench/run, docs/benchmarks.md): the README's example
+ * through the DSL and as hand-written Spark SQL, in one session on the demo marketplace of a work dir.
+ * Checks both give the same users, writes them to result-ids.txt, prints one line per variant, and
+ * exports the tables to Parquet (once) for the DuckDB half. Not a test: it takes minutes.
+ * Arguments: work dir, output dir, measured runs, the hand-written SQL file.
+ */
+public final class AudienceBenchmark {
+
+    private static final List<String> TABLES = List.of("users", "transactions", "categories", "postal_codes");
+
+    public static void main(String[] args) throws IOException {
+        Path workDir = Path.of(args[0]).toAbsolutePath();
+        Path out = Files.createDirectories(Path.of(args[1]).toAbsolutePath());
+        int runs = Integer.parseInt(args[2]);
+        SparkSession spark = TestSpark.open(workDir);
+        Audiences.use(spark, Tables.demo());
+        String sql = Files.readString(Path.of(args[3]));
+
+        Supplier<List<Long>> dsl = () -> ids(users().withPermissionToMailing()
+                .soldAtLeast(4, "Sports", between("2017-01-01", "2017-01-20")).livingNear("87-100", 10).toDataset().select("user_id").collectAsList());
+        Supplier<List<Long>> handWritten = () -> ids(spark.sql(sql).collectAsList());
+
+        List<Long> expected = handWritten.get();
+        if (!dsl.get().equals(expected)) {
+            throw new IllegalStateException("the DSL and the hand-written SQL found different users");
+        }
+        Files.write(out.resolve("result-ids.txt"), expected.stream().map(String::valueOf).toList());
+        // warm both, then alternate so that neither gets a quieter machine
+        dsl.get();
+        handWritten.get();
+        List<Double> dslSeconds = new ArrayList<>();
+        List<Double> sqlSeconds = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            dslSeconds.add(seconds(dsl));
+            sqlSeconds.add(seconds(handWritten));
+        }
+        System.out.println(line("spark-dsl", dslSeconds, expected.size()));
+        System.out.println(line("spark-sql", sqlSeconds, expected.size()));
+        System.out.println("rows users=" + spark.table("marketplace.users").count() + " transactions=" + spark.table("marketplace.transactions").count());
+
+        for (String table : TABLES) {
+            Path target = out.resolve("parquet").resolve(table);
+            if (!Files.exists(target)) {
+                var writer = spark.table("marketplace." + table).write();
+                (table.equals("transactions") ? writer.partitionBy("transaction_date") : writer).parquet(target.toString());
+            }
+        }
+        spark.stop();
+    }
+
+    private static List<Long> ids(List<Row> rows) {
+        List<Long> ids = new ArrayList<>(rows.stream().map(row -> row.getLong(0)).toList());
+        Collections.sort(ids);
+        return ids;
+    }
+
+    private static double seconds(Supplier<?> run) {
+        long start = System.nanoTime();
+        run.get();
+        return (System.nanoTime() - start) / 1e9;
+    }
+
+    private static String line(String variant, List<Double> seconds, int users) {
+        List<Double> sorted = new ArrayList<>(seconds);
+        Collections.sort(sorted);
+        return String.format(Locale.ROOT, "result %s median=%.3f min=%.3f runs=%d users=%d", variant,
+                sorted.get(sorted.size() / 2), sorted.get(0), sorted.size(), users);
+    }
+}
