@@ -128,6 +128,8 @@ def test_exit_1_is_retried_and_secrets_reach_only_the_jobs_environment(run_dag, 
         "AIRFLOW_CONN_WAREHOUSE_DB": json.dumps(connection)})
     assert (run.state, run.try_number) == ("failed", 2), run.log[-3000:]
     assert "kindling snapshot exited with code 1; Airflow retries it while retries are left" in run.log
+    # One alert, for the try that failed for good; the first try only went up for retry.
+    assert run.log.count("KINDLING ALERT") == 1
     assert "KINDLING ALERT dag=kindling_retry_probe task=snapshot" in run.log and "try=2/2" in run.log
     calls = [json.loads(line) for line in record.read_text().splitlines()]
     assert [call["env"]["AIRFLOW_CTX_TRY_NUMBER"] for call in calls] == ["1", "2"]
