@@ -27,6 +27,8 @@ class KindlingSubmitOperator(SparkSubmitOperator):
 
     def __init__(self, *, job: str, secret_env: Mapping[str, tuple[str, str]] | None = None, **kwargs):
         super().__init__(**kwargs)
+        if not isinstance(job, str) or not job.strip():
+            raise ValueError(f"job: {job!r} is not allowed; expected the name of a Kindling job, e.g. 'snapshot'")
         self.job = job
         self.secret_env = MappingProxyType(dict(secret_env or {}))
 
@@ -35,6 +37,8 @@ class KindlingSubmitOperator(SparkSubmitOperator):
             super().execute(context)
         except AirflowException as failure:
             code = self._exit_code()
+            if code is None:  # spark-submit never ran (e.g. a missing connection): Airflow decides
+                raise
             if code in NOT_RETRIED:
                 message = f"kindling {self.job} exited with code {code}: {NOT_RETRIED[code]}; not retrying"
                 self.log.error(message)
@@ -49,6 +53,8 @@ class KindlingSubmitOperator(SparkSubmitOperator):
         return None if process is None else process.returncode
 
     def _get_hook(self):
+        # The provider builds its hook from self.env_vars, a templated field that Airflow has
+        # already rendered and stored by now; the secrets join it only for this call.
         rendered_env = self.env_vars
         self.env_vars = {**(rendered_env or {}), **self._secret_values()}
         try:

@@ -188,7 +188,7 @@ class _Fields:
         value = self.entry.get(key) or {}
         if not isinstance(value, Mapping) or not all(isinstance(k, str) and k.startswith("spark.") for k in value):
             self._fail(key, value, "a mapping of spark.* keys to values")
-        return MappingProxyType({k: _scalar_text(v) for k, v in value.items()})
+        return MappingProxyType({k: self._scalar_text(f"{key}.{k}", v) for k, v in value.items()})
 
     def options(self, key: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
         value = self.entry.get(key) or {}
@@ -203,11 +203,11 @@ class _Fields:
             if given is True:
                 parsed.append((option, ()))
             elif isinstance(given, list) and given:
-                parsed.append((option, tuple(_scalar_text(item) for item in given)))
+                parsed.append((option, tuple(self._scalar_text(f"{key}.{option}", item) for item in given)))
             elif given is None or given is False or isinstance(given, (list, Mapping)):
                 self._fail(f"{key}.{option}", given, "a value, a non-empty list of values, or true for a flag")
             else:
-                parsed.append((option, (_scalar_text(given),)))
+                parsed.append((option, (self._scalar_text(f"{key}.{option}", given),)))
         return tuple(parsed)
 
     def secret_env(self, key: str) -> Mapping[str, tuple[str, str]]:
@@ -229,10 +229,10 @@ class _Fields:
             self._fail(key, value, "a list of strings")
         return value
 
-
-def _scalar_text(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (str, int, float)):
+    def _scalar_text(self, key: str, value) -> str:
+        """A value as the command line gets it (YAML's true/false as Spark writes them)."""
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if not isinstance(value, (str, int, float)):
+            self._fail(key, value, "a string or a number")
         return str(value)
-    raise SpecError(f"{value!r} is not allowed; expected a string or a number")

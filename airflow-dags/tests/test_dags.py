@@ -84,3 +84,8 @@ def test_templates_render_from_the_context_and_the_variable(shipped_dags):
     assert task.render_template(task.env_vars, context, env) == {
         "AIRFLOW_CTX_DAG_ID": "kindling_snapshot_orders", "AIRFLOW_CTX_TASK_ID": "snapshot",
         "AIRFLOW_CTX_TRY_NUMBER": "2", "AIRFLOW_CTX_DAG_RUN_ID": "scheduled__2024-02-02T02:00:00+00:00"}
+
+
+def test_the_operator_refuses_a_missing_job_name():
+    with pytest.raises(ValueError, match="job: '' is not allowed; expected the name of a Kindling job"):
+        KindlingSubmitOperator(task_id="snapshot", job="")

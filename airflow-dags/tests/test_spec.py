@@ -37,6 +37,8 @@ def test_the_spec_is_immutable():
 
 
 @pytest.mark.parametrize("change, message", [
+    ({"options": {"--key": ["id", {"nested": 1}]}},
+     "dags.orders.options.--key: {'nested': 1} is not allowed; expected a string or a number"),
     ({"retries": -1}, "dags.orders.retries: -1 is not allowed; expected an integer >= 0"),
     ({"execution_timeout": "2 hours"},
      "dags.orders.execution_timeout: '2 hours' is not allowed; expected a positive ISO 8601 duration"),
