@@ -112,7 +112,8 @@ def work_dir(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def kindling(work_dir):
-    """Runs bin/kindling; with on_line, calls it for each stderr line as it comes (to act mid-run)."""
+    """Runs bin/kindling; with on_line, calls it with each stderr line as it comes and the process
+    (to act mid-run)."""
     def run(*args, on_line=None, timeout=600):
         started = time.time()
         process = subprocess.Popen([str(KINDLING), *args], cwd=ROOT, text=True,
@@ -122,7 +123,7 @@ def kindling(work_dir):
         for line in process.stderr:
             lines.append(line)
             if on_line:
-                on_line(line)
+                on_line(line, process)
         process.wait(timeout=timeout)
         return Run(process.returncode, "".join(lines), time.time() - started)
     return run

@@ -1,5 +1,6 @@
 """The shipped snapshot job against a real Graphite: exact values read back through graphite-web's
 render API, and the faults a metrics pipeline meets (Graphite down, coming back, black-holed, restarted)."""
+import signal
 import socket
 import threading
 import time
@@ -71,7 +72,7 @@ def test_graphite_down_at_start_and_up_before_the_end_gets_every_point(graphite,
     graphite.server("stop-carbon")
     came_back = {}
 
-    def bring_graphite_back(line):
+    def bring_graphite_back(line, _process):
         if "to staging" in line and not came_back:
             time.sleep(2)  # a few periodic reports queue up while carbon is down
             graphite.server("start-carbon")
@@ -111,7 +112,7 @@ def test_a_black_holed_graphite_cannot_hold_the_run(kindling, orders_csv):
 def test_carbon_restarted_mid_run_loses_no_point(graphite, kindling, big_csv):
     restarted = {}
 
-    def restart(line):
+    def restart(line, _process):
         if "to staging" in line and not restarted:
             restarted["at"] = time.time()
             graphite.server("restart-carbon")
@@ -134,3 +135,19 @@ def test_sparks_own_graphite_sink_reports_beside_the_job(graphite, kindling, ord
                    "--conf", "metrics.spark.sink=true", "--conf", "metrics.period.seconds=1")
     assert run.code == 0, run.err_lines
     assert graphite.last(f"{p}.snapshot.spark.driver.jvm.heap.used", wait_seconds=15) > 0
+
+
+def test_a_killed_run_still_sends_its_final_report(graphite, kindling, big_csv):
+    def terminate(line, process):
+        if "to staging" in line:
+            process.send_signal(signal.SIGTERM)
+
+    p = prefix()
+    run = snapshot(kindling, big_csv, graphite.line_port, p, on_line=terminate)
+    assert run.code == 143
+    job = f"{p}.snapshot"
+    assert graphite.last(f"{job}.failed") == 1
+    assert graphite.last(f"{job}.success") == 0
+    assert graphite.last(f"{job}.exit_code") == 130, "interrupted (the JVM does not say which signal)"
+    assert graphite.last(f"{job}.duration_ms") > 0
+    assert graphite.points(f"{job}.rows_written") == [], "a killed run wrote nothing"
