@@ -73,7 +73,7 @@ final class JobRun {
         try {
             spark = sessions.open(settings, "kindling-" + name);
             outputs = new SparkOutputs(spark, settings, metrics, log, common.runId(), common.dryRun(), out);
-            job.run(new RunContext(name, common, settings, spark, metrics, log, outputs, environment));
+            job.run(new RunContext(name, common, settings, spark, metrics, log, outputs, environment, out));
             outcome = ExitCode.SUCCESS;
         } catch (InvalidInputException e) {
             outcome = ExitCode.BAD_USAGE;

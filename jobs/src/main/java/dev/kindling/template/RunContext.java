@@ -1,5 +1,6 @@
 package dev.kindling.template;
 
+import java.io.PrintStream;
 import java.time.LocalDate;
 import java.util.Map;
 
@@ -21,9 +22,10 @@ public final class RunContext {
     private final Logger log;
     private final Outputs outputs;
     private final Map<String, String> environment;
+    private final PrintStream out;
 
     RunContext(String job, CommonOptions common, Settings settings, SparkSession spark, JobMetrics metrics,
-               Logger log, Outputs outputs, Map<String, String> environment) {
+               Logger log, Outputs outputs, Map<String, String> environment, PrintStream out) {
         this.job = job;
         this.logicalDate = common.logicalDate();
         this.runId = common.runId();
@@ -34,6 +36,7 @@ public final class RunContext {
         this.log = log;
         this.outputs = outputs;
         this.environment = environment;
+        this.out = out;
     }
 
     public String job() {
@@ -75,6 +78,9 @@ public final class RunContext {
     /** Reads a source (lazily, as Spark does); credentials come from the environment. */
     public Dataset<Row> read(Source source) {
         log.info("reading {}", source.describe());
+        if (dryRun) {
+            out.println("dry run: would read " + source.describe());
+        }
         return source.read(spark, environment);
     }
 }

@@ -185,7 +185,7 @@ class SnapshotJobTest {
         Result result = snapshot(orders("orders.csv", 3), table, "2024-03-11", "--dry-run");
 
         assertThat(result.exitCode()).as(result.err()).isZero();
-        assertThat(result.out()).contains("dry run: would write table " + table + " partition (ds='2024-03-11') (new table)",
+        assertThat(result.out()).contains("dry run: would read csv " + dir.resolve("orders.csv"), "dry run: would write table " + table + " partition (ds='2024-03-11') (new table)",
                 "Physical Plan", "dry run: would publish");
         assertThat(spark.catalog().tableExists(table)).isFalse();
     }
