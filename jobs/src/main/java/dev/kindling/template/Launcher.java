@@ -16,6 +16,7 @@ import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * The single entry point: {@code bin/kindling} locally, the shaded jar's main class under
@@ -75,7 +76,9 @@ public final class Launcher {
             parsed = root.parseArgs(args);
         } catch (ParameterException e) {
             String command = e.getCommandLine().getCommandSpec().qualifiedName();
-            err.println(command + ": error: " + e.getMessage() + " (see '" + command + " --help')");
+            String suggestion = e instanceof UnmatchedArgumentException unmatched && !unmatched.getSuggestions().isEmpty()
+                    ? "; did you mean " + String.join(" or ", unmatched.getSuggestions()) + "?" : "";
+            err.println(command + ": error: " + e.getMessage() + suggestion + " (see '" + command + " --help')");
             return ExitCode.BAD_USAGE.code;
         }
         if (CommandLine.printHelpIfRequested(parsed)) {

@@ -106,7 +106,7 @@ class LauncherTest {
                 Arguments.of("bad target", "snapshot --source=%CSV% --format=csv --target=a.b.c --logical-date=2024-03-01", "--target 'a.b.c' is not a table name"),
                 Arguments.of("jdbc without table", "snapshot --source=jdbc:derby:memory:x --format=jdbc --target=t --logical-date=2024-03-01", "--jdbc-table is required"),
                 Arguments.of("unknown option", "snapshot --source=%CSV% " + good + " --colour=red", "Unknown option: '--colour=red'"),
-                Arguments.of("unknown job", "snapshots", "Unmatched argument"));
+                Arguments.of("unknown job", "snapshots", "Unmatched argument at index 0: 'snapshots'; did you mean snapshot?"));
     }
 
     @ParameterizedTest(name = "{0}")
