@@ -1,0 +1,21 @@
+package dev.kindling.dsl;
+
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Runs an audience through a Spark Connect client session, as a thin notebook client would with the
+ * driver on the cluster: started by it/audience/test_spark_connect.py against a Spark Connect
+ * server on the demo marketplace. Arguments: the server's sc:// URL, an audience definition, a
+ * mailing name.
+ */
+public final class ConnectClientProbe {
+
+    public static void main(String[] args) {
+        SparkSession spark = SparkSession.builder().config("spark.api.mode", "connect").remote(args[0]).getOrCreate();
+        Audience audience = Audiences.use(spark, Tables.demo()).parse(args[1]);
+        System.out.println("session " + spark.getClass().getName());
+        System.out.println("count " + audience.count());
+        System.out.println(audience.prepareForMailing(args[2]));
+        spark.stop();
+    }
+}

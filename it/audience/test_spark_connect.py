@@ -1,0 +1,60 @@
+"""The DSL, unchanged, through a Spark Connect client session (a thin client, the driver in a server)."""
+import glob
+import os
+import re
+import socket
+import subprocess
+import time
+
+from conftest import NEAR_TORUN, ROOT, mailing_size
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def spark_home():
+    return subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-c", "import os, pyspark; print(os.path.dirname(pyspark.__file__))"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+def jvm_args():
+    pom = (ROOT / "pom.xml").read_text()
+    return re.search(r"<spark.test.jvm.args>(.*)</spark.test.jvm.args>", pom).group(1).split()
+
+
+def test_an_audience_runs_over_spark_connect(demo_work_dir):
+    # the embedded metastore admits one JVM: the job runs before the server starts
+    expected = mailing_size(demo_work_dir, NEAR_TORUN, "job_near_torun_for_connect")
+    home, port = spark_home(), free_port()
+    log = open(demo_work_dir / "logs" / "connect-server.log", "w")
+    server = subprocess.Popen(
+        [f"{home}/bin/spark-submit", "--class", "org.apache.spark.sql.connect.service.SparkConnectServer", "--master", "local[2]",
+         "--driver-java-options", f"-Dderby.stream.error.file={demo_work_dir}/logs/derby.log",
+         "--conf", "spark.sql.catalogImplementation=hive", "--conf", f"spark.sql.warehouse.dir={demo_work_dir}/warehouse",
+         "--conf", f"spark.hadoop.javax.jdo.option.ConnectionURL=jdbc:derby:;databaseName={demo_work_dir}/metastore_db;create=true",
+         "--conf", "spark.connect.grpc.binding.address=127.0.0.1", "--conf", f"spark.connect.grpc.binding.port={port}",
+         "--conf", "spark.ui.enabled=false", "spark-internal"],
+        stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=dict(os.environ, SPARK_HOME=home))
+    try:
+        deadline = time.time() + 180
+        while "Spark Connect server started" not in (demo_work_dir / "logs" / "connect-server.log").read_text():
+            assert server.poll() is None and time.time() < deadline, "the Spark Connect server did not start"
+            time.sleep(1)
+        classpath = os.pathsep.join([str(ROOT / "dsl" / "target" / "classes"), str(ROOT / "dsl" / "target" / "test-classes"),
+                                     *glob.glob(f"{home}/jars/connect-repl/spark-connect-client-jvm_*.jar"), f"{home}/jars/*"])
+        client = subprocess.run(
+            ["java", *jvm_args(), f"-Dlog4j2.configurationFile={ROOT / 'conf' / 'log4j2-bootstrap.properties'}", "-cp", classpath,
+             "dev.kindling.dsl.ConnectClientProbe", f"sc://127.0.0.1:{port}", NEAR_TORUN, "connect_near_torun"],
+            capture_output=True, text=True, timeout=300, cwd=ROOT)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+        log.close()
+
+    assert client.returncode == 0, client.stderr[-3000:]
+    assert "session org.apache.spark.sql.connect.SparkSession" in client.stdout
+    assert f"count {expected}" in client.stdout
+    assert f"mailing list mailings.connect_near_torun: {expected} users; CSV in " in client.stdout
