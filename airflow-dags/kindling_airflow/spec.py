@@ -77,8 +77,16 @@ def load(path) -> Spec:
     unscheduled = document.get("unscheduled") or {}
     if not isinstance(unscheduled, dict) or not all(isinstance(v, str) and v.strip() for v in unscheduled.values()):
         raise SpecError(f"{path}: unscheduled: {unscheduled!r} is not allowed; expected job: reason it has no DAG")
-    dags = tuple(parse(name, {**defaults, **(entry or {})}) for name, entry in document["dags"].items())
+    dags = tuple(parse(name, _merge(defaults, entry or {})) for name, entry in document["dags"].items())
     return Spec(dags=dags, unscheduled=MappingProxyType(dict(unscheduled)))
+
+
+def _merge(defaults: Mapping, entry: Mapping) -> dict:
+    """The entry over the defaults; spark_conf key by key, so an entry adds to the default Spark settings."""
+    merged = {**defaults, **entry}
+    if isinstance(defaults.get("spark_conf"), Mapping) and isinstance(entry.get("spark_conf"), Mapping):
+        merged["spark_conf"] = {**defaults["spark_conf"], **entry["spark_conf"]}
+    return merged
 
 
 def parse(name: str, entry: Mapping) -> DagSpec:

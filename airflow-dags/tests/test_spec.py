@@ -71,13 +71,18 @@ def test_an_entry_name_must_make_a_dag_id():
         spec.parse("Orders!", MINIMAL)
 
 
-def test_the_file_keeps_dags_and_unscheduled_jobs_apart(tmp_path):
+def test_the_file_gives_dags_over_defaults_and_unscheduled_jobs(tmp_path):
     path = tmp_path / "jobs.yaml"
-    path.write_text(yaml.safe_dump({"defaults": SHIPPED_DEFAULTS, "dags": {"orders": {
-        key: MINIMAL[key] for key in ("job", "description", "start_date", "options")}},
+    defaults = {**SHIPPED_DEFAULTS, "spark_conf": {"spark.executor.cores": 2, "spark.sql.shuffle.partitions": 64}}
+    path.write_text(yaml.safe_dump({"defaults": defaults, "dags": {"orders": {
+        **{key: MINIMAL[key] for key in ("job", "description", "start_date", "options")},
+        "spark_conf": {"spark.sql.shuffle.partitions": 8, "spark.executor.instances": 4}}},
         "unscheduled": {"demo-data": "demo only"}}))
     loaded = spec.load(path)
     assert [entry.dag_id for entry in loaded.dags] == ["kindling_orders"]
+    # An entry's Spark settings add to the defaults' and override the same keys.
+    assert dict(loaded.dags[0].spark_conf) == {"spark.executor.cores": "2", "spark.sql.shuffle.partitions": "8",
+                                               "spark.executor.instances": "4"}
     assert dict(loaded.unscheduled) == {"demo-data": "demo only"}
 
 
