@@ -6,6 +6,7 @@ import os
 import pathlib
 import sys
 import threading
+from datetime import datetime, timedelta
 
 import pytest
 import yaml
@@ -21,7 +22,8 @@ SECRET = "pa55-w0rd-never-logged"
 def orders(day, count, malformed=0):
     """`count` orders of `day`; the first `malformed` have an amount that is not a number."""
     return [[1000 + i, f"customer {i}", ("Sports", "Books", "Garden")[i % 3],
-             "lots" if i < malformed else f"{10 + i}.50", f"{day} 08:{i:02d}:00"] for i in range(count)]
+             "lots" if i < malformed else f"{10 + i % 1000}.50",
+             (datetime.fromisoformat(day) + timedelta(hours=8, seconds=i % 36_000)).isoformat(" ")] for i in range(count)]
 
 
 def land(landing_dir, day, rows):
@@ -95,7 +97,7 @@ def probe_spec(tmp_path_factory):
         "retry_probe": {**entry, "retries": 1, "retry_delay": "PT1S", "options": options,
                         "secret_env": {"KINDLING_JDBC_USER": "warehouse_db.login",
                                        "KINDLING_JDBC_PASSWORD": "warehouse_db.password"}},
-        "timeout_probe": {**entry, "retries": 0, "execution_timeout": "PT15S", "options": options},
+        "timeout_probe": {**entry, "retries": 0, "execution_timeout": "PT20S", "options": options},
     }}
     path = tmp_path_factory.mktemp("spec") / "jobs.yaml"
     path.write_text(yaml.safe_dump(document))
@@ -158,7 +160,8 @@ def kindling_jvms(marker):
 
 
 def test_execution_timeout_kills_the_spark_driver(run_dag, probe_spec, landing_dir):
-    land(landing_dir, TIMEOUT_DAY, orders(TIMEOUT_DAY, 20))
+    # Enough rows that the job is still busy when the timeout strikes, however fast the machine.
+    land(landing_dir, TIMEOUT_DAY, orders(TIMEOUT_DAY, 200_000))
     marker = f"kindling_timeout_probe.snapshot.{TIMEOUT_DAY}"  # the Spark application name
     seen, done = {}, threading.Event()
 
