@@ -97,7 +97,7 @@ def probe_spec(tmp_path_factory):
         "retry_probe": {**entry, "retries": 1, "retry_delay": "PT1S", "options": options,
                         "secret_env": {"KINDLING_JDBC_USER": "warehouse_db.login",
                                        "KINDLING_JDBC_PASSWORD": "warehouse_db.password"}},
-        "timeout_probe": {**entry, "retries": 0, "execution_timeout": "PT20S", "options": options},
+        "timeout_probe": {**entry, "retries": 0, "execution_timeout": "PT15S", "options": options},
     }}
     path = tmp_path_factory.mktemp("spec") / "jobs.yaml"
     path.write_text(yaml.safe_dump(document))
@@ -160,7 +160,8 @@ def kindling_jvms(marker):
 
 
 def test_execution_timeout_kills_the_spark_driver(run_dag, probe_spec, landing_dir):
-    # Enough rows that the job is still busy when the timeout strikes, however fast the machine.
+    # The probe's 15 s timeout strikes mid-job: the driver logs its first line ~5 s after
+    # spark-submit starts and a snapshot needs ~25 s more here (most of it fixed start-up cost).
     land(landing_dir, TIMEOUT_DAY, orders(TIMEOUT_DAY, 200_000))
     marker = f"kindling_timeout_probe.snapshot.{TIMEOUT_DAY}"  # the Spark application name
     seen, done = {}, threading.Event()
