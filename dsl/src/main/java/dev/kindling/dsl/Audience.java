@@ -148,6 +148,10 @@ public final class Audience {
         return criterion;
     }
 
+    Marketplace marketplace() {
+        return marketplace;
+    }
+
     private Audience with(Criterion step) {
         return new Audience(marketplace, new And(criterion, step));
     }

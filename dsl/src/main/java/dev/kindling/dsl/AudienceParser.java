@@ -69,8 +69,8 @@ final class AudienceParser {
         expect("(");
         Audience result = switch (name.text()) {
             case "withPermissionToMailing" -> audience.withPermissionToMailing();
-            case "soldAtLeast" -> audience.soldAtLeast(wholeNumber(), stringThen(","), period());
-            case "boughtAtLeast" -> audience.boughtAtLeast(wholeNumber(), stringThen(","), period());
+            case "soldAtLeast" -> audience.soldAtLeast(wholeNumberThen(","), stringThen(","), period());
+            case "boughtAtLeast" -> audience.boughtAtLeast(wholeNumberThen(","), stringThen(","), period());
             case "livingNear" -> audience.livingNear(stringThen(","), number());
             case "registeredBetween" -> audience.registeredBetween(period());
             case "and" -> audience.and(audience());
@@ -85,12 +85,12 @@ final class AudienceParser {
         return result;
     }
 
-    private int wholeNumber() {
+    private int wholeNumberThen(String separator) {
         Token token = take();
         if (!token.text().matches("-?\\d+")) {
             throw new AudienceException(token.where() + ": expected a whole number but found " + shown(token));
         }
-        expect(",");
+        expect(separator);
         try {
             return Integer.parseInt(token.text());
         } catch (NumberFormatException e) {
@@ -122,12 +122,18 @@ final class AudienceParser {
     }
 
     private Period period() {
-        expect("between");
+        Token name = take();
+        if (!name.is("between") && !name.is("lastDays")) {
+            next--;
+            throw unexpected("a period: between(\"YYYY-MM-DD\", \"YYYY-MM-DD\") or lastDays(n)");
+        }
         expect("(");
+        if (name.is("lastDays")) {
+            return start.marketplace().lastDays(wholeNumberThen(")"));
+        }
         String from = stringThen(",");
-        String to = string();
-        expect(")");
-        return Audiences.between(from, to);
+        String to = stringThen(")");
+        return Period.parse(from, to);
     }
 
     private void expect(String text) {

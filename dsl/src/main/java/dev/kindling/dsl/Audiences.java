@@ -40,6 +40,11 @@ public final class Audiences {
         return Period.parse(from, to);
     }
 
+    /** The last {@code days} days up to and including today (or the scheduled run's day, in the audience job). */
+    public static Period lastDays(int days) {
+        return marketplace().lastDays(days);
+    }
+
     /** Reads an audience written in this language, e.g. from a saved file (see {@link AudienceParser}). */
     public static Audience parse(String definition) {
         return marketplace().parse(definition);
@@ -60,6 +65,7 @@ public final class Audiences {
               .registeredBetween(period)                registered in the period
               .and(audience) .or(audience) .except(audience)   combine two audiences
               between("2017-01-01", "2017-01-20")       a period; both days included
+              lastDays(30)                              a period: the last 30 days up to today (the run's day in a scheduled job)
             Terminal steps:
               .count()                                  how many users
               .show(n)                                  the first n users as a table

@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.levenshtein;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.lower;
 
+import java.time.LocalDate;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashSet;
@@ -29,11 +30,19 @@ public final class Marketplace {
 
     private final SparkSession spark;
     private final Tables tables;
+    private final LocalDate asOf;
     private volatile List<Row> categoryTree; // small; read once, on the first category step
 
+    /** The marketplace as of today: lastDays(n) ends today. */
     public Marketplace(SparkSession spark, Tables tables) {
+        this(spark, tables, LocalDate.now());
+    }
+
+    /** The marketplace as of a day (a scheduled run's logical date): lastDays(n) ends on that day. */
+    public Marketplace(SparkSession spark, Tables tables, LocalDate asOf) {
         this.spark = Objects.requireNonNull(spark, "spark");
         this.tables = Objects.requireNonNull(tables, "tables");
+        this.asOf = Objects.requireNonNull(asOf, "asOf");
     }
 
     public SparkSession spark() {
@@ -42,6 +51,11 @@ public final class Marketplace {
 
     public Tables tables() {
         return tables;
+    }
+
+    /** The last {@code days} days up to and including the marketplace's day (see the constructors). */
+    public Period lastDays(int days) {
+        return Period.lastDays(asOf, days);
     }
 
     /** Every user of this marketplace: the start of every audience. */

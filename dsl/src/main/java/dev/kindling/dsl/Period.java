@@ -3,7 +3,7 @@ package dev.kindling.dsl;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 
-/** A range of days, both ends included. Build it with {@link Audiences#between(String, String)}. */
+/** A range of days, both ends included. Build it with {@link Audiences#between(String, String)} or {@link Audiences#lastDays(int)}. */
 public record Period(LocalDate from, LocalDate to) {
 
     public Period {
@@ -13,6 +13,14 @@ public record Period(LocalDate from, LocalDate to) {
         if (from.isAfter(to)) {
             throw new AudienceException("between: 'from' " + from + " is after 'to' " + to + "; the first date must be on or before the second");
         }
+    }
+
+    /** The {@code days} days that end on {@code last}, both included. */
+    static Period lastDays(LocalDate last, int days) {
+        if (days < 1) {
+            throw new AudienceException("lastDays: 'days' is " + days + ", but it must be at least 1 (the number of days, ending on " + last + ")");
+        }
+        return new Period(last.minusDays(days - 1L), last);
     }
 
     static Period parse(String from, String to) {

@@ -39,6 +39,19 @@ class AudienceParserTest {
     }
 
     @Test
+    void lastDaysEndOnTheMarketplacesDay() {
+        Marketplace asOfJanuary20 = new Marketplace(TestSpark.session(), SmallMarketplace.TABLES, java.time.LocalDate.parse("2017-01-20"));
+        Audience read = asOfJanuary20.parse("users().soldAtLeast(4, \"Sports\", lastDays(20))");
+        assertThat(read.describe()).isEqualTo("users who sold at least 4 times in 'Sports' (subcategories included) between 2017-01-01 and 2017-01-20");
+        assertThat(AudienceSemanticsTest.ids(read)).containsExactly(1L, 3L, 5L, 6L);
+        assertThat(asOfJanuary20.lastDays(1)).isEqualTo(between("2017-01-20", "2017-01-20"));
+        assertThatThrownBy(() -> asOfJanuary20.lastDays(0))
+                .hasMessage("lastDays: 'days' is 0, but it must be at least 1 (the number of days, ending on 2017-01-20)");
+        assertThatThrownBy(() -> asOfJanuary20.parse("users().registeredBetween(\"2017-01-01\")"))
+                .hasMessage("line 1, column 27: expected a period: between(\"YYYY-MM-DD\", \"YYYY-MM-DD\") or lastDays(n) but found '\"2017-01-01\"'");
+    }
+
+    @Test
     void valuesGoThroughTheStepsChecks() {
         assertThatThrownBy(() -> parse("users().soldAtLeast(4, \"Sports' OR '1'='1\", between(\"2017-01-01\", \"2017-01-20\"))"))
                 .hasMessageStartingWith("soldAtLeast: 'category' \"Sports' OR '1'='1\" is not a known category.");

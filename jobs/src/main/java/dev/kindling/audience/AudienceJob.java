@@ -27,7 +27,8 @@ import picocli.CommandLine.Option;
 public final class AudienceJob implements Job {
 
     @Option(names = "--definition", required = true, paramLabel = "FILE",
-            description = "A text file with the audience in the DSL, as typed in bin/audience-shell, without a terminal step; // starts a comment.")
+            description = "A text file with the audience in the DSL, as typed in bin/audience-shell, without a terminal step; // starts a comment."
+                    + " lastDays(n) is the n days ending on --logical-date.")
     Path definition;
 
     @Option(names = "--name", required = true, paramLabel = "MAILING",
@@ -56,7 +57,8 @@ public final class AudienceJob implements Job {
 
     @Override
     public void run(RunContext context) {
-        Marketplace marketplace = new Marketplace(context.spark(), MarketplaceSettings.tables(context.settings()));
+        // lastDays(n) in a definition ends on the run's logical date, so a rerun of a date gives the same list
+        Marketplace marketplace = new Marketplace(context.spark(), MarketplaceSettings.tables(context.settings()), context.logicalDate());
         Audience audience;
         try {
             audience = marketplace.parse(text);

@@ -43,9 +43,12 @@ class AudienceJobTest {
 
     private Result audience(String definition, String name, String... more) throws IOException {
         Path file = Files.writeString(dir.resolve("audience.txt"), definition);
-        List<String> args = new ArrayList<>(List.of("audience", "--logical-date", "2024-02-01", "--run-id", "aud-" + name,
+        List<String> args = new ArrayList<>(List.of("audience", "--run-id", "aud-" + name,
                 "--definition", file.toString(), "--name", name, "--conf", "marketplace.database=aud_market", "--conf", "mailing.database=aud_mailings"));
         args.addAll(List.of(more));
+        if (!args.contains("--logical-date")) {
+            args.addAll(List.of("--logical-date", "2024-02-01"));
+        }
         return Kindling.onTestSpark().run(args.toArray(String[]::new));
     }
 
@@ -67,6 +70,18 @@ class AudienceJobTest {
         assertThat(logLinesOf("aud-january_sports_or_torun"))
                 .anyMatch(line -> line.contains("mailing list aud_mailings.january_sports_or_torun: " + expected.size() + " users; CSV in "))
                 .anyMatch(line -> line.contains("rows_written=" + expected.size()));
+    }
+
+    @Test
+    void lastDaysEndOnTheLogicalDate() throws IOException {
+        Result result = audience("users().withPermissionToMailing().soldAtLeast(1, \"Sports\", lastDays(31))", "last_31_days",
+                "--logical-date", "2017-01-31");
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        List<Row> expected = new Marketplace(SPARK, Tables.in("aud_market", "unused"))
+                .parse("users().withPermissionToMailing().soldAtLeast(1, \"Sports\", between(\"2017-01-01\", \"2017-01-31\"))")
+                .toDataset().select("user_id", "first_name", "email", "postal_code").collectAsList();
+        assertThat(expected).isNotEmpty();
+        assertThat(SPARK.table("aud_mailings.last_31_days").collectAsList()).containsExactlyInAnyOrderElementsOf(expected);
     }
 
     @Test
