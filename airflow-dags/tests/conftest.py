@@ -3,16 +3,19 @@
 Runs under .venv-airflow (bin/airflow-env). Airflow reads AIRFLOW_HOME when first imported, so the
 in-process tests get a throw-away home before anything imports airflow.
 """
+import atexit
 import json
 import os
 import pathlib
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
 import tempfile
 
 os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="kindling-airflow-home-")
+atexit.register(shutil.rmtree, os.environ["AIRFLOW_HOME"], ignore_errors=True)
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 
 import pytest  # noqa: E402
