@@ -8,6 +8,7 @@ from conftest import EXAMPLE, NEAR_TORUN, ROOT, mailing_size
 SCRIPT = f"""
 help()
 System.out.println("example: " + {EXAMPLE})
+System.out.println({EXAMPLE}.prepareForMailing("sellers_in_sports_category_living_near_Torun"))
 System.out.println("near=" + {NEAR_TORUN}.count())
 System.out.println({NEAR_TORUN}.prepareForMailing("shell_near_torun"))
 users().soldAtLeast(4, "Sprots", between("2017-01-01", "2017-01-20"))
@@ -36,6 +37,7 @@ def test_the_shell_runs_the_readme_example_as_typed(demo_work_dir):
         assert step in out
     assert ("example: users who gave permission to mailing, and sold at least 4 times in 'Sports' (subcategories included)"
             " between 2017-01-01 and 2017-01-20, and live within 10 km of 87-100") in out
+    assert re.search(r"mailing list mailings\.sellers_in_sports_category_living_near_torun: \d+ users?; CSV in ", out)
     near = int(re.search(r"near=(\d+)", out).group(1))
     assert near > 0
     assert f"mailing list mailings.shell_near_torun: {near} users; CSV in " in out
