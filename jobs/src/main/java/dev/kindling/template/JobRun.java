@@ -72,6 +72,9 @@ final class JobRun {
         SparkOutputs outputs = null;
         try {
             spark = sessions.open(settings, "kindling-" + name);
+            // Spark may load its own log4j profile while its context starts (it does with
+            // spark.log.structuredLogging.enabled): Kindling's layout must stay in force.
+            Logs.configure(settings, runFields(settings));
             outputs = new SparkOutputs(spark, settings, metrics, log, common.runId(), common.dryRun(), out);
             job.run(new RunContext(name, common, settings, spark, metrics, log, outputs, environment, out));
             outcome = ExitCode.SUCCESS;
