@@ -1,17 +1,11 @@
 """Fixtures for the analysts' tools: a tiny demo marketplace made by bin/kindling demo-data in a
 work dir of its own (the embedded Derby metastore admits one JVM at a time)."""
 import os
-import pathlib
-import re
 import subprocess
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-EXAMPLE = ('users().withPermissionToMailing().soldAtLeast(4, "Sports", between("2017-01-01", "2017-01-20"))'
-           '.livingNear("87-100", 10)')
-# wide enough to find someone in a tiny marketplace
-NEAR_TORUN = 'users().withPermissionToMailing().livingNear("87-100", 20)'
+from audience_support import ROOT
 
 
 @pytest.fixture(scope="session")
@@ -23,15 +17,3 @@ def demo_work_dir(tmp_path_factory):
         capture_output=True, text=True, timeout=600, cwd=ROOT, env=dict(os.environ, KINDLING_WORK_DIR=str(work_dir)))
     assert completed.returncode == 0, completed.stderr[-3000:]
     return work_dir
-
-
-def mailing_size(work_dir, definition, name):
-    """How many users the audience job writes for a definition (its own log line says it)."""
-    path = work_dir / f"{name}.audience"
-    path.write_text(definition)
-    completed = subprocess.run(
-        [str(ROOT / "bin" / "kindling"), "audience", "--logical-date", "2017-02-01", "--definition", str(path),
-         "--name", name, "--conf", "log.format=plain"],
-        capture_output=True, text=True, timeout=600, cwd=ROOT, env=dict(os.environ, KINDLING_WORK_DIR=str(work_dir)))
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    return int(re.search(rf"mailing list mailings\.{name}: (\d+) users?;", completed.stderr).group(1))

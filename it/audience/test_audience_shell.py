@@ -3,7 +3,7 @@ import os
 import re
 import subprocess
 
-from conftest import EXAMPLE, NEAR_TORUN, ROOT, mailing_size
+from audience_support import EXAMPLE, NEAR_TORUN, ROOT, mailing_size
 
 SCRIPT = f"""
 help()

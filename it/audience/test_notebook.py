@@ -4,7 +4,7 @@ import os
 import re
 import subprocess
 
-from conftest import ROOT
+from audience_support import ROOT
 
 NOTEBOOK = ROOT / "notebooks" / "audiences.ipynb"
 

@@ -6,7 +6,7 @@ import socket
 import subprocess
 import time
 
-from conftest import NEAR_TORUN, ROOT, mailing_size
+from audience_support import NEAR_TORUN, ROOT, mailing_size
 
 
 def free_port():

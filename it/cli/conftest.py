@@ -1,5 +1,4 @@
 """Runs bin/kindling (spark-submit on the shaded jar) as a user or Airflow would."""
-import json
 import os
 import pathlib
 import subprocess
@@ -7,19 +6,7 @@ import sys
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-KINDLING = ROOT / "bin" / "kindling"
-JVM_NOISE = ("WARNING: Using incubator modules",)
-
-
-class Run:
-    def __init__(self, completed: subprocess.CompletedProcess):
-        self.code = completed.returncode
-        self.out = completed.stdout
-        self.err_lines = [line for line in completed.stderr.splitlines() if not line.startswith(JVM_NOISE)]
-
-    def json_lines(self):
-        return [json.loads(line) for line in self.err_lines if line.startswith("{")]
+from cli_support import KINDLING, ROOT, Run
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ import signal
 import subprocess
 import time
 
-from conftest import KINDLING, ROOT, Run
+from cli_support import KINDLING, ROOT
 
 SCHEMA = "id INT, name STRING, amount INT"
 

@@ -16,10 +16,6 @@ public interface SparkSessionProvider {
     }
 
     /**
-     * Settings from spark-submit ({@code --master}, {@code --conf}) win over the env profile, so a
-     * cluster's launcher stays in charge; {@code kindling --conf} wins over both.
-     */
-    /**
      * A session for interactive use (JShell, notebooks) on an env's profile, resolved like a job's
      * settings: extra {@code key=value} settings, then KINDLING_* variables, then the profile.
      */
@@ -28,6 +24,10 @@ public interface SparkSessionProvider {
         return standard().open(resolved, "kindling-" + env + "-interactive");
     }
 
+    /**
+     * Settings from spark-submit ({@code --master}, {@code --conf}) win over the env profile, so a
+     * cluster's launcher stays in charge; {@code kindling --conf} wins over both.
+     */
     static SparkSessionProvider standard() {
         return (settings, appName) -> {
             SparkConf submitted = new SparkConf(); // what spark-submit passed as system properties

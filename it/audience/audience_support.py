@@ -1,0 +1,25 @@
+"""Shared by the analysts' tools tests (a module of its own: pytest loads every conftest.py of it/
+under the same name, so tests must not import from conftest)."""
+import os
+import pathlib
+import re
+import subprocess
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+EXAMPLE = ('users().withPermissionToMailing().soldAtLeast(4, "Sports", between("2017-01-01", "2017-01-20"))'
+           '.livingNear("87-100", 10)')
+# wide enough to find someone in a tiny marketplace
+NEAR_TORUN = 'users().withPermissionToMailing().livingNear("87-100", 20)'
+
+
+def mailing_size(work_dir, definition, name):
+    """How many users the audience job writes for a definition (its own log line says it)."""
+    path = work_dir / f"{name}.audience"
+    path.write_text(definition)
+    completed = subprocess.run(
+        [str(ROOT / "bin" / "kindling"), "audience", "--logical-date", "2017-02-01", "--definition", str(path),
+         "--name", name, "--conf", "log.format=plain"],
+        capture_output=True, text=True, timeout=600, cwd=ROOT, env=dict(os.environ, KINDLING_WORK_DIR=str(work_dir)))
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    return int(re.search(rf"mailing list mailings\.{name}: (\d+) users?;", completed.stderr).group(1))
