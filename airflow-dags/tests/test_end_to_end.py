@@ -2,7 +2,6 @@
 spark-submit of .venv's pyspark on the shaded jar in local mode, on data generated here."""
 import csv
 import json
-import os
 import pathlib
 import sys
 import threading

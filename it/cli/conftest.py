@@ -1,4 +1,5 @@
 """Runs bin/kindling (spark-submit on the shaded jar) as a user or Airflow would."""
+import json
 import os
 import pathlib
 import subprocess
