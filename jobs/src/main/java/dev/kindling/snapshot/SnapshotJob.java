@@ -125,23 +125,25 @@ public final class SnapshotJob implements Job {
         Dataset<Row> raw = context.read(source());
         requireKeyColumns(raw);
 
+        // One observation counts everything: each one costs a pass of every row through Spark's
+        // non-code-generated CollectMetrics operator (measured in docs/benchmarks.md).
         Dataset<Row> checked = metrics.observe(raw.withColumn(REASON, rejectionReason(raw)),
                 Map.of("rows_read", count(lit(1)), "rows_quarantined", count(col(REASON))));
-        Dataset<Row> accepted = withoutInternalColumns(checked.filter(col(REASON).isNull()));
-        accepted = applyDuplicatePolicy(accepted, metrics);
-        accepted = metrics.observe(accepted, Map.of("rows_written", count(lit(1))));
+        Dataset<Row> accepted = applyDuplicatePolicy(withoutInternalColumns(checked.filter(col(REASON).isNull())), metrics);
 
         String date = context.logicalDate().toString();
         StagedPartition staged = context.outputs().stagePartition(target, partitionColumn, date, accepted);
 
         long read = metrics.value("rows_read");
         long quarantined = metrics.value("rows_quarantined");
+        long dropped = onDuplicate == DuplicatePolicy.DROP ? metrics.value("duplicates") : 0;
+        metrics.set("duplicates_dropped", dropped);
+        metrics.set("rows_written", read - quarantined - dropped); // exactly the rows the plan keeps
         String quarantine = "";
         if (quarantined > 0) {
             Dataset<Row> rejects = checked.filter(col(REASON).isNotNull()).select(recordText(raw).as(RECORD), col(REASON));
             quarantine = context.outputs().writeQuarantine(target, partitionColumn, date, rejects);
         }
-        metrics.set("duplicates_dropped", onDuplicate == DuplicatePolicy.DROP ? metrics.value("duplicates") : 0);
         if (read > 0 && quarantined > maxBadRatio * read) {
             throw new DataQualityException(String.format(Locale.ROOT,
                     "%d of %d rows (%.2f%%) were rejected, above --max-bad-ratio %s; the rejected rows are in %s",

@@ -56,7 +56,8 @@ public final class SnapshotBenchmark {
             public void close(SparkSession session) {
             }
         };
-        Map<String, String> environment = Map.of("KINDLING_WORK_DIR", work.toString(), "KINDLING_LOG_LEVEL", "WARN");
+        Map<String, String> environment = Map.of("KINDLING_WORK_DIR", work.toString(),
+                "KINDLING_LOG_LEVEL", System.getenv().getOrDefault("KINDLING_LOG_LEVEL", "WARN"));
         Runnable viaTemplate = () -> {
             int code = new Launcher(Kindling.JOBS, shared, environment, System.out, System.err).execute(
                     "snapshot", "--source", csv, "--format", "csv", "--schema", SCHEMA,
