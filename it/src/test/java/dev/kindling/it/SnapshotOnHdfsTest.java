@@ -15,7 +15,6 @@ import java.util.Map;
 
 import dev.kindling.Kindling;
 import dev.kindling.template.Launcher;
-import dev.kindling.template.Settings;
 import dev.kindling.template.SparkSessionProvider;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -76,18 +75,8 @@ class SnapshotOnHdfsTest {
     }
 
     private static Result kindling(String... args) {
-        SparkSessionProvider shared = new SparkSessionProvider() {
-            @Override
-            public SparkSession open(Settings settings, String appName) {
-                return spark;
-            }
-
-            @Override
-            public void close(SparkSession session) {
-            }
-        };
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = new Launcher(Kindling.JOBS, shared, Map.of("KINDLING_WORK_DIR", work.toString()),
+        int code = new Launcher(Kindling.JOBS, SparkSessionProvider.of(spark), Map.of("KINDLING_WORK_DIR", work.toString()),
                 new PrintStream(OutputStream.nullOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8)).execute(args);
         return new Result(code, err.toString(StandardCharsets.UTF_8));
     }

@@ -15,6 +15,21 @@ public interface SparkSessionProvider {
         session.stop();
     }
 
+    /** Hands out a session made elsewhere and leaves it running (tests, benchmarks, shared sessions). */
+    static SparkSessionProvider of(SparkSession session) {
+        return new SparkSessionProvider() {
+            @Override
+            public SparkSession open(Settings settings, String appName) {
+                return session;
+            }
+
+            @Override
+            public void close(SparkSession ignored) {
+                // owned by whoever made it
+            }
+        };
+    }
+
     /**
      * A session for interactive use (JShell, notebooks) on an env's profile, resolved like a job's
      * settings: extra {@code key=value} settings, then KINDLING_* variables, then the profile.

@@ -12,7 +12,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.kindling.Kindling;
 import dev.kindling.template.Launcher;
-import dev.kindling.template.Settings;
 import dev.kindling.template.SparkSessionProvider;
 import org.apache.spark.sql.SparkSession;
 
@@ -46,16 +45,7 @@ public final class SnapshotBenchmark {
                         "timestamp_seconds(1704067200 + id % 86400) AS ordered_at")
                 .write().option("header", "true").csv(csv);
 
-        SparkSessionProvider shared = new SparkSessionProvider() {
-            @Override
-            public SparkSession open(Settings settings, String appName) {
-                return spark;
-            }
-
-            @Override
-            public void close(SparkSession session) {
-            }
-        };
+        SparkSessionProvider shared = SparkSessionProvider.of(spark);
         Map<String, String> environment = Map.of("KINDLING_WORK_DIR", work.toString(),
                 "KINDLING_LOG_LEVEL", System.getenv().getOrDefault("KINDLING_LOG_LEVEL", "WARN"));
         Runnable viaTemplate = () -> {

@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
 
-import dev.kindling.template.Settings;
 import dev.kindling.template.SparkSessionProvider;
 import org.apache.spark.sql.SparkSession;
 
@@ -48,17 +47,7 @@ public final class TestSpark {
 
     /** A provider that hands out the shared session and leaves it running after each run. */
     public static SparkSessionProvider provider() {
-        return new SparkSessionProvider() {
-            @Override
-            public SparkSession open(Settings settings, String appName) {
-                return session();
-            }
-
-            @Override
-            public void close(SparkSession ignored) {
-                // shared by every test in this JVM
-            }
-        };
+        return SparkSessionProvider.of(session());
     }
 
     private static Path newWorkDir() {
