@@ -96,7 +96,10 @@ def probe_spec(tmp_path_factory):
         "retry_probe": {**entry, "retries": 1, "retry_delay": "PT1S", "options": options,
                         "secret_env": {"KINDLING_JDBC_USER": "warehouse_db.login",
                                        "KINDLING_JDBC_PASSWORD": "warehouse_db.password"}},
-        "timeout_probe": {**entry, "retries": 0, "execution_timeout": "PT15S", "options": options},
+        # 1 KiB input splits: the 200k-row input becomes thousands of tasks, far more than any machine
+        # runs within the timeout, so the timeout always strikes mid-job, whatever the machine's speed.
+        "timeout_probe": {**entry, "retries": 0, "execution_timeout": "PT20S",
+                          "options": {**options, "--conf": ["spark.sql.files.maxPartitionBytes=1024"]}},
     }}
     path = tmp_path_factory.mktemp("spec") / "jobs.yaml"
     path.write_text(yaml.safe_dump(document))
@@ -159,8 +162,8 @@ def kindling_jvms(marker):
 
 
 def test_execution_timeout_kills_the_spark_driver(run_dag, probe_spec, landing_dir):
-    # The probe's 15 s timeout strikes mid-job: the driver logs its first line ~5 s after
-    # spark-submit starts and a snapshot needs ~25 s more here (most of it fixed start-up cost).
+    # The probe's 20 s timeout strikes mid-job: the driver logs its first line ~5 s after
+    # spark-submit starts, and the probe's tiny input splits keep the write busy far longer.
     land(landing_dir, TIMEOUT_DAY, orders(TIMEOUT_DAY, 200_000))
     marker = f"kindling_timeout_probe.snapshot.{TIMEOUT_DAY}"  # the Spark application name
     seen, done = {}, threading.Event()
