@@ -3,7 +3,7 @@ import argparse
 import json
 import pathlib
 
-from pyspark.sql import SparkSession
+import local_hive
 
 
 def main() -> None:
@@ -20,16 +20,7 @@ def main() -> None:
     lines = [json.loads(line) for line in log_file.read_text().splitlines() if f'"run_id":"{args.run_id}"' in line]
     summary = [line["message"] for line in lines if " finished: exit code" in line["message"]]
 
-    spark = (SparkSession.builder.master("local[1]").appName("where-it-went")
-             .config("spark.ui.enabled", "false")
-         .config("spark.ui.showConsoleProgress", "false")
-             .config("spark.sql.catalogImplementation", "hive")
-             .config("spark.sql.warehouse.dir", str(work / "warehouse"))
-             .config("spark.hadoop.javax.jdo.option.ConnectionURL",
-                     f"jdbc:derby:;databaseName={work / 'metastore_db'};create=true")
-             .config("spark.driver.extraJavaOptions", f"-Dderby.stream.error.file={work / 'logs' / 'derby.log'}")
-             .getOrCreate())
-    spark.sparkContext.setLogLevel("ERROR")
+    spark = local_hive.session(work, "where-it-went", derby_log=work / "logs" / "derby.log")
     partition = spark.sql(f"DESCRIBE TABLE EXTENDED {args.table} PARTITION ({column}='{value}')")
     location = [row.data_type for row in partition.collect() if row.col_name == "Location"][0]
     rows = spark.sql(f"SELECT * FROM {args.table} WHERE {column} = '{value}' ORDER BY 1")

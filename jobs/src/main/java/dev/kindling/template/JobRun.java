@@ -55,7 +55,8 @@ final class JobRun {
             return ExitCode.BAD_USAGE.code;
         }
 
-        Logs.configure(resolved, runFields(resolved));
+        Map<String, String> fields = runFields(resolved);
+        Logs.configure(resolved, fields);
         Logger log = LogManager.getLogger("dev.kindling.run");
         long started = System.currentTimeMillis();
         JobMetrics metrics = new JobMetrics();
@@ -74,7 +75,7 @@ final class JobRun {
             spark = sessions.open(settings, "kindling-" + name);
             // Spark may load its own log4j profile while its context starts (it does with
             // spark.log.structuredLogging.enabled): Kindling's layout must stay in force.
-            Logs.configure(settings, runFields(settings));
+            Logs.configure(settings, fields);
             outputs = new SparkOutputs(spark, settings, metrics, log, common.runId(), common.dryRun(), out);
             job.run(new RunContext(name, common, settings, spark, metrics, log, outputs, environment, out));
             outcome = ExitCode.SUCCESS;
