@@ -2,7 +2,6 @@ package dev.kindling.snapshot;
 
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.count_if;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.row_number;
@@ -17,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 
+import dev.kindling.template.CheckedRows;
 import dev.kindling.template.DataQualityException;
 import dev.kindling.template.InvalidInputException;
 import dev.kindling.template.Job;
@@ -124,24 +124,23 @@ public final class SnapshotJob implements Job {
         JobMetrics metrics = context.metrics();
         Dataset<Row> raw = context.read(source());
         requireKeyColumns(raw);
-
-        // One observation counts everything: each one costs a pass of every row through Spark's
-        // non-code-generated CollectMetrics operator (measured in docs/benchmarks.md).
-        Dataset<Row> checked = metrics.observe(raw.withColumn(REASON, rejectionReason(raw)),
-                Map.of("rows_read", count(lit(1)), "rows_quarantined", count(col(REASON))));
-        Dataset<Row> accepted = applyDuplicatePolicy(withoutInternalColumns(checked.filter(col(REASON).isNull())), metrics);
+        CheckedRows checked = CheckedRows.check(raw, REASON, rejectionReason(raw));
+        Dataset<Row> accepted = applyDuplicatePolicy(checked.accepted().drop(Source.CORRUPT_RECORD), metrics);
 
         String date = context.logicalDate().toString();
         StagedPartition staged = context.outputs().stagePartition(target, partitionColumn, date, accepted);
 
-        long read = metrics.value("rows_read");
-        long quarantined = metrics.value("rows_quarantined");
+        // Spark's own counts of the write: every row read was written, quarantined or dropped as a duplicate.
+        long read = staged.rowsRead();
         long dropped = onDuplicate == DuplicatePolicy.DROP ? metrics.value("duplicates") : 0;
+        long quarantined = read - staged.rowsWritten() - dropped;
+        metrics.set("rows_read", read);
+        metrics.set("rows_written", staged.rowsWritten());
+        metrics.set("rows_quarantined", quarantined);
         metrics.set("duplicates_dropped", dropped);
-        metrics.set("rows_written", read - quarantined - dropped); // exactly the rows the plan keeps
         String quarantine = "";
         if (quarantined > 0) {
-            Dataset<Row> rejects = checked.filter(col(REASON).isNotNull()).select(recordText(raw).as(RECORD), col(REASON));
+            Dataset<Row> rejects = checked.rejected().select(recordText(raw).as(RECORD), col(REASON));
             quarantine = context.outputs().writeQuarantine(target, partitionColumn, date, rejects);
         }
         if (read > 0 && quarantined > maxBadRatio * read) {
@@ -215,10 +214,6 @@ public final class SnapshotJob implements Job {
 
     private static boolean orderable(DataType type) {
         return !(type instanceof MapType) && !type.simpleString().contains("map<");
-    }
-
-    private static Dataset<Row> withoutInternalColumns(Dataset<Row> rows) {
-        return rows.drop(REASON, Source.CORRUPT_RECORD);
     }
 
     private static List<String> userColumns(Dataset<Row> raw) {

@@ -22,7 +22,9 @@ import scala.concurrent.Await;
 /**
  * The run's metrics: named whole-number values reported as Graphite gauges under
  * {@code <metrics.prefix>.<job>.<name>}, plus the Dropwizard registry for timers and histograms.
- * Row counts come from {@link #observe}: Spark computes them during the write, with no extra job.
+ * Rows read and written come with each write ({@link Outputs.StagedPartition}); {@link #observe}
+ * adds a job's own aggregates, which Spark computes during the write with no extra job (but one
+ * extra operator that every row passes, so jobs use it only where they need it).
  */
 public final class JobMetrics {
 

@@ -93,7 +93,7 @@ final class JobRun {
             err.println("kindling " + name + ": failed: " + detail);
         } finally {
             if (outputs != null) {
-                outputs.discardUnpublished();
+                outputs.close();
             }
             if (outcome != ExitCode.SUCCESS && !detail.isEmpty()) {
                 log.error("{} ended with exit code {}: {}", name, outcome.code, detail);

@@ -5,7 +5,7 @@ import org.apache.spark.sql.Row;
 
 /**
  * The only way jobs write. Real runs stage, then publish atomically; dry-runs print the target and
- * the Spark plan instead. Row counts observed on the written rows are recorded after each write.
+ * the Spark plan instead. Observations on the written rows are recorded after each write.
  */
 public interface Outputs {
 
@@ -21,9 +21,32 @@ public interface Outputs {
      */
     String writeQuarantine(String table, String partitionColumn, String partitionValue, Dataset<Row> rejects);
 
-    /** A written partition version waiting for the job's checks. */
-    interface StagedPartition {
+    /**
+     * A written partition version waiting for the job's checks, with the rows its query read from its
+     * sources and the rows it wrote (Spark's own counts: no extra pass; both 0 in a dry run).
+     */
+    final class StagedPartition {
+        private final long rowsRead;
+        private final long rowsWritten;
+        private final Runnable publish;
+
+        StagedPartition(long rowsRead, long rowsWritten, Runnable publish) {
+            this.rowsRead = rowsRead;
+            this.rowsWritten = rowsWritten;
+            this.publish = publish;
+        }
+
+        public long rowsRead() {
+            return rowsRead;
+        }
+
+        public long rowsWritten() {
+            return rowsWritten;
+        }
+
         /** Swaps the new version in with one metastore update: readers see the old rows or the new. */
-        void publish();
+        public void publish() {
+            publish.run();
+        }
     }
 }

@@ -36,6 +36,7 @@ final class SparkOutputs implements Outputs {
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern PARTITION_VALUE = Pattern.compile("[A-Za-z0-9_.:+-]+");
     static final String VERSIONS = "_kindling_versions";
+    private static final Duration COUNTS_TIMEOUT = Duration.ofSeconds(10);
 
     private final SparkSession spark;
     private final Settings settings;
@@ -45,6 +46,7 @@ final class SparkOutputs implements Outputs {
     private final boolean dryRun;
     private final PrintStream out;
     private final List<Path> unpublished = new ArrayList<>();
+    private final WriteCounts counts;
 
     SparkOutputs(SparkSession spark, Settings settings, JobMetrics metrics, Logger log, String runId, boolean dryRun, PrintStream out) {
         this.spark = spark;
@@ -54,6 +56,7 @@ final class SparkOutputs implements Outputs {
         this.runToken = runId.replaceAll("[^A-Za-z0-9._-]", "_");
         this.dryRun = dryRun;
         this.out = out;
+        this.counts = dryRun ? null : new WriteCounts(spark);
     }
 
     @Override
@@ -73,7 +76,7 @@ final class SparkOutputs implements Outputs {
                     + (exists ? "" : " (new table)") + " with columns " + ordered.schema().toDDL());
             out.println("dry run: Spark plan of the rows to write:");
             out.println(plan(ordered));
-            return () -> out.println("dry run: would publish " + table + " partition " + spec);
+            return new StagedPartition(0, 0, () -> out.println("dry run: would publish " + table + " partition " + spec));
         }
         if (!exists) {
             createTable(table, partitionColumn, rows.schema());
@@ -81,9 +84,11 @@ final class SparkOutputs implements Outputs {
         Path version = new Path(tableLocation(table), VERSIONS + "/" + partitionColumn + "=" + partitionValue + "/" + runToken + "-" + System.currentTimeMillis());
         unpublished.add(version);
         log.info("writing {} partition {} to staging {}", table, spec, version);
+        var expected = counts.expect(version);
         ordered.write().mode(SaveMode.ErrorIfExists).parquet(version.toString());
-        metrics.collectObservations(Duration.ofSeconds(10));
-        return () -> publish(table, partitionColumn, partitionValue, version);
+        WriteCounts.Count count = counts.await(expected, version, COUNTS_TIMEOUT);
+        metrics.collectObservations(COUNTS_TIMEOUT);
+        return new StagedPartition(count.rowsRead(), count.rowsWritten(), () -> publish(table, partitionColumn, partitionValue, version));
     }
 
     private void publish(String table, String partitionColumn, String partitionValue, Path version) {
@@ -116,7 +121,10 @@ final class SparkOutputs implements Outputs {
     }
 
     /** Called at the end of every run: versions that were staged but never published are deleted. */
-    void discardUnpublished() {
+    void close() {
+        if (counts != null) {
+            counts.close();
+        }
         for (Path version : List.copyOf(unpublished)) {
             try {
                 version.getFileSystem(hadoopConf()).delete(version, true);
@@ -139,7 +147,7 @@ final class SparkOutputs implements Outputs {
             return path;
         }
         rejects.write().mode(SaveMode.Overwrite).json(path);
-        metrics.collectObservations(Duration.ofSeconds(10));
+        metrics.collectObservations(COUNTS_TIMEOUT);
         log.info("wrote rejected rows of {} partition {}={} to {}", table, partitionColumn, partitionValue, path);
         return path;
     }

@@ -140,6 +140,40 @@ class SnapshotJobTest {
         assertThat(rejected.<String>getAs("reason")).isEqualTo("missing key column id");
     }
 
+    /**
+     * Spark would push "key is not null" into a Parquet scan (which then skips a file whose key is null
+     * in every row) and into a JDBC query; rows read must still count every row of the source.
+     */
+    @Test
+    void rowsWithoutKeyAreReadAndQuarantinedFromParquetAndJdbcToo() throws IOException, SQLException {
+        Path parquet = dir.resolve("keyed-parquet");
+        spark.range(1, 7).selectExpr("cast(id as int) id", "concat('c', id) name", "cast(id as int) amount")
+                .coalesce(1).write().parquet(parquet.toString());
+        spark.range(1, 5).selectExpr("cast(null as int) id", "concat('lost', id) name", "cast(id as int) amount")
+                .coalesce(1).write().mode("append").parquet(parquet.toString());
+        String fromParquet = newTable();
+        Result result = Kindling.onTestSpark().run("snapshot", "--source", parquet.toString(), "--format", "parquet",
+                "--key", "id", "--max-bad-ratio", "0.5", "--target", fromParquet, "--logical-date", "2024-03-16", "--run-id", "keyed-parquet");
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(summaryOf("keyed-parquet")).contains("rows_read=10", "rows_written=6", "rows_quarantined=4");
+        assertThat(spark.read().json(TestSpark.workDir().resolve("quarantine/" + fromParquet + "/ds=2024-03-16").toString())
+                .selectExpr("reason", "get_json_object(record, '$.name') AS name").orderBy("name").collectAsList())
+                .extracting(Row::toString)
+                .containsExactly("[missing key column id,lost1]", "[missing key column id,lost2]", "[missing key column id,lost3]", "[missing key column id,lost4]");
+
+        String url = "jdbc:derby:memory:kindling_keyed;create=true";
+        try (Connection db = DriverManager.getConnection(url); Statement sql = db.createStatement()) {
+            sql.execute("CREATE TABLE keyed_orders (id INT, name VARCHAR(20), amount INT)");
+            sql.execute("INSERT INTO keyed_orders VALUES (1, 'a', 10), (NULL, 'b', 20), (3, 'c', 30)");
+        }
+        String fromJdbc = newTable();
+        Result jdbc = Kindling.onTestSpark().run("snapshot", "--source", "jdbc:derby:memory:kindling_keyed", "--format", "jdbc",
+                "--jdbc-table", "keyed_orders", "--key", "ID", "--max-bad-ratio", "0.5", "--target", fromJdbc,
+                "--logical-date", "2024-03-17", "--run-id", "keyed-jdbc");
+        assertThat(jdbc.exitCode()).as(jdbc.err()).isZero();
+        assertThat(summaryOf("keyed-jdbc")).contains("rows_read=3", "rows_written=2", "rows_quarantined=1");
+    }
+
     @Test
     void rerunOfTheSameDateReplacesOnlyThatPartitionWithIdenticalContent() throws IOException {
         String table = newTable();

@@ -1,0 +1,127 @@
+package dev.kindling.template;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.execution.QueryExecution;
+import org.apache.spark.sql.execution.SparkPlan;
+import org.apache.spark.sql.execution.adaptive.AdaptiveSparkPlanExec;
+import org.apache.spark.sql.execution.adaptive.QueryStageExec;
+import org.apache.spark.sql.execution.command.DataWritingCommandExec;
+import org.apache.spark.sql.execution.datasources.InsertIntoHadoopFsRelationCommand;
+import org.apache.spark.sql.execution.exchange.ReusedExchangeExec;
+import org.apache.spark.sql.execution.metric.SQLMetric;
+import org.apache.spark.sql.util.QueryExecutionListener;
+import scala.jdk.javaapi.CollectionConverters;
+
+/**
+ * Row counts of the template's writes, taken from the SQL metrics Spark keeps for every query: the
+ * rows its source scans produced and the rows the write command wrote. Unlike {@code Dataset.observe},
+ * this adds nothing to the plan, so the rows stay in Spark's generated code.
+ */
+final class WriteCounts implements QueryExecutionListener, AutoCloseable {
+
+    /** Rows one write read from its sources and wrote. */
+    record Count(long rowsRead, long rowsWritten) {
+    }
+
+    private final SparkSession spark;
+    private final Map<String, CompletableFuture<Count>> expected = new ConcurrentHashMap<>();
+
+    WriteCounts(SparkSession spark) {
+        this.spark = spark;
+        spark.listenerManager().register(this);
+    }
+
+    /** Call before writing to {@code output}; then {@link #await} the count after the write returns. */
+    CompletableFuture<Count> expect(Path output) {
+        CompletableFuture<Count> count = new CompletableFuture<>();
+        expected.put(qualified(output), count);
+        return count;
+    }
+
+    // Spark reports a query to its listeners on its listener bus, just after the action returns.
+    Count await(CompletableFuture<Count> count, Path output, Duration timeout) {
+        try {
+            return count.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            throw new IllegalStateException("Spark did not report the row counts of the write to " + output + " within " + timeout.toSeconds() + " s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the row counts of the write to " + output, e);
+        } finally {
+            expected.remove(qualified(output));
+        }
+    }
+
+    @Override
+    public void onSuccess(String action, QueryExecution execution, long durationNs) {
+        if (writeIn(execution.executedPlan()) instanceof DataWritingCommandExec write
+                && write.cmd() instanceof InsertIntoHadoopFsRelationCommand insert) {
+            CompletableFuture<Count> count = expected.get(insert.outputPath().toString());
+            if (count != null) {
+                count.complete(new Count(rowsFromSources(write.child()), outputRows(write)));
+            }
+        }
+    }
+
+    @Override
+    public void onFailure(String action, QueryExecution execution, Exception exception) {
+        // a failed write throws in the job's thread; nothing to count
+    }
+
+    @Override
+    public void close() {
+        spark.listenerManager().unregister(this);
+    }
+
+    /** The write command of a plan: at its top, or under adaptive execution's final stage. */
+    private static SparkPlan writeIn(SparkPlan plan) {
+        if (plan instanceof AdaptiveSparkPlanExec adaptive) {
+            return writeIn(adaptive.executedPlan());
+        }
+        if (plan instanceof QueryStageExec stage) {
+            return writeIn(stage.plan());
+        }
+        return plan;
+    }
+
+    /** The rows every source scan (a leaf of the plan) produced. */
+    private static long rowsFromSources(SparkPlan plan) {
+        if (plan instanceof AdaptiveSparkPlanExec adaptive) {
+            return rowsFromSources(adaptive.executedPlan());
+        }
+        if (plan instanceof QueryStageExec stage) {
+            return rowsFromSources(stage.plan());
+        }
+        if (plan instanceof ReusedExchangeExec) {
+            return 0; // counted where it was first computed
+        }
+        var children = CollectionConverters.asJava(plan.children());
+        if (children.isEmpty()) {
+            return outputRows(plan);
+        }
+        return children.stream().mapToLong(WriteCounts::rowsFromSources).sum();
+    }
+
+    private static long outputRows(SparkPlan plan) {
+        SQLMetric rows = CollectionConverters.asJava(plan.metrics()).get("numOutputRows");
+        return rows == null ? 0 : rows.value();
+    }
+
+    private String qualified(Path path) {
+        try {
+            return path.getFileSystem(spark.sparkContext().hadoopConfiguration()).makeQualified(path).toString();
+        } catch (IOException e) {
+            return path.toString();
+        }
+    }
+}
