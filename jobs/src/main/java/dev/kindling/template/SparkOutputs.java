@@ -36,7 +36,8 @@ final class SparkOutputs implements Outputs {
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern PARTITION_VALUE = Pattern.compile("[A-Za-z0-9_.:+-]+");
     static final String VERSIONS = "_kindling_versions";
-    private static final Duration COUNTS_TIMEOUT = Duration.ofSeconds(10);
+    /** How long to wait for Spark to report a finished write's counts and observations. */
+    private static final Duration SPARK_REPORT_TIMEOUT = Duration.ofSeconds(10);
 
     private final SparkSession spark;
     private final Settings settings;
@@ -65,11 +66,8 @@ final class SparkOutputs implements Outputs {
         if (Arrays.stream(rows.columns()).anyMatch(c -> c.equalsIgnoreCase(partitionColumn))) {
             throw new InvalidInputException("the rows already have a column '" + partitionColumn + "', which is the partition column of " + table);
         }
-        Dataset<Row> ordered = rows;
         boolean exists = spark.catalog().tableExists(table);
-        if (exists) {
-            ordered = matchTableColumns(table, partitionColumn, rows);
-        }
+        Dataset<Row> ordered = exists ? matchTableColumns(table, partitionColumn, rows) : rows;
         String spec = partitionSpec(partitionColumn, partitionValue);
         if (dryRun) {
             out.println("dry run: would write table " + table + " partition " + spec
@@ -84,10 +82,9 @@ final class SparkOutputs implements Outputs {
         Path version = new Path(tableLocation(table), VERSIONS + "/" + partitionColumn + "=" + partitionValue + "/" + runToken + "-" + System.currentTimeMillis());
         unpublished.add(version);
         log.info("writing {} partition {} to staging {}", table, spec, version);
-        var expected = counts.expect(version);
-        ordered.write().mode(SaveMode.ErrorIfExists).parquet(version.toString());
-        WriteCounts.Count count = counts.await(expected, version, COUNTS_TIMEOUT);
-        metrics.collectObservations(COUNTS_TIMEOUT);
+        WriteCounts.Count count = counts.countWrite(version,
+                () -> ordered.write().mode(SaveMode.ErrorIfExists).parquet(version.toString()), SPARK_REPORT_TIMEOUT);
+        metrics.collectObservations(SPARK_REPORT_TIMEOUT);
         return new StagedPartition(count.rowsRead(), count.rowsWritten(), () -> publish(table, partitionColumn, partitionValue, version));
     }
 
@@ -147,7 +144,7 @@ final class SparkOutputs implements Outputs {
             return path;
         }
         rejects.write().mode(SaveMode.Overwrite).json(path);
-        metrics.collectObservations(COUNTS_TIMEOUT);
+        metrics.collectObservations(SPARK_REPORT_TIMEOUT);
         log.info("wrote rejected rows of {} partition {}={} to {}", table, partitionColumn, partitionValue, path);
         return path;
     }

@@ -41,16 +41,16 @@ final class WriteCounts implements QueryExecutionListener, AutoCloseable {
         spark.listenerManager().register(this);
     }
 
-    /** Call before writing to {@code output}; then {@link #await} the count after the write returns. */
-    CompletableFuture<Count> expect(Path output) {
+    /**
+     * Runs a write to {@code output} and returns its counts. Spark reports a finished query to its
+     * listeners on its listener bus, just after the action returns: wait for that, never forever.
+     */
+    Count countWrite(Path output, Runnable write, Duration timeout) {
+        String key = qualified(output);
         CompletableFuture<Count> count = new CompletableFuture<>();
-        expected.put(qualified(output), count);
-        return count;
-    }
-
-    // Spark reports a query to its listeners on its listener bus, just after the action returns.
-    Count await(CompletableFuture<Count> count, Path output, Duration timeout) {
+        expected.put(key, count);
         try {
+            write.run();
             return count.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException | ExecutionException e) {
             throw new IllegalStateException("Spark did not report the row counts of the write to " + output + " within " + timeout.toSeconds() + " s", e);
@@ -58,13 +58,13 @@ final class WriteCounts implements QueryExecutionListener, AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for the row counts of the write to " + output, e);
         } finally {
-            expected.remove(qualified(output));
+            expected.remove(key);
         }
     }
 
     @Override
     public void onSuccess(String action, QueryExecution execution, long durationNs) {
-        if (writeIn(execution.executedPlan()) instanceof DataWritingCommandExec write
+        if (unwrapped(execution.executedPlan()) instanceof DataWritingCommandExec write
                 && write.cmd() instanceof InsertIntoHadoopFsRelationCommand insert) {
             CompletableFuture<Count> count = expected.get(insert.outputPath().toString());
             if (count != null) {
@@ -83,25 +83,20 @@ final class WriteCounts implements QueryExecutionListener, AutoCloseable {
         spark.listenerManager().unregister(this);
     }
 
-    /** The write command of a plan: at its top, or under adaptive execution's final stage. */
-    private static SparkPlan writeIn(SparkPlan plan) {
+    /** The plan that ran under adaptive execution's wrappers (its final plan, a stage's plan). */
+    private static SparkPlan unwrapped(SparkPlan plan) {
         if (plan instanceof AdaptiveSparkPlanExec adaptive) {
-            return writeIn(adaptive.executedPlan());
+            return unwrapped(adaptive.executedPlan());
         }
         if (plan instanceof QueryStageExec stage) {
-            return writeIn(stage.plan());
+            return unwrapped(stage.plan());
         }
         return plan;
     }
 
     /** The rows every source scan (a leaf of the plan) produced. */
-    private static long rowsFromSources(SparkPlan plan) {
-        if (plan instanceof AdaptiveSparkPlanExec adaptive) {
-            return rowsFromSources(adaptive.executedPlan());
-        }
-        if (plan instanceof QueryStageExec stage) {
-            return rowsFromSources(stage.plan());
-        }
+    private static long rowsFromSources(SparkPlan wrapped) {
+        SparkPlan plan = unwrapped(wrapped);
         if (plan instanceof ReusedExchangeExec) {
             return 0; // counted where it was first computed
         }
