@@ -17,13 +17,16 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 import dev.kindling.template.CheckedRows;
+import dev.kindling.template.CsvOptions;
 import dev.kindling.template.DataQualityException;
 import dev.kindling.template.InvalidInputException;
 import dev.kindling.template.Job;
 import dev.kindling.template.JobMetrics;
+import dev.kindling.template.Outputs;
 import dev.kindling.template.Outputs.StagedPartition;
 import dev.kindling.template.Preflight;
 import dev.kindling.template.RunContext;
+import dev.kindling.template.SchemaEvolution;
 import dev.kindling.template.Source;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -32,6 +35,7 @@ import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.MapType;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -48,6 +52,11 @@ public final class SnapshotJob implements Job {
     private static final String DUPLICATE_RANK = "_kindling_duplicate_rank";
     private static final Pattern TABLE = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*\\.)?[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern COLUMN = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    /** Hive's longest table or column name. */
+    private static final int MAX_NAME = 128;
+
+    /** The source as checked by validate: with the columns known before Spark starts. */
+    private Source checkedSource;
 
     /** What to do with rows whose --key an earlier row already has. */
     public enum DuplicatePolicy {
@@ -68,8 +77,11 @@ public final class SnapshotJob implements Job {
     Source.Format format;
 
     @Option(names = "--schema", paramLabel = "DDL",
-            description = "Schema of CSV or JSON records, e.g. 'id INT, name STRING'; a record that does not fit it is quarantined. Default: inferred.")
+            description = "Schema of CSV or JSON records, e.g. 'id INT, name STRING'; a record that does not fit it is quarantined. Default: inferred, which reads the input one extra time.")
     String schema;
+
+    @Mixin
+    CsvOptions csv = new CsvOptions();
 
     @Option(names = "--jdbc-table", paramLabel = "TABLE", description = "The table to read with --format jdbc.")
     String jdbcTable;
@@ -90,21 +102,31 @@ public final class SnapshotJob implements Job {
             description = "keep, drop (keep the first row of each key) or fail (exit 3). Default: ${DEFAULT-VALUE}.")
     DuplicatePolicy onDuplicate;
 
+    @Option(names = "--schema-evolution", defaultValue = "none", paramLabel = "POLICY", converter = SchemaEvolution.Converter.class,
+            description = "none (a source whose columns differ from the existing target's is bad input, exit 2, with the difference) or add-columns (new source columns are added to the target, nullable). Default: ${DEFAULT-VALUE}.")
+    SchemaEvolution schemaEvolution;
+
+    @Option(names = "--allow-empty",
+            description = "Publish an empty partition when the source has no rows (otherwise that is a data-quality failure, exit 3).")
+    boolean allowEmpty;
+
     @Option(names = "--max-bad-ratio", defaultValue = "0.01", paramLabel = "RATIO",
             description = "Fail with exit 3, publishing nothing, when more than this share of rows is quarantined (0 to 1). Default: ${DEFAULT-VALUE}.")
     double maxBadRatio;
 
     @Override
     public void validate(Preflight preflight) {
-        if (!TABLE.matcher(target).matches()) {
-            throw new InvalidInputException("--target '" + target + "' is not a table name: use table or database.table (letters, digits, '_')");
+        if (target.length() > 2 * MAX_NAME + 1 || !TABLE.matcher(target).matches()
+                || java.util.Arrays.stream(target.split("\\.")).anyMatch(part -> part.length() > MAX_NAME)) {
+            throw new InvalidInputException("--target '" + abbreviated(target) + "' is not a table name: use table or database.table (letters, digits, '_', at most "
+                    + MAX_NAME + " characters each)");
         }
-        if (!COLUMN.matcher(partitionColumn).matches()) {
+        if (partitionColumn.length() > MAX_NAME || !COLUMN.matcher(partitionColumn).matches()) {
             throw new InvalidInputException("--partition-column '" + partitionColumn + "' is not a column name (letters, digits, '_')");
         }
         for (String column : key) {
-            if (!COLUMN.matcher(column).matches()) {
-                throw new InvalidInputException("--key column '" + column + "' is not a column name (letters, digits, '_')");
+            if (column.length() > MAX_NAME || !COLUMN.matcher(column).matches()) {
+                throw new InvalidInputException("--key column '" + abbreviated(column) + "' is not a column name (letters, digits, '_')");
             }
         }
         if (!(maxBadRatio >= 0 && maxBadRatio <= 1)) {
@@ -116,33 +138,76 @@ public final class SnapshotJob implements Job {
         if (schema != null && !(format == Source.Format.CSV || format == Source.Format.JSON)) {
             throw new InvalidInputException("--schema applies to csv and json sources only, not " + format);
         }
-        source().check(preflight, "--source");
+        if (csv.firstGiven() != null && format != Source.Format.CSV) {
+            throw new InvalidInputException(csv.firstGiven() + " applies to csv sources only, not " + format);
+        }
+        checkedSource = new Source(format, source, jdbcTable, schema, csv.dialect()).check(preflight, "--source");
+        requireColumns(checkedSource.columns());
+    }
+
+    /** Where the source's columns are known before Spark starts, --key and --partition-column are checked against them. */
+    private void requireColumns(List<String> columns) {
+        if (columns.isEmpty()) {
+            return;
+        }
+        for (String column : key) {
+            if (columns.stream().noneMatch(column::equalsIgnoreCase)) {
+                throw new InvalidInputException("--key column '" + column + "' is not in the source; its columns are " + columns);
+            }
+        }
+        if (columns.stream().anyMatch(partitionColumn::equalsIgnoreCase)) {
+            throw new InvalidInputException("--partition-column '" + partitionColumn + "' is also a column of the source; name another partition column");
+        }
+    }
+
+    private static String abbreviated(String value) {
+        return value.length() <= 60 ? value : value.substring(0, 60) + "... (" + value.length() + " characters)";
     }
 
     @Override
     public void run(RunContext context) {
         JobMetrics metrics = context.metrics();
-        Dataset<Row> raw = context.read(source());
+        Dataset<Row> raw = context.read(checkedSource);
+        if (userColumns(raw).isEmpty()) {
+            throw new DataQualityException("the source has no rows (and no header or --schema to take columns from); nothing was published");
+        }
         requireKeyColumns(raw);
         CheckedRows checked = CheckedRows.check(raw, REASON, rejectionReason(raw));
         Dataset<Row> accepted = applyDuplicatePolicy(checked.accepted().drop(Source.CORRUPT_RECORD), metrics);
 
         String date = context.logicalDate().toString();
-        StagedPartition staged = context.outputs().stagePartition(target, partitionColumn, date, accepted);
-
-        // Spark's own counts of the write: every row read was written, quarantined or dropped as a duplicate.
-        long read = staged.rowsRead();
-        long dropped = onDuplicate == DuplicatePolicy.DROP ? metrics.value("duplicates") : 0;
-        long quarantined = read - staged.rowsWritten() - dropped;
-        metrics.set("rows_read", read);
-        metrics.set("rows_written", staged.rowsWritten());
-        metrics.set("rows_quarantined", quarantined);
-        metrics.set("duplicates_dropped", dropped);
-        String quarantine = "";
-        if (quarantined > 0) {
-            Dataset<Row> rejects = checked.rejected().select(recordText(raw).as(RECORD), col(REASON));
-            quarantine = context.outputs().writeQuarantine(target, partitionColumn, date, rejects);
+        StagedPartition staged;
+        try {
+            staged = context.outputs().stagePartition(target, partitionColumn, date, accepted, schemaEvolution);
+        } catch (InvalidInputException doesNotFit) {
+            // A source without rows has only guessed column types: it is empty rather than unfit.
+            if (schema == null && raw.isEmpty()) {
+                throw new DataQualityException("the source has no rows; nothing was published (--allow-empty with --schema publishes an empty partition)");
+            }
+            throw doesNotFit;
         }
+
+        if (context.dryRun()) {
+            staged.publish(); // prints what would be published; a dry run counts nothing
+            return;
+        }
+        // Spark's own counts of the writes: every row read was written, quarantined or dropped as a duplicate.
+        long read = staged.rowsRead();
+        long written = staged.rowsWritten();
+        metrics.set("rows_read", read);
+        metrics.set("rows_written", written);
+        if (read == 0 && !allowEmpty) {
+            throw new DataQualityException("the source has no rows; nothing was published (--allow-empty publishes an empty partition)");
+        }
+        long quarantined = 0;
+        String quarantine = "";
+        if (read > written) { // rejects, or duplicates dropped: only the quarantine write can tell how many of each
+            Dataset<Row> rejects = checked.rejected().select(recordText(raw).as(RECORD), col(REASON));
+            Outputs.Quarantine quarantineWrite = context.outputs().writeQuarantine(target, partitionColumn, date, rejects);
+            quarantine = quarantineWrite.path();
+            quarantined = quarantineWrite.rows();
+        }
+        metrics.set("rows_quarantined", quarantined);
         if (read > 0 && quarantined > maxBadRatio * read) {
             throw new DataQualityException(String.format(Locale.ROOT,
                     "%d of %d rows (%.2f%%) were rejected, above --max-bad-ratio %s; the rejected rows are in %s",
@@ -152,13 +217,15 @@ public final class SnapshotJob implements Job {
             throw new DataQualityException(metrics.value("duplicates") + " rows repeat the --key " + String.join(",", key)
                     + " of an earlier row, and --on-duplicate is fail");
         }
+        long dropped = onDuplicate == DuplicatePolicy.DROP ? metrics.value("duplicates") : 0;
+        metrics.set("duplicates_dropped", dropped);
+        if (read != written + quarantined + dropped) {
+            throw new IllegalStateException(String.format(Locale.ROOT, "the row counts do not balance: %d read but %d written + %d quarantined + %d duplicates dropped;"
+                    + " nothing was published", read, written, quarantined, dropped));
+        }
         staged.publish();
         context.log().info("snapshot of {} into {} for {}: {} rows read, {} written, {} quarantined, {} duplicates",
-                source().describe(), target, date, read, metrics.value("rows_written"), quarantined, metrics.value("duplicates"));
-    }
-
-    private Source source() {
-        return new Source(format, source, jdbcTable, schema);
+                checkedSource.describe(), target, date, read, metrics.value("rows_written"), quarantined, metrics.value("duplicates"));
     }
 
     private void requireKeyColumns(Dataset<Row> raw) {

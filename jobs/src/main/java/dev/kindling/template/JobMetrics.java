@@ -29,10 +29,13 @@ import scala.concurrent.Await;
 public final class JobMetrics {
 
     private static final AtomicInteger OBSERVATIONS = new AtomicInteger();
+    /** How long to wait for an observation Spark has not reported yet when its value is asked for. */
+    private static final Duration OBSERVATION_TIMEOUT = Duration.ofSeconds(10);
 
     private final MetricRegistry registry = new MetricRegistry();
     private final Map<String, AtomicLong> values = new ConcurrentHashMap<>();
     private final List<Observation> pending = new ArrayList<>();
+    private final Map<String, Observation> observedNames = new ConcurrentHashMap<>();
 
     /**
      * Sets a value, e.g. {@code set("rows_written", n)}. Dots make levels; each level is made safe
@@ -46,10 +49,27 @@ public final class JobMetrics {
         valueOf(name).addAndGet(delta);
     }
 
-    /** The value recorded under name; 0 if nothing was recorded. */
+    /**
+     * The value recorded under name. A value that was never recorded is unknown, not 0: asking for an
+     * observed value waits for Spark to report it (briefly, never forever), then fails, so that no
+     * check passes on a count that did not arrive.
+     */
     public long value(String name) {
-        AtomicLong value = values.get(MetricPath.path(name));
-        return value == null ? 0 : value.get();
+        String key = checkName(name);
+        AtomicLong value = values.get(key);
+        if (value == null) {
+            Observation observing = observedBy(key);
+            if (observing == null) {
+                throw new IllegalStateException("metric " + key + " was never recorded");
+            }
+            collect(observing, OBSERVATION_TIMEOUT);
+            value = values.get(key);
+            if (value == null) {
+                throw new IllegalStateException("Spark did not report the observed metric " + key + " within "
+                        + OBSERVATION_TIMEOUT.toSeconds() + " s: its value is unknown");
+            }
+        }
+        return value.get();
     }
 
     public MetricRegistry registry() {
@@ -72,33 +92,55 @@ public final class JobMetrics {
             return rows;
         }
         List<Column> named = new ArrayList<>();
+        Observation observation = new Observation("kindling_" + OBSERVATIONS.incrementAndGet());
         aggregates.forEach((name, aggregate) -> {
             named.add(aggregate.as(checkName(name)));
+            observedNames.put(checkName(name), observation);
         });
-        Observation observation = new Observation("kindling_" + OBSERVATIONS.incrementAndGet());
         synchronized (pending) {
             pending.add(observation);
         }
         return rows.observe(observation, named.get(0), named.subList(1, named.size()).toArray(Column[]::new));
     }
 
-    /** Called by outputs after a successful action: records every observation that has completed. */
+    /**
+     * Called by outputs after a successful action: records every observation that has completed. One
+     * that has not stays pending: its values stay unknown until it arrives.
+     */
     void collectObservations(Duration timeout) {
-        List<Observation> ready = new ArrayList<>();
+        List<Observation> waiting;
         synchronized (pending) {
-            for (Observation observation : pending) {
-                if (observation.future().isCompleted() || awaited(observation, timeout)) {
-                    ready.add(observation);
-                }
-            }
-            pending.removeAll(ready);
+            waiting = List.copyOf(pending);
         }
-        for (Observation observation : ready) {
-            Row row = observation.getRow();
-            for (int i = 0; i < row.length(); i++) {
-                Object value = row.get(i);
-                set(row.schema().fields()[i].name(), value instanceof Number n ? n.longValue() : 0L);
+        for (Observation observation : waiting) {
+            collect(observation, timeout);
+        }
+    }
+
+    private Observation observedBy(String name) {
+        Observation observation = observedNames.get(name);
+        synchronized (pending) {
+            return observation != null && pending.contains(observation) ? observation : null;
+        }
+    }
+
+    private void collect(Observation observation, Duration timeout) {
+        if (!observation.future().isCompleted() && !awaited(observation, timeout)) {
+            return;
+        }
+        synchronized (pending) {
+            if (!pending.remove(observation)) {
+                return;
             }
+        }
+        Row row = observation.getRow();
+        for (int i = 0; i < row.length(); i++) {
+            Object value = row.get(i);
+            String name = row.schema().fields()[i].name();
+            if (!(value instanceof Number number)) {
+                throw new IllegalStateException("Spark reported " + value + " for the observed metric " + name + ", not a number");
+            }
+            set(name, number.longValue());
         }
     }
 

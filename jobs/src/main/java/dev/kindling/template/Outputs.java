@@ -13,13 +13,25 @@ public interface Outputs {
      * Writes rows as a new version of one partition of a Parquet table (created if missing), invisible
      * to readers until {@link StagedPartition#publish()}; a version never published is discarded.
      */
-    StagedPartition stagePartition(String table, String partitionColumn, String partitionValue, Dataset<Row> rows);
+    default StagedPartition stagePartition(String table, String partitionColumn, String partitionValue, Dataset<Row> rows) {
+        return stagePartition(table, partitionColumn, partitionValue, rows, SchemaEvolution.NONE);
+    }
+
+    /**
+     * As above; rows whose columns differ from the existing table's are bad input, with a one-line
+     * diff, unless {@code evolution} allows the difference (new columns are then added at publish).
+     */
+    StagedPartition stagePartition(String table, String partitionColumn, String partitionValue, Dataset<Row> rows, SchemaEvolution evolution);
 
     /**
      * Writes rejected rows (with a reason column) as JSON lines under quarantine.dir, in a folder of
      * this table, partition and run; returns that folder.
      */
-    String writeQuarantine(String table, String partitionColumn, String partitionValue, Dataset<Row> rejects);
+    Quarantine writeQuarantine(String table, String partitionColumn, String partitionValue, Dataset<Row> rejects);
+
+    /** Where rejected rows went, and how many the write wrote (Spark's count of that write). */
+    record Quarantine(String path, long rows) {
+    }
 
     /**
      * A written partition version waiting for the job's checks, with the rows its query read from its

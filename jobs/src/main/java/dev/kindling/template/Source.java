@@ -1,26 +1,45 @@
 package dev.kindling.template;
 
+import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
+import com.univocity.parsers.common.TextParsingException;
+import org.apache.spark.sql.AnalysisException;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Where a job reads from: a CSV, JSON or Parquet path, a Hive table, or a JDBC table. CSV and JSON
- * are read permissively: a record that does not parse keeps its text in {@value #CORRUPT_RECORD}
- * instead of failing the run or vanishing.
+ * Where a job reads from: a CSV, JSON or Parquet path (a file, a folder or a Hadoop glob), a Hive
+ * table, or a JDBC table. CSV and JSON are read permissively: a record that does not parse keeps its
+ * text in {@value #CORRUPT_RECORD} instead of failing the run or vanishing.
+ *
+ * <p>A CSV source with a header is bound to {@code --schema} by column name, never by position: the
+ * headers are read before Spark starts ({@link #check}), and a header that does not name the
+ * schema's columns is bad input.
+ *
+ * @param csv     the CSV dialect (RFC 4180 unless told otherwise); ignored for other formats
+ * @param columns the source's columns in file order, when known before Spark starts (a CSV header,
+ *                or {@code --schema}); empty when only Spark can tell
  */
-public record Source(Format format, String location, String jdbcTable, String schemaDdl) {
+public record Source(Format format, String location, String jdbcTable, String schemaDdl, CsvDialect csv, List<String> columns) {
 
     public static final String CORRUPT_RECORD = "_corrupt_record";
+    private static final String BYTE_ORDER_MARK = "\uFEFF";
+    /** The charsets Spark's CSV reader accepts by default. */
+    private static final List<String> SPARK_CHARSETS = List.of("iso-8859-1", "us-ascii", "utf-16", "utf-16be", "utf-16le", "utf-32", "utf-8");
     private static final Pattern SECRET_IN_URL = Pattern.compile("(?i)(password|pwd|secret|token)=[^;&]*");
 
     public enum Format {
@@ -36,13 +55,20 @@ public record Source(Format format, String location, String jdbcTable, String sc
         if (format == null || location == null || location.isBlank()) {
             throw new InvalidInputException("a source needs a format and a location");
         }
+        csv = csv == null ? CsvDialect.RFC_4180 : csv;
+        columns = columns == null ? List.of() : List.copyOf(columns);
     }
 
-    /** Checks what can be checked without Spark: the path, the schema, the JDBC driver. */
-    public void check(Preflight preflight, String option) {
-        if (schemaDdl != null) {
-            parsedSchema();
-        }
+    public Source(Format format, String location, String jdbcTable, String schemaDdl, CsvDialect csv) {
+        this(format, location, jdbcTable, schemaDdl, csv, List.of());
+    }
+
+    /**
+     * Checks what can be checked without Spark (the path, the schema, the JDBC driver, CSV headers)
+     * and returns this source with the columns that are known now.
+     */
+    public Source check(Preflight preflight, String option) {
+        StructType schema = schemaDdl == null ? null : parsedSchema();
         switch (format) {
             case CSV, JSON, PARQUET -> preflight.requirePathExists(option, location);
             case JDBC -> {
@@ -55,12 +81,60 @@ public record Source(Format format, String location, String jdbcTable, String sc
                 // the table is looked up once Spark's catalog is up
             }
         }
+        List<String> known = schema == null ? List.of() : List.of(schema.fieldNames());
+        if (format == Format.CSV && csv.header()) {
+            List<String> header = commonHeader(preflight, option);
+            if (schema != null && header != null) {
+                requireSameColumns(header, schema);
+            }
+            known = header != null ? header : known;
+        }
+        return new Source(format, location, jdbcTable, schemaDdl, csv, known);
+    }
+
+    /** The one header all files share, or null when no file has a line yet. */
+    private List<String> commonHeader(Preflight preflight, String option) {
+        Map<String, List<String>> headers;
+        try {
+            headers = CsvHeaders.read(Preflight.hadoopConfiguration(preflight.settings()), location, csv);
+        } catch (TextParsingException e) {
+            throw new InvalidInputException(option + " '" + location + "': the first line of a file is not a CSV header in this dialect: "
+                    + firstLine(e.getMessage()));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(option + " '" + location + "': could not read the CSV headers: " + e.getMessage(), e);
+        }
+        List<String> first = null;
+        String firstFile = null;
+        for (Map.Entry<String, List<String>> file : headers.entrySet()) {
+            if (first == null) {
+                first = file.getValue();
+                firstFile = file.getKey();
+            } else if (!lowerCase(first).equals(lowerCase(file.getValue()))) {
+                throw new InvalidInputException("the header of " + file.getKey() + " (" + String.join(", ", file.getValue())
+                        + ") differs from the header of " + firstFile + " (" + String.join(", ", first) + ")");
+            }
+        }
+        return first;
+    }
+
+    private void requireSameColumns(List<String> header, StructType schema) {
+        List<String> names = lowerCase(Arrays.asList(schema.fieldNames()));
+        List<String> given = lowerCase(header);
+        List<String> missing = Arrays.stream(schema.fieldNames()).filter(n -> !given.contains(n.toLowerCase(Locale.ROOT))).toList();
+        List<String> unexpected = header.stream().filter(n -> !names.contains(n.toLowerCase(Locale.ROOT))).toList();
+        if (!missing.isEmpty() || !unexpected.isEmpty() || given.size() != names.size()) {
+            throw new InvalidInputException("the header of " + location + " (" + String.join(", ", header) + ") does not match --schema:"
+                    + (missing.isEmpty() ? "" : " missing: " + String.join(", ", missing) + ";")
+                    + (unexpected.isEmpty() ? "" : " not in --schema: " + String.join(", ", unexpected) + ";")
+                    + (missing.isEmpty() && unexpected.isEmpty() ? " a column is named twice;" : "")
+                    + " columns are matched by name (--no-header reads them by position)");
+        }
     }
 
     Dataset<Row> read(SparkSession spark, Map<String, String> environment) {
         return switch (format) {
-            case CSV -> permissive(spark.read().option("header", "true"), reader -> reader.csv(location));
-            case JSON -> permissive(spark.read(), reader -> reader.json(location));
+            case CSV -> readCsv(spark);
+            case JSON -> permissive(spark, spark.read(), parsedSchemaOrNull(), reader -> reader.json(location));
             case PARQUET -> withSchema(spark.read()).parquet(location);
             case HIVE -> {
                 if (!spark.catalog().tableExists(location)) {
@@ -72,17 +146,69 @@ public record Source(Format format, String location, String jdbcTable, String sc
         };
     }
 
-    private Dataset<Row> permissive(DataFrameReader reader, java.util.function.Function<DataFrameReader, Dataset<Row>> load) {
-        reader.option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", CORRUPT_RECORD);
-        StructType schema = schemaDdl != null ? parsedSchema() : load.apply(reader.option("inferSchema", "true")).schema();
-        if (Arrays.asList(schema.fieldNames()).contains(CORRUPT_RECORD)) {
-            schema = new StructType(Arrays.stream(schema.fields()).filter(f -> !f.name().equals(CORRUPT_RECORD)).toArray(org.apache.spark.sql.types.StructField[]::new));
+    /**
+     * With a header and a schema, Spark is given the schema in the header's order (Spark binds CSV
+     * columns by position), and the columns are then selected in the schema's order.
+     */
+    private Dataset<Row> readCsv(SparkSession spark) {
+        if (!SPARK_CHARSETS.contains(csv.charset().name().toLowerCase(Locale.ROOT))) {
+            // Spark 4 reads only Unicode and Latin-1 unless told to accept every charset Java knows
+            spark.conf().set("spark.sql.legacy.javaCharsets", "true");
         }
-        return load.apply(reader.schema(schema.add(CORRUPT_RECORD, DataTypes.StringType, true)));
+        DataFrameReader reader = spark.read().options(csv.sparkOptions());
+        if (schemaDdl == null) {
+            Dataset<Row> inferred = permissive(spark, reader, null, r -> r.csv(location));
+            String first = inferred.columns().length == 0 ? "" : inferred.columns()[0];
+            // Spark keeps a UTF-8 byte-order mark as part of the first column's name when it reads whole files
+            return first.startsWith(BYTE_ORDER_MARK) ? inferred.withColumnRenamed(first, first.substring(1)) : inferred;
+        }
+        StructType schema = parsedSchema();
+        if (!csv.header() || columns.isEmpty()) {
+            return permissive(spark, reader, schema, r -> r.csv(location));
+        }
+        StructType fileOrder = new StructType(columns.stream().map(name -> field(schema, name)).toArray(StructField[]::new));
+        List<Column> schemaOrder = new ArrayList<>();
+        for (String name : schema.fieldNames()) {
+            schemaOrder.add(org.apache.spark.sql.functions.col("`" + field(schema, name).name() + "`"));
+        }
+        schemaOrder.add(org.apache.spark.sql.functions.col(CORRUPT_RECORD));
+        return permissive(spark, reader, fileOrder, r -> r.csv(location)).select(schemaOrder.toArray(Column[]::new));
+    }
+
+    private static StructField field(StructType schema, String name) {
+        return Arrays.stream(schema.fields()).filter(f -> f.name().equalsIgnoreCase(name)).findFirst().orElseThrow();
+    }
+
+    /**
+     * Reads with the corrupt-record column. Without a schema, Spark infers one, which reads the input
+     * one extra time; an input with no rows to infer from is read as no rows and no columns.
+     */
+    private Dataset<Row> permissive(SparkSession spark, DataFrameReader reader, StructType given, Function<DataFrameReader, Dataset<Row>> load) {
+        reader.option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", CORRUPT_RECORD);
+        StructType schema = given;
+        if (schema == null) {
+            try {
+                schema = load.apply(reader.option("inferSchema", "true")).schema();
+            } catch (Exception e) { // Spark's AnalysisException is a checked exception to Java
+                if (e instanceof AnalysisException analysis && "UNABLE_TO_INFER_SCHEMA".equals(analysis.getCondition())) {
+                    return spark.emptyDataFrame();
+                }
+                throw e instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getMessage(), e);
+            }
+            if (schema.fields().length == 0) {
+                return spark.emptyDataFrame();
+            }
+        }
+        StructType withoutCorrupt = new StructType(Arrays.stream(schema.fields()).filter(f -> !f.name().equals(CORRUPT_RECORD)).toArray(StructField[]::new));
+        return load.apply(reader.schema(withoutCorrupt.add(CORRUPT_RECORD, DataTypes.StringType, true)));
     }
 
     private DataFrameReader withSchema(DataFrameReader reader) {
         return schemaDdl == null ? reader : reader.schema(parsedSchema());
+    }
+
+    private StructType parsedSchemaOrNull() {
+        return schemaDdl == null ? null : parsedSchema();
     }
 
     private StructType parsedSchema() {
@@ -90,7 +216,7 @@ public record Source(Format format, String location, String jdbcTable, String sc
             return StructType.fromDDL(schemaDdl);
         } catch (Exception e) { // Spark's ParseException is a checked exception to Java
             throw new InvalidInputException("--schema '" + schemaDdl + "' is not a valid schema, e.g. 'id INT, name STRING, amount DECIMAL(10,2)': "
-                    + e.getMessage().lines().findFirst().orElse(""));
+                    + firstLine(e.getMessage()));
         }
     }
 
@@ -116,5 +242,13 @@ public record Source(Format format, String location, String jdbcTable, String sc
 
     static String maskSecrets(String text) {
         return SECRET_IN_URL.matcher(text).replaceAll("$1=***");
+    }
+
+    private static List<String> lowerCase(List<String> names) {
+        return names.stream().map(n -> n.toLowerCase(Locale.ROOT)).toList();
+    }
+
+    private static String firstLine(String message) {
+        return message == null ? "" : message.lines().findFirst().orElse("");
     }
 }

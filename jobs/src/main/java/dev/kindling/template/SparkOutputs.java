@@ -61,13 +61,14 @@ final class SparkOutputs implements Outputs {
     }
 
     @Override
-    public StagedPartition stagePartition(String table, String partitionColumn, String partitionValue, Dataset<Row> rows) {
+    public StagedPartition stagePartition(String table, String partitionColumn, String partitionValue, Dataset<Row> rows, SchemaEvolution evolution) {
         checkIdentifiers(table, partitionColumn, partitionValue);
         if (Arrays.stream(rows.columns()).anyMatch(c -> c.equalsIgnoreCase(partitionColumn))) {
             throw new InvalidInputException("the rows already have a column '" + partitionColumn + "', which is the partition column of " + table);
         }
         boolean exists = spark.catalog().tableExists(table);
-        Dataset<Row> ordered = exists ? matchTableColumns(table, partitionColumn, rows) : rows;
+        List<StructField> newColumns = new ArrayList<>();
+        Dataset<Row> ordered = exists ? matchTableColumns(table, partitionColumn, rows, evolution, newColumns) : rows;
         String spec = partitionSpec(partitionColumn, partitionValue);
         if (dryRun) {
             out.println("dry run: would write table " + table + " partition " + spec
@@ -85,7 +86,13 @@ final class SparkOutputs implements Outputs {
         WriteCounts.Count count = counts.countWrite(version,
                 () -> ordered.write().mode(SaveMode.ErrorIfExists).parquet(version.toString()), SPARK_REPORT_TIMEOUT);
         metrics.collectObservations(SPARK_REPORT_TIMEOUT);
-        return new StagedPartition(count.rowsRead(), count.rowsWritten(), () -> publish(table, partitionColumn, partitionValue, version));
+        return new StagedPartition(count.rowsRead(), count.rowsWritten(), () -> {
+            if (!newColumns.isEmpty()) {
+                spark.sql("ALTER TABLE " + table + " ADD COLUMNS (" + SchemaDiff.columns(newColumns) + ")");
+                log.info("added columns {} to {}", SchemaDiff.columns(newColumns), table);
+            }
+            publish(table, partitionColumn, partitionValue, version);
+        });
     }
 
     private void publish(String table, String partitionColumn, String partitionValue, Path version) {
@@ -134,38 +141,43 @@ final class SparkOutputs implements Outputs {
     }
 
     @Override
-    public String writeQuarantine(String table, String partitionColumn, String partitionValue, Dataset<Row> rejects) {
+    public Quarantine writeQuarantine(String table, String partitionColumn, String partitionValue, Dataset<Row> rejects) {
         checkIdentifiers(table, partitionColumn, partitionValue);
         String root = settings.isSet("quarantine.dir") ? settings.get("quarantine.dir")
                 : spark.conf().get("spark.sql.warehouse.dir") + "/_quarantine";
         String path = root + "/" + table + "/" + partitionColumn + "=" + partitionValue + "/run_id=" + runToken;
         if (dryRun) {
             out.println("dry run: would write rejected rows to " + path);
-            return path;
+            return new Quarantine(path, 0);
         }
-        rejects.write().mode(SaveMode.Overwrite).json(path);
+        WriteCounts.Count count = counts.countWrite(new Path(path), () -> rejects.write().mode(SaveMode.Overwrite).json(path), SPARK_REPORT_TIMEOUT);
         metrics.collectObservations(SPARK_REPORT_TIMEOUT);
         log.info("wrote rejected rows of {} partition {}={} to {}", table, partitionColumn, partitionValue, path);
-        return path;
+        return new Quarantine(path, count.rowsWritten());
     }
 
-    private Dataset<Row> matchTableColumns(String table, String partitionColumn, Dataset<Row> rows) {
-        List<StructField> columns = Arrays.stream(spark.table(table).schema().fields())
+    /**
+     * The rows in the table's column order, matched by name. Columns the table lacks are added to
+     * {@code newColumns} (and kept, after the table's) when the evolution policy allows it.
+     */
+    private Dataset<Row> matchTableColumns(String table, String partitionColumn, Dataset<Row> rows, SchemaEvolution evolution,
+                                           List<StructField> newColumns) {
+        StructType columns = new StructType(Arrays.stream(spark.table(table).schema().fields())
                 .filter(field -> !field.name().equalsIgnoreCase(partitionColumn))
-                .toList();
-        Map<String, StructField> given = Arrays.stream(rows.schema().fields())
-                .collect(Collectors.toMap(f -> f.name().toLowerCase(Locale.ROOT), Function.identity()));
-        List<Column> select = new ArrayList<>();
-        for (StructField field : columns) {
-            StructField match = given.get(field.name().toLowerCase(Locale.ROOT));
-            if (match != null && match.dataType().equals(field.dataType())) {
-                select.add(rows.col(match.name()).as(field.name()));
-            }
+                .toArray(StructField[]::new));
+        SchemaDiff diff = SchemaDiff.between(columns, rows.schema());
+        boolean adding = evolution == SchemaEvolution.ADD_COLUMNS && diff.onlyAdded();
+        if (!diff.none() && !adding) {
+            throw new InvalidInputException("the source's columns do not match table " + table + ": " + diff.describe()
+                    + (diff.onlyAdded() ? " (--schema-evolution add-columns adds them)" : ""));
         }
-        if (select.size() != columns.size() || select.size() != rows.columns().length) {
-            String expected = columns.stream().map(f -> f.name() + " " + f.dataType().sql()).collect(Collectors.joining(", "));
-            throw new InvalidInputException("the rows do not fit table " + table + ": it has columns (" + expected
-                    + ") but the rows have (" + rows.schema().toDDL().replace(",", ", ") + ")");
+        List<Column> select = new ArrayList<>();
+        for (StructField field : columns.fields()) {
+            select.add(rows.col("`" + field.name() + "`").as(field.name()));
+        }
+        if (adding) {
+            newColumns.addAll(diff.added());
+            diff.added().forEach(field -> select.add(rows.col("`" + field.name() + "`")));
         }
         return rows.select(select.toArray(Column[]::new));
     }

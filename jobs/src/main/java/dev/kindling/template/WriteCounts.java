@@ -11,6 +11,7 @@ import java.util.concurrent.TimeoutException;
 
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.execution.EmptyRelationExec;
 import org.apache.spark.sql.execution.QueryExecution;
 import org.apache.spark.sql.execution.SparkPlan;
 import org.apache.spark.sql.execution.adaptive.AdaptiveSparkPlanExec;
@@ -33,6 +34,9 @@ final class WriteCounts implements QueryExecutionListener, AutoCloseable {
     record Count(long rowsRead, long rowsWritten) {
     }
 
+    private static final String EXCLUDED_RULES = "spark.sql.adaptive.optimizer.excludedRules";
+    private static final String KEEP_EMPTY_STAGES = "org.apache.spark.sql.execution.adaptive.AQEPropagateEmptyRelation";
+
     private final SparkSession spark;
     private final Map<String, CompletableFuture<Count>> expected = new ConcurrentHashMap<>();
 
@@ -49,16 +53,23 @@ final class WriteCounts implements QueryExecutionListener, AutoCloseable {
         String key = qualified(output);
         CompletableFuture<Count> count = new CompletableFuture<>();
         expected.put(key, count);
+        String excluded = spark.conf().get(EXCLUDED_RULES, "");
         try {
+            // Adaptive execution would replace everything above a stage that produced no rows (every row
+            // rejected, say) by an empty relation, and the scans' counts would go with it.
+            spark.conf().set(EXCLUDED_RULES, excluded.isBlank() ? KEEP_EMPTY_STAGES : excluded + "," + KEEP_EMPTY_STAGES);
             write.run();
             return count.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException | ExecutionException e) {
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("the row counts of the write to " + output + " are unknown: " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
             throw new IllegalStateException("Spark did not report the row counts of the write to " + output + " within " + timeout.toSeconds() + " s", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for the row counts of the write to " + output, e);
         } finally {
             expected.remove(key);
+            spark.conf().set(EXCLUDED_RULES, excluded);
         }
     }
 
@@ -68,7 +79,11 @@ final class WriteCounts implements QueryExecutionListener, AutoCloseable {
                 && write.cmd() instanceof InsertIntoHadoopFsRelationCommand insert) {
             CompletableFuture<Count> count = expected.get(insert.outputPath().toString());
             if (count != null) {
-                count.complete(new Count(rowsFromSources(write.child()), outputRows(write)));
+                try {
+                    count.complete(new Count(rowsFromSources(write.child()), outputRows(write)));
+                } catch (RuntimeException unknown) {
+                    count.completeExceptionally(unknown);
+                }
             }
         }
     }
@@ -100,6 +115,9 @@ final class WriteCounts implements QueryExecutionListener, AutoCloseable {
         if (plan instanceof ReusedExchangeExec) {
             return 0; // counted where it was first computed
         }
+        if (plan instanceof EmptyRelationExec) {
+            throw new IllegalStateException("Spark replaced a part of the write by an empty relation: the rows its sources read are unknown");
+        }
         var children = CollectionConverters.asJava(plan.children());
         if (children.isEmpty()) {
             return outputRows(plan);
@@ -107,9 +125,13 @@ final class WriteCounts implements QueryExecutionListener, AutoCloseable {
         return children.stream().mapToLong(WriteCounts::rowsFromSources).sum();
     }
 
+    /** A count Spark did not keep is unknown, never 0. */
     private static long outputRows(SparkPlan plan) {
         SQLMetric rows = CollectionConverters.asJava(plan.metrics()).get("numOutputRows");
-        return rows == null ? 0 : rows.value();
+        if (rows == null) {
+            throw new IllegalStateException("Spark kept no row count for " + plan.nodeName() + ": rows read or written are unknown");
+        }
+        return rows.value();
     }
 
     private String qualified(Path path) {

@@ -1,0 +1,109 @@
+package dev.kindling.template;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PushbackReader;
+import java.io.Reader;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.univocity.parsers.csv.CsvParser;
+import com.univocity.parsers.csv.CsvParserSettings;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.io.compress.CompressionCodec;
+import org.apache.hadoop.io.compress.CompressionCodecFactory;
+
+/**
+ * The header line of each CSV file a source names, read before Spark starts with the parser Spark's
+ * own CSV reader uses (univocity), through Hadoop's file systems and compression codecs. Only the
+ * first record of each file is read.
+ */
+final class CsvHeaders {
+
+    private static final char BYTE_ORDER_MARK = '\uFEFF';
+
+    private CsvHeaders() {
+    }
+
+    /**
+     * The header of every file under {@code location} (a file, a folder or a glob) that has one, by
+     * file, in listing order; empty files have none and are left out.
+     */
+    static Map<String, List<String>> read(Configuration conf, String location, CsvDialect dialect) throws IOException {
+        Path path = new Path(location);
+        FileSystem fs = path.getFileSystem(conf);
+        CompressionCodecFactory codecs = new CompressionCodecFactory(conf);
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        for (FileStatus file : dataFiles(fs, path)) {
+            List<String> header = firstRecord(fs, file, codecs, dialect);
+            if (header != null) {
+                headers.put(file.getPath().toUri().getPath(), header);
+            }
+        }
+        return headers;
+    }
+
+    /** The files Spark would read: a glob's matches, a folder's files; hidden ones ('_', '.') left out. */
+    private static List<FileStatus> dataFiles(FileSystem fs, Path path) throws IOException {
+        FileStatus[] matched = fs.globStatus(path);
+        List<FileStatus> files = new ArrayList<>();
+        if (matched == null) {
+            return files;
+        }
+        for (FileStatus status : matched) {
+            for (FileStatus file : status.isDirectory() ? fs.listStatus(status.getPath()) : new FileStatus[] {status}) {
+                String name = file.getPath().getName();
+                if (file.isFile() && !name.startsWith("_") && !name.startsWith(".")) {
+                    files.add(file);
+                }
+            }
+        }
+        files.sort(null);
+        return files;
+    }
+
+    private static List<String> firstRecord(FileSystem fs, FileStatus file, CompressionCodecFactory codecs, CsvDialect dialect) throws IOException {
+        if (file.getLen() == 0) {
+            return null;
+        }
+        CompressionCodec codec = codecs.getCodec(file.getPath());
+        try (InputStream raw = fs.open(file.getPath());
+             InputStream in = codec == null ? raw : codec.createInputStream(raw);
+             PushbackReader reader = new PushbackReader(new InputStreamReader(in, dialect.charset()))) {
+            int first = reader.read();
+            if (first == -1) {
+                return null;
+            }
+            if (first != BYTE_ORDER_MARK) {
+                reader.unread(first);
+            }
+            CsvParser parser = new CsvParser(settings(dialect));
+            parser.beginParsing((Reader) reader);
+            try {
+                String[] record = parser.parseNext();
+                return record == null ? null : java.util.Arrays.stream(record).map(v -> v == null ? "" : v).toList();
+            } finally {
+                parser.stopParsing();
+            }
+        }
+    }
+
+    private static CsvParserSettings settings(CsvDialect dialect) {
+        CsvParserSettings settings = new CsvParserSettings();
+        settings.getFormat().setDelimiter(dialect.delimiter());
+        settings.getFormat().setQuote(dialect.quote());
+        settings.getFormat().setQuoteEscape(dialect.escape());
+        settings.setLineSeparatorDetectionEnabled(true);
+        settings.setIgnoreLeadingWhitespaces(false);
+        settings.setIgnoreTrailingWhitespaces(false);
+        settings.setMaxCharsPerColumn(-1);
+        settings.setMaxColumns(20_480);
+        return settings;
+    }
+}
