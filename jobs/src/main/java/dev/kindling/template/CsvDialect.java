@@ -46,7 +46,7 @@ public record CsvDialect(char delimiter, char quote, char escape, String encodin
     }
 
     /** The options of Spark's CSV reader that read this dialect. */
-    Map<String, String> sparkOptions() {
+    public Map<String, String> sparkOptions() {
         Map<String, String> options = new LinkedHashMap<>();
         options.put("sep", String.valueOf(delimiter));
         options.put("quote", String.valueOf(quote));

@@ -2,12 +2,15 @@ package dev.kindling.bench;
 
 import static org.apache.spark.sql.functions.col;
 
+import java.util.Map;
+
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * The snapshot job's Spark work written by hand, as a bare main would: the same permissive CSV read,
+ * The snapshot job's Spark work written by hand, as a bare main would: the same permissive CSV read
+ * (the same dialect options),
  * the same filter, the same staged Parquet write and partition swap; no template, logs or metrics.
  * The baseline for the job-count test and the benchmark.
  */
@@ -16,9 +19,9 @@ public final class BareSnapshot {
     private BareSnapshot() {
     }
 
-    public static void run(SparkSession spark, String csv, String schemaDdl, String table, String date, String version) {
+    public static void run(SparkSession spark, Map<String, String> csvOptions, String csv, String schemaDdl, String table, String date, String version) {
         Dataset<Row> rows = spark.read()
-                .option("header", "true")
+                .options(csvOptions)
                 .option("mode", "PERMISSIVE")
                 .option("columnNameOfCorruptRecord", "_corrupt_record")
                 .schema(schemaDdl + ", _corrupt_record STRING")

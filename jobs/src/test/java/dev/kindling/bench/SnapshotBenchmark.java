@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.kindling.Kindling;
+import dev.kindling.template.CsvDialect;
 import dev.kindling.template.Launcher;
 import dev.kindling.template.SparkSessionProvider;
 import org.apache.spark.sql.SparkSession;
@@ -48,30 +49,36 @@ public final class SnapshotBenchmark {
         SparkSessionProvider shared = SparkSessionProvider.of(spark);
         Map<String, String> environment = Map.of("KINDLING_WORK_DIR", work.toString(),
                 "KINDLING_LOG_LEVEL", System.getenv().getOrDefault("KINDLING_LOG_LEVEL", "WARN"));
-        Runnable viaTemplate = () -> {
-            int code = new Launcher(Kindling.JOBS, shared, environment, System.out, System.err).execute(
-                    "snapshot", "--source", csv, "--format", "csv", "--schema", SCHEMA,
-                    "--target", "bench.template", "--logical-date", "2024-01-01", "--run-id", "bench");
-            if (code != 0) {
-                throw new IllegalStateException("template run exited " + code);
-            }
-        };
-        AtomicInteger bareRun = new AtomicInteger();
-        Runnable bare = () -> BareSnapshot.run(spark, csv, SCHEMA, "bench.bare", "2024-01-01",
-                work.resolve("bare-versions/" + bareRun.incrementAndGet()).toString());
+        // The default dialect reads each file whole (a quoted field may hold line breaks); the other lets Spark split files.
+        CsvDialect rfc = CsvDialect.RFC_4180;
+        CsvDialect splittable = new CsvDialect(rfc.delimiter(), rfc.quote(), rfc.escape(), rfc.encoding(), rfc.header(), rfc.nullValue(), false);
+        for (CsvDialect dialect : List.of(rfc, splittable)) {
+            String mode = dialect.quotedNewlines() ? "--quoted-newlines" : "--no-quoted-newlines";
+            Runnable viaTemplate = () -> {
+                int code = new Launcher(Kindling.JOBS, shared, environment, System.out, System.err).execute(
+                        "snapshot", "--source", csv, "--format", "csv", "--schema", SCHEMA, mode,
+                        "--target", "bench.template", "--logical-date", "2024-01-01", "--run-id", "bench");
+                if (code != 0) {
+                    throw new IllegalStateException("template run exited " + code);
+                }
+            };
+            AtomicInteger bareRun = new AtomicInteger();
+            Runnable bare = () -> BareSnapshot.run(spark, dialect.sparkOptions(), csv, SCHEMA, "bench.bare", "2024-01-01",
+                    work.resolve("bare-versions/" + mode + "/" + bareRun.incrementAndGet()).toString());
 
-        List<long[]> results = new ArrayList<>(); // bare ms, template ms, bare jobs, template jobs
-        for (int i = 0; i <= repetitions; i++) {
-            boolean bareFirst = i % 2 == 0;
-            long[] first = timed(spark, bareFirst ? bare : viaTemplate);
-            long[] second = timed(spark, bareFirst ? viaTemplate : bare);
-            long[] b = bareFirst ? first : second;
-            long[] t = bareFirst ? second : first;
-            if (i > 0) {
-                results.add(new long[] {b[0], t[0], b[1], t[1]});
+            List<long[]> results = new ArrayList<>(); // bare ms, template ms, bare jobs, template jobs
+            for (int i = 0; i <= repetitions; i++) {
+                boolean bareFirst = i % 2 == 0;
+                long[] first = timed(spark, bareFirst ? bare : viaTemplate);
+                long[] second = timed(spark, bareFirst ? viaTemplate : bare);
+                long[] b = bareFirst ? first : second;
+                long[] t = bareFirst ? second : first;
+                if (i > 0) {
+                    results.add(new long[] {b[0], t[0], b[1], t[1]});
+                }
             }
+            print(mode, rows, repetitions, results, spark.table("bench.template").count(), spark.table("bench.bare").count());
         }
-        print(rows, repetitions, results, spark.table("bench.template").count(), spark.table("bench.bare").count());
         spark.stop();
     }
 
@@ -85,8 +92,8 @@ public final class SnapshotBenchmark {
         return new long[] {ms[0], jobs};
     }
 
-    private static void print(long rows, int repetitions, List<long[]> results, long templateRows, long bareRows) {
-        System.out.printf(Locale.ROOT, "%n| repetition | bare main (ms) | through the template (ms) | ratio | Spark jobs bare / template |%n");
+    private static void print(String mode, long rows, int repetitions, List<long[]> results, long templateRows, long bareRows) {
+        System.out.printf(Locale.ROOT, "%n%s%n%n| repetition | bare main (ms) | through the template (ms) | ratio | Spark jobs bare / template |%n", mode);
         System.out.println("| --- | --- | --- | --- | --- |");
         List<Double> ratios = new ArrayList<>();
         for (int i = 0; i < results.size(); i++) {

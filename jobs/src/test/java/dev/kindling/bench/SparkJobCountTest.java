@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.kindling.template.CsvDialect;
 import dev.kindling.testing.Kindling;
 import dev.kindling.testing.Kindling.Result;
 import dev.kindling.testing.TestSpark;
@@ -32,7 +33,7 @@ class SparkJobCountTest {
         Path csv = Files.write(dir.resolve("in.csv"), lines);
         String schema = "id INT, name STRING, amount INT";
 
-        int bare = SparkJobs.startedBy(spark, () -> BareSnapshot.run(spark, csv.toString(), schema, "jobcount.bare", "2024-06-01",
+        int bare = SparkJobs.startedBy(spark, () -> BareSnapshot.run(spark, CsvDialect.RFC_4180.sparkOptions(), csv.toString(), schema, "jobcount.bare", "2024-06-01",
                 dir.resolve("bare-version").toString()));
         int[] exit = new int[1];
         int template = SparkJobs.startedBy(spark, () -> {
