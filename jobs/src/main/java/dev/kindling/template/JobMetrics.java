@@ -29,13 +29,22 @@ import scala.concurrent.Await;
 public final class JobMetrics {
 
     private static final AtomicInteger OBSERVATIONS = new AtomicInteger();
-    /** How long to wait for an observation Spark has not reported yet when its value is asked for. */
+    /** How long to wait, by default, for an observation Spark has not reported yet when its value is asked for. */
     private static final Duration OBSERVATION_TIMEOUT = Duration.ofSeconds(10);
 
     private final MetricRegistry registry = new MetricRegistry();
     private final Map<String, AtomicLong> values = new ConcurrentHashMap<>();
     private final List<Observation> pending = new ArrayList<>();
     private final Map<String, Observation> observedNames = new ConcurrentHashMap<>();
+    private final Duration observationTimeout;
+
+    public JobMetrics() {
+        this(OBSERVATION_TIMEOUT);
+    }
+
+    JobMetrics(Duration observationTimeout) {
+        this.observationTimeout = observationTimeout;
+    }
 
     /**
      * Sets a value, e.g. {@code set("rows_written", n)}. Dots make levels; each level is made safe
@@ -62,11 +71,11 @@ public final class JobMetrics {
             if (observing == null) {
                 throw new IllegalStateException("metric " + key + " was never recorded");
             }
-            collect(observing, OBSERVATION_TIMEOUT);
+            collect(observing, observationTimeout);
             value = values.get(key);
             if (value == null) {
                 throw new IllegalStateException("Spark did not report the observed metric " + key + " within "
-                        + OBSERVATION_TIMEOUT.toSeconds() + " s: its value is unknown");
+                        + observationTimeout.toMillis() + " ms: its value is unknown");
             }
         }
         return value.get();
