@@ -50,7 +50,7 @@ final class CsvHeaders {
     }
 
     /** The files Spark would read: a glob's matches, a folder's files; hidden ones ('_', '.') left out. */
-    private static List<FileStatus> dataFiles(FileSystem fs, Path path) throws IOException {
+    static List<FileStatus> dataFiles(FileSystem fs, Path path) throws IOException {
         FileStatus[] matched = fs.globStatus(path);
         List<FileStatus> files = new ArrayList<>();
         if (matched == null) {

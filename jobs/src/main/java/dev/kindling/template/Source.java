@@ -89,6 +89,9 @@ public record Source(Format format, String location, String jdbcTable, String sc
             }
             known = header != null ? header : known;
         }
+        if (format == Format.PARQUET && schema == null) {
+            known = parquetColumns(preflight);
+        }
         return new Source(format, location, jdbcTable, schemaDdl, csv, known);
     }
 
@@ -115,6 +118,15 @@ public record Source(Format format, String location, String jdbcTable, String sc
             }
         }
         return first;
+    }
+
+    /** A footer that cannot be read leaves the columns unknown here: Spark's read reports what is wrong with the file. */
+    private List<String> parquetColumns(Preflight preflight) {
+        try {
+            return ParquetColumns.read(Preflight.hadoopConfiguration(preflight.settings()), location);
+        } catch (IOException | RuntimeException unreadable) {
+            return List.of();
+        }
     }
 
     private void requireSameColumns(List<String> header, StructType schema) {

@@ -177,6 +177,27 @@ class CsvInputTest {
     }
 
     @Test
+    void parquetColumnsAreReadFromAFooterBeforeSparkStarts() {
+        Path parquet = dir.resolve("orders-parquet");
+        spark.range(3).selectExpr("id", "concat('c', id) AS name").write().parquet(parquet.toString());
+        Result result = Kindling.with(NO_SPARK).run("snapshot", "--source", parquet.toString(), "--format", "parquet",
+                "--target", "t.t", "--logical-date", "2024-05-01", "--key", "nope");
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.errLines()).singleElement().asString().contains("--key column 'nope' is not in the source; its columns are [id, name]");
+    }
+
+    @Test
+    void anOverlongTableNameIsOneLineOfBadUsage() throws IOException {
+        Path csv = write("orders.csv", "id,name,amount\n1,a,10\n");
+        Result result = Kindling.with(NO_SPARK).run("snapshot", "--source", csv.toString(), "--format", "csv",
+                "--target", "db." + "t".repeat(100_000), "--logical-date", "2024-05-01");
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.errLines()).singleElement().asString()
+                .contains("(100003 characters)' is not a table name")
+                .hasSizeLessThan(300);
+    }
+
+    @Test
     void schemaInferenceCostIsStatedInHelp() {
         Result help = Kindling.with(NO_SPARK).run("snapshot", "--help");
         assertThat(help.out().replaceAll("\\s+", " ")).contains("Default: inferred, which reads the input one extra time");
