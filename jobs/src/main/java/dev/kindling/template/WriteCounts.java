@@ -53,11 +53,11 @@ final class WriteCounts implements QueryExecutionListener, AutoCloseable {
         String key = qualified(output);
         CompletableFuture<Count> count = new CompletableFuture<>();
         expected.put(key, count);
-        String excluded = spark.conf().get(EXCLUDED_RULES, "");
+        String excluded = spark.conf().contains(EXCLUDED_RULES) ? spark.conf().get(EXCLUDED_RULES) : null;
         try {
             // Adaptive execution would replace everything above a stage that produced no rows (every row
             // rejected, say) by an empty relation, and the scans' counts would go with it.
-            spark.conf().set(EXCLUDED_RULES, excluded.isBlank() ? KEEP_EMPTY_STAGES : excluded + "," + KEEP_EMPTY_STAGES);
+            spark.conf().set(EXCLUDED_RULES, excluded == null || excluded.isBlank() ? KEEP_EMPTY_STAGES : excluded + "," + KEEP_EMPTY_STAGES);
             write.run();
             return count.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
@@ -69,7 +69,11 @@ final class WriteCounts implements QueryExecutionListener, AutoCloseable {
             throw new IllegalStateException("interrupted while waiting for the row counts of the write to " + output, e);
         } finally {
             expected.remove(key);
-            spark.conf().set(EXCLUDED_RULES, excluded);
+            if (excluded == null) {
+                spark.conf().unset(EXCLUDED_RULES);
+            } else {
+                spark.conf().set(EXCLUDED_RULES, excluded);
+            }
         }
     }
 
