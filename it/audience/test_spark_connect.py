@@ -2,17 +2,10 @@
 import glob
 import os
 import re
-import socket
 import subprocess
-import time
 
 from audience_support import NEAR_TORUN, ROOT, mailing_size
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from kindling_it import free_port, wait_for_port
 
 
 def spark_home():
@@ -39,10 +32,7 @@ def test_an_audience_runs_over_spark_connect(demo_work_dir):
          "--conf", "spark.ui.enabled=false", "spark-internal"],
         stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=dict(os.environ, SPARK_HOME=home))
     try:
-        deadline = time.time() + 180
-        while "Spark Connect server started" not in (demo_work_dir / "logs" / "connect-server.log").read_text():
-            assert server.poll() is None and time.time() < deadline, "the Spark Connect server did not start"
-            time.sleep(1)
+        wait_for_port(port, "the Spark Connect server", seconds=180, process=server)
         classpath = os.pathsep.join([str(ROOT / "dsl" / "target" / "classes"), str(ROOT / "dsl" / "target" / "test-classes"),
                                      *glob.glob(f"{home}/jars/connect-repl/spark-connect-client-jvm_*.jar"), f"{home}/jars/*"])
         client = subprocess.run(

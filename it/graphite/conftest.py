@@ -13,10 +13,9 @@ import urllib.request
 
 import pytest
 
+from kindling_it import run_kindling
+
 HERE = pathlib.Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
-KINDLING = ROOT / "bin" / "kindling"
-JVM_NOISE = ("WARNING: Using incubator modules",)
 
 
 class Graphite:
@@ -92,19 +91,6 @@ def graphite(request, tmp_path_factory):
             yield Graphite(int(container.get_exposed_port(2003)), web)
 
 
-class Run:
-    def __init__(self, code, stderr, seconds):
-        self.code = code
-        self.err_lines = [line for line in stderr.splitlines() if not line.startswith(JVM_NOISE)]
-        self.seconds = seconds
-
-    def json_lines(self):
-        return [json.loads(line) for line in self.err_lines if line.startswith("{")]
-
-    def warnings(self):
-        return [line for line in self.json_lines() if line["level"] == "WARN"]
-
-
 @pytest.fixture(scope="session")
 def work_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("kindling-metrics-work")
@@ -115,17 +101,7 @@ def kindling(work_dir):
     """Runs bin/kindling; with on_line, calls it with each stderr line as it comes and the process
     (to act mid-run)."""
     def run(*args, on_line=None, timeout=600):
-        started = time.time()
-        process = subprocess.Popen([str(KINDLING), *args], cwd=ROOT, text=True,
-                                   env=dict(os.environ, KINDLING_WORK_DIR=str(work_dir)),
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        lines = []
-        for line in process.stderr:
-            lines.append(line)
-            if on_line:
-                on_line(line, process)
-        process.wait(timeout=timeout)
-        return Run(process.returncode, "".join(lines), time.time() - started)
+        return run_kindling(*args, work_dir=work_dir, on_line=on_line, timeout=timeout)
     return run
 
 

@@ -11,30 +11,15 @@ Retention is one point a second for six hours, so tests can read back every valu
 import json
 import os
 import pathlib
-import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "bin" / "lib"))
+from processes import free_port, stop_pid, wait_for_port  # noqa: E402 (found through the path above)
+
 DEBIAN_PYTHON = "/usr/bin/python3"  # graphite-web is a Django app of Debian's Python, not of a venv
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for(port: int, what: str, seconds: float = 60) -> None:
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise SystemExit(f"{what} did not listen on 127.0.0.1:{port} within {seconds} s")
 
 
 def write_carbon_conf(root: pathlib.Path, ports: dict) -> None:
@@ -87,7 +72,7 @@ DATABASES = {{"default": {{"ENGINE": "django.db.backends.sqlite3", "NAME": "{roo
 def start_carbon(root: pathlib.Path, ports: dict) -> None:
     subprocess.run(["carbon-cache", f"--config={root}/conf/carbon.conf", f"--pidfile={root}/run/carbon.pid",
                     f"--logdir={root}/log", "start"], check=True, capture_output=True)
-    wait_for(ports["line_port"], "carbon-cache")
+    wait_for_port(ports["line_port"], "carbon-cache")
 
 
 def stop_carbon(root: pathlib.Path) -> None:
@@ -95,20 +80,6 @@ def stop_carbon(root: pathlib.Path) -> None:
     if pid_file.exists():
         stop_pid(int(pid_file.read_text().strip()))
         pid_file.unlink(missing_ok=True)
-
-
-def stop_pid(pid: int) -> None:
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    for _ in range(100):
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.1)
-    os.kill(pid, signal.SIGKILL)
 
 
 def start(root: pathlib.Path) -> dict:
@@ -125,7 +96,7 @@ def start(root: pathlib.Path) -> dict:
         web = subprocess.Popen([DEBIAN_PYTHON, "-m", "django", "runserver", f"127.0.0.1:{ports['web_port']}", "--noreload"],
                                env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root, start_new_session=True)
     (root / "run" / "webapp.pid").write_text(str(web.pid))
-    wait_for(ports["web_port"], "graphite-web")
+    wait_for_port(ports["web_port"], "graphite-web", process=web)
     urllib.request.urlopen(f"http://127.0.0.1:{ports['web_port']}/render?target=nothing&format=json", timeout=30).read()
     ports["dir"] = str(root)
     (root / "ports.json").write_text(json.dumps(ports))

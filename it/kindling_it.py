@@ -1,0 +1,51 @@
+"""Helpers shared by every Python test suite (it/*, airflow-dags/tests): where the repository is,
+running bin/kindling, and reading a run's JSON log lines. A module of its own, on the path through
+pytest.ini, because pytest loads every conftest.py under the same name."""
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+KINDLING = ROOT / "bin" / "kindling"
+# lines the JVM prints before Kindling's logging is configured
+JVM_NOISE = ("WARNING: Using incubator modules",)
+
+sys.path.insert(0, str(ROOT / "bin" / "lib"))
+from processes import free_port, stop_pid, wait_for_port  # noqa: E402,F401 (re-exported for the tests)
+
+
+class Run:
+    """A finished bin/kindling run: its exit code, stdout, stderr lines without JVM noise, duration."""
+
+    def __init__(self, code: int, stdout: str, stderr: str, seconds: float = 0.0):
+        self.code = code
+        self.out = stdout
+        self.err_lines = [line for line in stderr.splitlines() if not line.startswith(JVM_NOISE)]
+        self.seconds = seconds
+
+    def json_lines(self) -> list[dict]:
+        return [json.loads(line) for line in self.err_lines if line.startswith("{")]
+
+    def warnings(self) -> list[dict]:
+        return [line for line in self.json_lines() if line["level"] == "WARN"]
+
+
+def run_kindling(*args, work_dir, env=None, on_line=None, timeout=600) -> Run:
+    """Runs bin/kindling with KINDLING_WORK_DIR=work_dir; with on_line, calls it with each stderr line as
+    it comes and the process (to act mid-run)."""
+    started = time.time()
+    environment = dict(os.environ, KINDLING_WORK_DIR=str(work_dir), **(env or {}))
+    process = subprocess.Popen([str(KINDLING), *args], cwd=ROOT, text=True, env=environment,
+                               stdout=subprocess.PIPE if on_line is None else subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if on_line is None:
+        stdout, stderr = process.communicate(timeout=timeout)
+        return Run(process.returncode, stdout, stderr, time.time() - started)
+    lines = []
+    for line in process.stderr:
+        lines.append(line)
+        on_line(line, process)
+    process.wait(timeout=timeout)
+    return Run(process.returncode, "", "".join(lines), time.time() - started)
