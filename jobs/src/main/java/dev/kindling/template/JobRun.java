@@ -53,6 +53,9 @@ final class JobRun {
         } catch (InvalidInputException e) {
             err.println("kindling " + name + ": error: " + e.getMessage());
             return ExitCode.BAD_USAGE.code;
+        } catch (InputUnavailableException e) {
+            err.println("kindling " + name + ": failed: " + e.getMessage());
+            return ExitCode.JOB_FAILED.code;
         }
 
         Map<String, String> fields = runFields(resolved);
