@@ -19,6 +19,8 @@ import scala.Tuple2;
  */
 public final class Preflight {
 
+    private static final String ILLEGAL_GLOB = "Illegal file pattern:";
+
     private final Settings settings;
 
     Preflight(Settings settings) {
@@ -48,6 +50,10 @@ public final class Preflight {
         } catch (UnsupportedFileSystemException e) {
             throw new InvalidInputException(option + " '" + path + "' cannot be checked: " + e.getMessage());
         } catch (IOException e) {
+            // Hadoop's GlobFilter reports a glob that does not parse only by this message prefix
+            if (e.getMessage() != null && e.getMessage().startsWith(ILLEGAL_GLOB)) {
+                throw new InvalidInputException(option + " '" + path + "' is not a valid glob: " + firstLine(e.getMessage().substring(ILLEGAL_GLOB.length()).trim()));
+            }
             throw new InputUnavailableException(option + " '" + path + "' cannot be checked now: " + e.getClass().getSimpleName() + ": " + firstLine(e.getMessage()));
         }
         if (matches == null || matches.length == 0) {

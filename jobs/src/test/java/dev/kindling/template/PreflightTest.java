@@ -66,6 +66,13 @@ class PreflightTest {
     }
 
     @Test
+    void aMalformedGlobIsExit2() {
+        assertThatThrownBy(() -> preflight().requirePathExists("--source", dir + "/[ab.csv"))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageStartingWith("--source '" + dir + "/[ab.csv' is not a valid glob: ");
+    }
+
+    @Test
     void aSnapshotReadsEveryFileAGlobMatches() throws IOException {
         Files.writeString(dir.resolve("part-1.csv"), "id,name\n1,a\n2,b\n");
         Files.writeString(dir.resolve("part-2.csv"), "id,name\n3,c\n");
