@@ -44,14 +44,17 @@ def test_snapshot_logs_json_and_a_rerun_gives_identical_content(kindling, read_p
     source = write_csv(tmp_path / "orders.csv", 50, extra=["oops,bad,row"])
     args = ("snapshot", "--source", str(source), "--format", "csv", "--schema", SCHEMA,
             "--target", "cli.orders", "--logical-date", "2024-02-02", "--run-id", "cli-1", "--max-bad-ratio", "0.05")
-    airflow = {"AIRFLOW_CTX_DAG_ID": "kindling_snapshot", "AIRFLOW_CTX_TASK_ID": "snapshot", "AIRFLOW_CTX_TRY_NUMBER": "1"}
+    airflow = {"AIRFLOW_CTX_DAG_ID": "kindling_snapshot", "AIRFLOW_CTX_TASK_ID": "snapshot", "AIRFLOW_CTX_TRY_NUMBER": "1",
+               # a value from outside is written as given, never looked up by log4j
+               "AIRFLOW_CTX_DAG_RUN_ID": "${env:KINDLING_JDBC_PASSWORD}", "KINDLING_JDBC_PASSWORD": "not-in-any-log"}
 
     first = kindling(*args, env=airflow)
     assert first.code == 0, first.err_lines
     logs = first.json_lines()
     assert logs and len(logs) == len(first.err_lines), "every log line on stderr is JSON"
     assert all(line["job"] == "snapshot" and line["run_id"] == "cli-1" and line["dag_id"] == "kindling_snapshot"
-               and line["try_number"] == "1" for line in logs)
+               and line["try_number"] == "1" and line["dag_run_id"] == "${env:KINDLING_JDBC_PASSWORD}" for line in logs)
+    assert "not-in-any-log" not in "\n".join(first.err_lines) + first.out
     summary = [line["message"] for line in logs if "finished: exit code 0" in line["message"]]
     assert summary and "rows_read=51" in summary[0] and "rows_written=50" in summary[0] and "rows_quarantined=1" in summary[0]
     before = read_partition("cli.orders", "ds", "2024-02-02")
@@ -71,9 +74,10 @@ def test_a_killed_run_leaves_the_previous_partition_intact(kindling, read_partit
     before = read_partition("cli.killed", "ds", "2024-02-03")
 
     big = write_csv(tmp_path / "big.csv", 3_000_000)
+    metrics_dir = tmp_path / "metrics"
     process = subprocess.Popen([str(KINDLING), "snapshot", "--source", str(big), "--format", "csv", "--schema", SCHEMA,
                                 "--target", "cli.killed", "--logical-date", "2024-02-03", "--run-id", "to-be-killed",
-                                "--conf", "spark.sql.files.maxPartitionBytes=4m"],
+                                "--conf", "spark.sql.files.maxPartitionBytes=4m", "--conf", f"metrics.csv.dir={metrics_dir}"],
                                env=dict(os.environ, KINDLING_WORK_DIR=str(work_dir)), cwd=ROOT,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     stderr = []
@@ -85,9 +89,18 @@ def test_a_killed_run_leaves_the_previous_partition_intact(kindling, read_partit
             process.send_signal(signal.SIGTERM)
             break
         assert time.time() < deadline, "the run never reached its write"
-    rest, _ = process.communicate(timeout=120)
+    out, rest = process.communicate(timeout=120)
+    stderr.append(rest)
     assert process.returncode == 143, "".join(stderr)
-    assert "published" not in "".join(stderr) + rest
+    logs = [json.loads(line) for line in "".join(stderr).splitlines() if line.startswith("{")]
+    assert not [line for line in logs if line["message"].startswith("published ")]
+
+    # one outcome, told the same everywhere: the last log line, the exit_code metric and the exit status
+    assert logs[-1]["message"].startswith("snapshot finished: exit code 143 (interrupted by SIGTERM)"), logs[-1]
+    assert not [line for line in logs if "exit code 1" in line["message"] and "exit code 143" not in line["message"]]
+    assert "exit_code=143" in logs[-1]["message"]
+    exit_code_csv = (metrics_dir / "snapshot" / "exit_code.csv").read_text().splitlines()
+    assert exit_code_csv[-1].split(",")[-1] == "143", exit_code_csv
 
     after = read_partition("cli.killed", "ds", "2024-02-03")
     assert after == before

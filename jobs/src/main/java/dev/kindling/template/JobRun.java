@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import com.codahale.metrics.CsvReporter;
 import org.apache.logging.log4j.LogManager;
@@ -25,6 +27,8 @@ final class JobRun {
             "AIRFLOW_CTX_TASK_ID", "task_id",
             "AIRFLOW_CTX_TRY_NUMBER", "try_number",
             "AIRFLOW_CTX_DAG_RUN_ID", "dag_run_id");
+    /** How long the shutdown hook waits for the main thread's cleanup before the final report. */
+    private static final long CLEANUP_GRACE_MS = 3_000;
 
     private final String name;
     private final Job job;
@@ -53,6 +57,9 @@ final class JobRun {
         } catch (InvalidInputException e) {
             err.println("kindling " + name + ": error: " + e.getMessage());
             return ExitCode.BAD_USAGE.code;
+        } catch (InputUnavailableException e) {
+            err.println("kindling " + name + ": failed: " + e.getMessage());
+            return ExitCode.JOB_FAILED.code;
         }
 
         Map<String, String> fields = runFields(resolved);
@@ -65,7 +72,12 @@ final class JobRun {
         GraphiteReporting graphite = common.dryRun() ? null : GraphiteReporting.startIfConfigured(settings, prefix, metrics.registry());
         log.info("starting {} for {} (run {}, env {}{})", name, common.logicalDate(), common.runId(), settings.env(), common.dryRun() ? ", dry run" : "");
 
-        Thread onKill = new Thread(() -> finish(settings, log, metrics, graphite, started, ExitCode.INTERRUPTED, "interrupted"), "kindling-on-kill");
+        ShutdownSignal.watch();
+        CountDownLatch runEnded = new CountDownLatch(1);
+        Thread onKill = new Thread(() -> {
+            awaitCleanup(runEnded);
+            finish(settings, log, metrics, graphite, started, ExitCode.INTERRUPTED, "interrupted by " + ShutdownSignal.describe());
+        }, "kindling-on-kill");
         Runtime.getRuntime().addShutdownHook(onKill);
         ExitCode outcome = ExitCode.JOB_FAILED;
         String detail = "";
@@ -88,9 +100,14 @@ final class JobRun {
             detail = e.getMessage();
             err.println("kindling " + name + ": data quality check failed: " + detail);
         } catch (Exception | LinkageError e) {
-            detail = e.getClass().getSimpleName() + ": " + firstLine(e.getMessage());
-            log.error("{} failed", name, e);
-            err.println("kindling " + name + ": failed: " + detail);
+            if (ShutdownSignal.exitCode().isPresent()) {
+                // a signal is ending the JVM and Spark was stopped under the job: the shutdown hook tells the outcome
+                outcome = ExitCode.INTERRUPTED;
+            } else {
+                detail = e.getClass().getSimpleName() + ": " + firstLine(e.getMessage());
+                log.error("{} failed", name, e);
+                err.println("kindling " + name + ": failed: " + detail);
+            }
         } finally {
             if (outputs != null) {
                 outputs.close();
@@ -98,6 +115,7 @@ final class JobRun {
             if (outcome != ExitCode.SUCCESS && !detail.isEmpty()) {
                 log.error("{} ended with exit code {}: {}", name, outcome.code, detail);
             }
+            runEnded.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(onKill);
                 finish(settings, log, metrics, graphite, started, outcome, "");
@@ -111,17 +129,28 @@ final class JobRun {
         return outcome.code;
     }
 
+    /** Gives the main thread a moment to discard its staging, so that the final report is the last line. */
+    private static void awaitCleanup(CountDownLatch runEnded) {
+        try {
+            runEnded.await(CLEANUP_GRACE_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The outcome told once: metrics, the last log line and (for a signal, 128 + its number) the exit status agree. */
     private void finish(Settings settings, Logger log, JobMetrics metrics, GraphiteReporting graphite, long started, ExitCode outcome, String why) {
+        int code = outcome == ExitCode.INTERRUPTED ? ShutdownSignal.exitCode().orElse(outcome.code) : outcome.code;
         long now = System.currentTimeMillis();
         metrics.set("duration_ms", now - started);
         metrics.set("success", outcome == ExitCode.SUCCESS ? 1 : 0);
         metrics.set("failed", outcome == ExitCode.SUCCESS ? 0 : 1);
-        metrics.set("exit_code", outcome.code);
+        metrics.set("exit_code", code);
         metrics.set("quality_check_failed", outcome == ExitCode.DATA_QUALITY_FAILED ? 1 : 0);
         if (outcome == ExitCode.SUCCESS) {
             metrics.set("last_success_timestamp", now / 1000);
         }
-        log.info("{} finished: exit code {}{} {}", name, outcome.code, why.isEmpty() ? "" : " (" + why + ")", metrics.snapshot());
+        log.info("{} finished: exit code {}{} {}", name, code, why.isEmpty() ? "" : " (" + why + ")", metrics.snapshot());
         if (graphite != null) {
             graphite.finish(log);
         }

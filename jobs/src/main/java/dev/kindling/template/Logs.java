@@ -44,7 +44,7 @@ final class Logs {
                 .add(builder.newAppenderRef("console"));
         if (settings.isSet("log.file")) {
             AppenderComponentBuilder file = builder.newAppender("file", "File")
-                    .addAttribute("fileName", settings.get("log.file"))
+                    .addAttribute("fileName", literal(settings.get("log.file"), 1))
                     .addAttribute("append", true)
                     .addAttribute("createOnDemand", true)
                     .add(jsonLayout(builder, runFields));
@@ -64,10 +64,25 @@ final class Logs {
                 .addAttribute("eventTemplateUri", "classpath:kindling/log-event.json");
         fields.forEach((key, value) -> layout.addComponent(builder.newComponent("EventTemplateAdditionalField")
                 .addAttribute("key", key)
-                .addAttribute("value", value)));
+                .addAttribute("value", literal(value, 2))));
         return layout;
     }
 
+    /**
+     * log4j expands lookups such as {@code ${env:PASSWORD}} in a field's value twice: once when the
+     * configuration is built and again when the JSON template is compiled. A run id or an Airflow
+     * variable comes from outside, so each substitution must find only escaped {@code $${...}}: the value
+     * is written as given, never looked up.
+     */
+    static String literal(String value, int substitutions) {
+        String escaped = value;
+        for (int i = 0; i < substitutions; i++) {
+            escaped = escaped.replace("${", "$${");
+        }
+        return escaped;
+    }
+
+    /** Only the job's registered name and the parsed logical date: nothing from outside goes into the pattern. */
     private static LayoutComponentBuilder plainLayout(ConfigurationBuilder<BuiltConfiguration> builder, Map<String, String> fields) {
         String run = fields.getOrDefault("job", "") + " " + fields.getOrDefault("logical_date", "");
         return builder.newLayout("PatternLayout")

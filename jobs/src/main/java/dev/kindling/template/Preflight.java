@@ -3,12 +3,23 @@ package dev.kindling.template;
 import java.io.IOException;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.Map;
+import java.util.TreeMap;
 
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.UnsupportedFileSystemException;
+import org.apache.spark.SparkConf;
+import scala.Tuple2;
 
-/** Checks a job can make before Spark starts; each failure is a one-line {@link InvalidInputException}. */
+/**
+ * Checks a job can make before Spark starts; each failure is one line: {@link InvalidInputException}
+ * (exit 2) when a retry cannot help, {@link InputUnavailableException} (exit 1) when it may.
+ */
 public final class Preflight {
+
+    private static final String ILLEGAL_GLOB = "Illegal file pattern:";
 
     private final Settings settings;
 
@@ -20,16 +31,42 @@ public final class Preflight {
         return settings;
     }
 
-    /** Fails unless path exists, on whatever file system its scheme names (local, HDFS, S3, ...). */
+    /**
+     * Fails unless path exists, on whatever file system its scheme names (local, HDFS, S3, ...); a
+     * Hadoop glob ({@code samples/*.csv}) must match at least one path. No such path is an
+     * {@link InvalidInputException} (exit 2); a file system that does not answer is an
+     * {@link InputUnavailableException} (exit 1, retried).
+     */
     public void requirePathExists(String option, String path) {
+        Path hadoopPath;
         try {
-            Path hadoopPath = new Path(path);
-            if (!hadoopPath.getFileSystem(hadoopConfiguration(settings)).exists(hadoopPath)) {
-                throw new InvalidInputException(option + " '" + path + "' does not exist");
-            }
-        } catch (IOException | IllegalArgumentException e) {
-            throw new InvalidInputException(option + " '" + path + "' cannot be checked: " + e.getMessage());
+            hadoopPath = new Path(path);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException(option + " '" + path + "' is not a valid path: " + e.getMessage());
         }
+        FileStatus[] matches;
+        try {
+            matches = hadoopPath.getFileSystem(hadoopConfiguration(settings)).globStatus(hadoopPath);
+        } catch (UnsupportedFileSystemException e) {
+            throw new InvalidInputException(option + " '" + path + "' cannot be checked: " + e.getMessage());
+        } catch (IOException e) {
+            // Hadoop's GlobFilter reports a glob that does not parse only by this message prefix
+            if (e.getMessage() != null && e.getMessage().startsWith(ILLEGAL_GLOB)) {
+                throw new InvalidInputException(option + " '" + path + "' is not a valid glob: " + firstLine(e.getMessage().substring(ILLEGAL_GLOB.length()).trim()));
+            }
+            throw new InputUnavailableException(option + " '" + path + "' cannot be checked now: " + e.getClass().getSimpleName() + ": " + firstLine(e.getMessage()));
+        }
+        if (matches == null || matches.length == 0) {
+            throw new InvalidInputException(option + " '" + path + "' " + (isGlob(path) ? "matches no path" : "does not exist"));
+        }
+    }
+
+    private static boolean isGlob(String path) {
+        return path.chars().anyMatch(c -> "*?[{".indexOf(c) >= 0);
+    }
+
+    private static String firstLine(String message) {
+        return message == null ? "" : message.lines().findFirst().orElse("");
     }
 
     /** Fails unless a JDBC driver on the class path accepts url. */
@@ -41,10 +78,19 @@ public final class Preflight {
         }
     }
 
-    /** The Hadoop configuration Spark would have: the cluster's files plus spark.hadoop.* settings. */
+    /**
+     * The Hadoop configuration Spark's session will have: the cluster's files plus spark.hadoop.* from
+     * spark-submit, overridden as {@link SparkSessionProvider#overSubmitted} says.
+     */
     static Configuration hadoopConfiguration(Settings settings) {
+        SparkConf submitted = new SparkConf();
+        Map<String, String> spark = new TreeMap<>();
+        for (Tuple2<String, String> entry : submitted.getAll()) {
+            spark.put(entry._1(), entry._2());
+        }
+        spark.putAll(SparkSessionProvider.overSubmitted(settings, submitted));
         Configuration conf = new Configuration();
-        settings.sparkSettings().forEach((key, value) -> {
+        spark.forEach((key, value) -> {
             if (key.startsWith("spark.hadoop.")) {
                 conf.set(key.substring("spark.hadoop.".length()), value);
             }

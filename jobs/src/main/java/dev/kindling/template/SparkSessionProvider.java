@@ -2,6 +2,8 @@ package dev.kindling.template;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
@@ -45,18 +47,28 @@ public interface SparkSessionProvider {
      */
     static SparkSessionProvider standard() {
         return (settings, appName) -> {
-            SparkConf submitted = new SparkConf(); // what spark-submit passed as system properties
             SparkSession.Builder builder = SparkSession.builder().appName(appName);
-            settings.sparkSettings().forEach((key, value) -> {
-                if (settings.fromCommandLine(key) || !submitted.contains(key)) {
-                    builder.config(key, value);
-                }
-            });
+            overSubmitted(settings, new SparkConf()).forEach(builder::config);
             if (settings.sparkSettings().getOrDefault("spark.hadoop.javax.jdo.option.ConnectionURL", "").startsWith("jdbc:derby:")
                     && System.getProperty("derby.stream.error.file") == null) {
                 System.setProperty("derby.stream.error.file", settings.workDir().resolve(Path.of("logs", "derby.log")).toString());
             }
             return builder.getOrCreate();
         };
+    }
+
+    /**
+     * The spark.* settings that win over spark-submit's (its --conf arrive as spark.* system
+     * properties, which a new SparkConf reads): all from kindling --conf, the profile's where
+     * spark-submit is silent.
+     */
+    static Map<String, String> overSubmitted(Settings settings, SparkConf submitted) {
+        Map<String, String> winning = new TreeMap<>();
+        settings.sparkSettings().forEach((key, value) -> {
+            if (settings.fromCommandLine(key) || !submitted.contains(key)) {
+                winning.put(key, value);
+            }
+        });
+        return winning;
     }
 }

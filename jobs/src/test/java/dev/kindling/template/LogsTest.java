@@ -68,6 +68,34 @@ class LogsTest {
     }
 
     @Test
+    void valuesFromOutsideAreWrittenLiterallyNeverLookedUp() throws IOException {
+        Path csv = Files.writeString(dir.resolve("lookups.csv"), "id,name\n1,a\n");
+        Path logFile = dir.resolve("lookups.jsonl");
+        String secret = "s3cr3t-" + System.nanoTime();
+        System.setProperty("kindling.test.secret", secret);
+        String runId = "${sys:kindling.test.secret} ${java:version} ${date:yyyy} $${sys:kindling.test.secret} ${x:-y} %d \\n";
+        String dagId = "${sys:kindling.test.secret}";
+        try {
+            Result result = Kindling.onTestSpark()
+                    .env("AIRFLOW_CTX_DAG_ID", dagId)
+                    .env("KINDLING_LOG_FILE", logFile.toString())
+                    .run("snapshot", "--source", csv.toString(), "--format", "csv", "--target", "logs.t3",
+                            "--logical-date", "2024-04-03", "--run-id", runId);
+            assertThat(result.exitCode()).as(result.err()).isZero();
+        } finally {
+            System.clearProperty("kindling.test.secret");
+        }
+
+        assertThat(Files.readString(logFile)).doesNotContain(secret).doesNotContain(System.getProperty("java.version"));
+        List<JsonNode> lines = jsonLines(logFile);
+        assertThat(lines).isNotEmpty().allSatisfy(line -> {
+            assertThat(line.get("run_id").asText()).isEqualTo(runId);
+            assertThat(line.get("dag_id").asText()).isEqualTo(dagId);
+        });
+        assertThat(lines).anySatisfy(line -> assertThat(line.get("message").asText()).contains("(run " + runId + ","));
+    }
+
+    @Test
     void aFailureLogsTheExceptionInOneJsonLine() throws IOException {
         Path broken = dir.resolve("broken");
         Files.createDirectories(broken);
