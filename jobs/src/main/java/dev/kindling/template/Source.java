@@ -104,7 +104,7 @@ public record Source(Format format, String location, String jdbcTable, String sc
             throw new InvalidInputException(option + " '" + location + "': the first line of a file is not a CSV header in this dialect: "
                     + firstLine(e.getMessage()));
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(option + " '" + location + "': could not read the CSV headers: " + e.getMessage(), e);
+            throw new InputUnavailableException(option + " '" + location + "': could not read the CSV headers: " + e.getMessage());
         }
         List<String> first = null;
         String firstFile = null;

@@ -112,4 +112,27 @@ class PreflightTest {
             System.clearProperty(setting[0]);
         }
     }
+
+    /** Finds files like the local file system but cannot read them, as a throttled object store may not. */
+    public static class UnreadableFileSystem extends org.apache.hadoop.fs.RawLocalFileSystem {
+        @Override
+        public java.net.URI getUri() {
+            return java.net.URI.create("unreadable:///");
+        }
+
+        @Override
+        public org.apache.hadoop.fs.FSDataInputStream open(org.apache.hadoop.fs.Path path, int bufferSize) throws java.io.IOException {
+            throw new java.io.IOException("503 Slow Down");
+        }
+    }
+
+    @Test
+    void aCsvHeaderThatCannotBeReadNowIsExit1() throws java.io.IOException {
+        Path csv = java.nio.file.Files.writeString(dir.resolve("orders.csv"), "id,name\n1,a\n");
+        Result result = Kindling.with(NO_SPARK)
+                .run("snapshot", "--source", "unreadable://" + csv, "--format", "csv", "--target", "preflight.orders",
+                        "--logical-date", "2024-05-01", "--conf", "spark.hadoop.fs.unreadable.impl=" + UnreadableFileSystem.class.getName());
+        assertThat(result.exitCode()).isEqualTo(ExitCode.JOB_FAILED.code);
+        assertThat(result.errLines()).singleElement().asString().contains("could not read the CSV headers: 503 Slow Down");
+    }
 }
