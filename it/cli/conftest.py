@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from cli_support import KINDLING, ROOT, Run
+from kindling_it import ROOT, run_kindling
 
 
 @pytest.fixture(scope="module")
@@ -18,10 +18,7 @@ def work_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def kindling(work_dir):
     def run(*args, env=None, timeout=300):
-        environment = dict(os.environ, KINDLING_WORK_DIR=str(work_dir), **(env or {}))
-        completed = subprocess.run([str(KINDLING), *args], capture_output=True, text=True,
-                                   env=environment, timeout=timeout, cwd=ROOT)
-        return Run(completed)
+        return run_kindling(*args, work_dir=work_dir, env=env, timeout=timeout)
     return run
 
 

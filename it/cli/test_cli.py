@@ -5,7 +5,7 @@ import signal
 import subprocess
 import time
 
-from cli_support import KINDLING, ROOT
+from kindling_it import KINDLING, ROOT
 
 SCHEMA = "id INT, name STRING, amount INT"
 
