@@ -62,6 +62,7 @@ public final class Launcher {
             root.addSubcommand(command);
         }
         root.addSubcommand(new CommandLine(new SpecCommand()));
+        root.addSubcommand(new CommandLine(new SettingsCommand()));
         root.setCaseInsensitiveEnumValuesAllowed(true);
         PrintWriter outWriter = new PrintWriter(out, true);
         root.setOut(outWriter);
@@ -94,6 +95,10 @@ public final class Launcher {
             out.println(JobSpec.toJson(jobSpecs(root), version()));
             return ExitCode.SUCCESS.code;
         }
+        if (command instanceof SettingsCommand) {
+            out.print(Settings.markdown());
+            return ExitCode.SUCCESS.code;
+        }
         CommonOptions common = (CommonOptions) sub.commandSpec().mixins().get("common").userObject();
         return new JobRun(sub.commandSpec().name(), (Job) command, common, environment, sessions, out, err).execute();
     }
@@ -109,6 +114,12 @@ public final class Launcher {
     static final class SpecCommand {
         @CommandLine.Option(names = "--json", description = "JSON output (the only format; accepted for clarity).")
         boolean json;
+    }
+
+    @Command(name = "settings", description = "Print every setting with its default, allowed values and meaning (the README's table).")
+    static final class SettingsCommand {
+        @CommandLine.Option(names = "--markdown", description = "Markdown output (the only format; accepted for clarity).")
+        boolean markdown;
     }
 
     static Properties version() {

@@ -80,6 +80,13 @@ class LauncherTest {
         assertThat(spec.get("exit_codes").get("3").asText()).contains("data-quality");
     }
 
+    @Test
+    void settingsPrintsTheDeclarationsAsTheReadmeTable() {
+        Result result = Kindling.with(noSpark).run("settings", "--markdown");
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.out()).isEqualTo(Settings.markdown()).contains("| `log.level` | `INFO` | one of OFF, FATAL");
+    }
+
     private static JsonNode option(JsonNode job, String name) {
         for (JsonNode option : job.get("options")) {
             if (option.get("name").asText().equals(name)) {
@@ -100,6 +107,16 @@ class LauncherTest {
                 Arguments.of("malformed --conf", "snapshot --source=%CSV% " + good + " --conf spark.executor.memory", "--conf 'spark.executor.memory' is malformed: expected KEY=VALUE"),
                 Arguments.of("unknown --conf key", "snapshot --source=%CSV% " + good + " --conf graphite.hots=x", "--conf key 'graphite.hots' is unknown"),
                 Arguments.of("bad setting value", "snapshot --source=%CSV% " + good + " --conf graphite.port=http", "setting graphite.port is 'http'"),
+                Arguments.of("bad log level", "snapshot --source=%CSV% " + good + " --conf log.level=LOUD",
+                        "setting log.level is 'LOUD' (from --conf): expected one of OFF, FATAL, ERROR, WARN, INFO, DEBUG, TRACE, ALL"),
+                Arguments.of("bad executor memory", "snapshot --source=%CSV% " + good + " --conf spark.executor.memory=abc",
+                        "setting spark.executor.memory is 'abc' (from --conf): expected a size such as 512m or 4g"),
+                Arguments.of("negative shuffle partitions", "snapshot --source=%CSV% " + good + " --conf spark.sql.shuffle.partitions=-5",
+                        "setting spark.sql.shuffle.partitions is '-5' (from --conf): expected a whole number from 1"),
+                Arguments.of("bogus master", "snapshot --source=%CSV% " + good + " --conf spark.master=bogus",
+                        "setting spark.master is 'bogus' (from --conf): expected local, local[N], local[*]"),
+                Arguments.of("work dir under a file", "snapshot --source=%CSV% " + good + " --conf work.dir=%CSV%/work",
+                        "setting work.dir is '%CSV%/work' (from --conf): expected a writable directory"),
                 Arguments.of("bad schema", "snapshot --source=%CSV% " + good + " --schema=id%INT", "--schema 'id%INT' is not a valid schema"),
                 Arguments.of("ratio out of range", "snapshot --source=%CSV% " + good + " --max-bad-ratio=2", "--max-bad-ratio 2.0 is out of range"),
                 Arguments.of("policy without key", "snapshot --source=%CSV% " + good + " --on-duplicate=drop", "--on-duplicate drop needs --key"),
@@ -117,7 +134,7 @@ class LauncherTest {
         Result result = Kindling.with(noSpark).run(args);
         assertThat(result.exitCode()).as(what).isEqualTo(2);
         assertThat(result.errLines()).as(what).hasSize(1);
-        assertThat(result.err()).as(what).contains(expected);
+        assertThat(result.err()).as(what).contains(expected.replace("%CSV%", csv.toString()));
         assertThat(sessionsOpened.get()).as(what).isZero();
     }
 
