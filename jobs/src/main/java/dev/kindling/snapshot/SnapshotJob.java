@@ -22,6 +22,7 @@ import dev.kindling.template.InvalidInputException;
 import dev.kindling.template.Job;
 import dev.kindling.template.JobMetrics;
 import dev.kindling.template.Outputs.StagedPartition;
+import dev.kindling.template.PlainDecimal;
 import dev.kindling.template.Preflight;
 import dev.kindling.template.RunContext;
 import dev.kindling.template.Source;
@@ -90,7 +91,7 @@ public final class SnapshotJob implements Job {
             description = "keep, drop (keep the first row of each key) or fail (exit 3). Default: ${DEFAULT-VALUE}.")
     DuplicatePolicy onDuplicate;
 
-    @Option(names = "--max-bad-ratio", defaultValue = "0.01", paramLabel = "RATIO",
+    @Option(names = "--max-bad-ratio", defaultValue = "0.01", paramLabel = "RATIO", converter = PlainDecimal.class,
             description = "Fail with exit 3, publishing nothing, when more than this share of rows is quarantined (0 to 1). Default: ${DEFAULT-VALUE}.")
     double maxBadRatio;
 

@@ -101,6 +101,11 @@ class LauncherTest {
         return Stream.of(
                 Arguments.of("missing required option", "snapshot --format=csv --target=t --logical-date=2024-03-01", "Missing required option: '--source"),
                 Arguments.of("malformed date", "snapshot --source=" + "%CSV% --format=csv --target=t --logical-date=2024-13-45", "'2024-13-45' is not a date of the form YYYY-MM-DD"),
+                Arguments.of("five-digit year", "snapshot --source=%CSV% --format=csv --target=t --logical-date=+10000-01-01", "'+10000-01-01' is not a date of the form YYYY-MM-DD"),
+                Arguments.of("date without padding", "snapshot --source=%CSV% --format=csv --target=t --logical-date=2024-3-1", "'2024-3-1' is not a date of the form YYYY-MM-DD"),
+                Arguments.of("hexadecimal ratio", "snapshot --source=%CSV% " + good + " --max-bad-ratio=0x1p-3", "Invalid value for option '--max-bad-ratio': '0x1p-3' is not a plain decimal number such as 0.05"),
+                Arguments.of("exponent ratio", "snapshot --source=%CSV% " + good + " --max-bad-ratio=1e-2", "'1e-2' is not a plain decimal number"),
+                Arguments.of("NaN ratio", "snapshot --source=%CSV% " + good + " --max-bad-ratio=NaN", "'NaN' is not a plain decimal number"),
                 Arguments.of("unknown env", "snapshot --source=%CSV% " + good + " --env=staging", "--env 'staging' is unknown"),
                 Arguments.of("nonexistent input path", "snapshot --source=/no/such/orders.csv " + good, "--source '/no/such/orders.csv' does not exist"),
                 Arguments.of("unknown source format", "snapshot --source=%CSV% --format=xml --target=t --logical-date=2024-03-01", "expected one of [CSV, JSON, PARQUET, HIVE, JDBC] (case-insensitive) but was 'xml'"),
@@ -136,6 +141,15 @@ class LauncherTest {
         assertThat(result.errLines()).as(what).hasSize(1);
         assertThat(result.err()).as(what).contains(expected.replace("%CSV%", csv.toString()));
         assertThat(sessionsOpened.get()).as(what).isZero();
+    }
+
+    @Test
+    void strictConvertersStillTakeEveryPlainValue() {
+        assertThat(new PlainDecimal().convert("0.05")).isEqualTo(0.05);
+        assertThat(new PlainDecimal().convert("1")).isEqualTo(1.0);
+        assertThat(new PlainDecimal().convert("-2.50")).isEqualTo(-2.5);
+        assertThat(new CommonOptions.DateConverter().convert("2024-02-29")).isEqualTo(java.time.LocalDate.of(2024, 2, 29));
+        assertThat(new CommonOptions.DateConverter().convert("0001-01-01")).isEqualTo(java.time.LocalDate.of(1, 1, 1));
     }
 
     @Test
