@@ -43,7 +43,8 @@ class LauncherTest {
     void helpListsEveryJobWithItsDescriptionAndTheExitCodes() {
         Result result = Kindling.with(noSpark).run("--help");
         assertThat(result.exitCode()).isZero();
-        assertThat(result.out()).contains("snapshot", "Copy a CSV, JSON or Parquet path", "spec", "Exit codes:", "3", "data-quality");
+        assertThat(result.out()).contains("snapshot", "Copy a CSV, JSON or Parquet path", "spec", "settings", "Exit codes:",
+                "3         a data-quality check failed", "130/143   interrupted");
     }
 
     @Test
@@ -77,7 +78,30 @@ class LauncherTest {
         assertThat(option(snapshot, "--max-bad-ratio").get("type").asText()).isEqualTo("number");
         assertThat(option(snapshot, "--dry-run").get("type").asText()).isEqualTo("flag");
         assertThat(option(snapshot, "--env").get("default").asText()).isEqualTo("local");
-        assertThat(spec.get("exit_codes").get("3").asText()).contains("data-quality");
+        assertThat(spec.get("exit_codes")).extracting(code -> code.get("code").asInt() + ":" + code.get("retried").asBoolean())
+                .containsExactly("0:false", "1:true", "2:false", "3:false", "130:true");
+        assertThat(spec.get("exit_codes").get(3).get("meaning").asText()).contains("data-quality");
+        assertThat(spec.get("jobs")).extracting(job -> job.get("name").asText()).containsExactly("snapshot", "demo-data", "audience");
+        JsonNode logLevel = spec.get("settings").get(12);
+        assertThat(logLevel.get("key").asText()).isEqualTo("log.level");
+        assertThat(logLevel.get("choices")).extracting(JsonNode::asText).contains("INFO", "OFF");
+        assertThat(logLevel.get("default").asText()).isEqualTo("INFO");
+        assertThat(logLevel.get("environment_variable").asText()).isEqualTo("KINDLING_LOG_LEVEL");
+        assertThat(spec.get("spark_settings")).extracting(setting -> setting.get("key").asText()).contains("spark.master", "spark.executor.memory");
+    }
+
+    /**
+     * airflow-dags/kindling-spec.json is what Airflow reads where no jar is at hand (DAG parsing, the
+     * operator's retry decision, Grafana's generator): -DupdateSpec=true rewrites it.
+     */
+    @Test
+    void theCommittedSpecIsTheJars() throws IOException {
+        Path committed = Path.of("..", "airflow-dags", "kindling-spec.json");
+        String spec = Kindling.with(noSpark).run("spec", "--json").out();
+        if (Boolean.getBoolean("updateSpec")) {
+            Files.writeString(committed, spec);
+        }
+        assertThat(Files.readString(committed)).as(committed + " is stale: rerun this test with -DupdateSpec=true").isEqualTo(spec);
     }
 
     @Test
@@ -150,6 +174,44 @@ class LauncherTest {
         assertThat(new PlainDecimal().convert("-2.50")).isEqualTo(-2.5);
         assertThat(new CommonOptions.DateConverter().convert("2024-02-29")).isEqualTo(java.time.LocalDate.of(2024, 2, 29));
         assertThat(new CommonOptions.DateConverter().convert("0001-01-01")).isEqualTo(java.time.LocalDate.of(1, 1, 1));
+    }
+
+    @Test
+    void checkArgsAcceptsWhatARunWouldParseWithoutSparkOrInputs() {
+        sessionsOpened.set(0);
+        Result result = Kindling.with(noSpark).run("check-args", "snapshot", "--env", "prod", "--logical-date", "2024-02-29",
+                "--source", "hdfs:///landing/not-there-yet.csv", "--format=csv", "--target", "sales.orders", "--key", "id",
+                "--max-bad-ratio", "0.5", "--conf", "spark.executor.memory=4g", "--dry-run");
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.out().trim()).isEqualTo("kindling snapshot: arguments accepted");
+        assertThat(result.err()).isEmpty();
+        assertThat(sessionsOpened.get()).isZero();
+    }
+
+    static Stream<Arguments> badArgsForCheckArgs() {
+        String good = "--source=/x.csv --format=csv --target=t --logical-date=2024-03-01";
+        return Stream.of(
+                Arguments.of("snapshot " + good + " --colour=red", "kindling snapshot: error: Unknown option: '--colour=red'"),
+                Arguments.of("snapshot --source=/x.csv --format=csv --target=t --logical-date=+10000-01-01", "'+10000-01-01' is not a date of the form YYYY-MM-DD"),
+                Arguments.of("snapshot " + good + " --max-bad-ratio=0x1p-3", "'0x1p-3' is not a plain decimal number"),
+                Arguments.of("snapshot " + good + " --on-duplicate=ignore", "Invalid value for option '--on-duplicate': expected one of [KEEP, DROP, FAIL] (case-insensitive) but was 'ignore'"),
+                Arguments.of("snapshot --source=/x.csv --format=csv --logical-date=2024-03-01", "Missing required option: '--target=DB.TABLE'"),
+                Arguments.of("snapshot " + good + " --conf log.level=LOUD", "kindling snapshot: error: setting log.level is 'LOUD' (from --conf)"),
+                Arguments.of("snapshot " + good + " --conf spark.master=bogus", "setting spark.master is 'bogus'"),
+                Arguments.of("snapshot " + good + " --env=staging", "--env 'staging' is unknown"),
+                Arguments.of("snapshots " + good, "Unmatched arguments from index 0: 'snapshots', '--source=/x.csv'"),
+                Arguments.of("spec --json", "kindling check-args: error: 'spec' is not a job; jobs are [snapshot, demo-data, audience]"));
+    }
+
+    @ParameterizedTest(name = "check-args {0}")
+    @MethodSource("badArgsForCheckArgs")
+    void checkArgsRefusesWhatARunWouldRefuseInOneLine(String args, String expected) {
+        List<String> commandLine = new java.util.ArrayList<>(List.of("check-args"));
+        commandLine.addAll(List.of(args.split(" ")));
+        Result result = Kindling.with(noSpark).run(commandLine.toArray(String[]::new));
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.errLines()).hasSize(1);
+        assertThat(result.err()).contains(expected);
     }
 
     @Test

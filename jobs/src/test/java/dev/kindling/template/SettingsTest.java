@@ -174,18 +174,23 @@ class SettingsTest {
         }
     }
 
-    /** The README's settings tables are generated: -DupdateReadme=true rewrites them. */
-    @Test
-    void theReadmeSettingsTableIsTheDeclarations() throws IOException {
+    /** The README's settings and exit code tables are generated: -DupdateReadme=true rewrites them. */
+    @ParameterizedTest(name = "README block {0}")
+    @MethodSource("generatedReadmeBlocks")
+    void theReadmeTablesAreTheDeclarations(String name, String generated) throws IOException {
         Path readme = Path.of("..", "README.md");
         String text = Files.readString(readme);
-        Matcher block = Pattern.compile("(<!-- settings:begin[^>]*-->\n)(.*?)(<!-- settings:end -->)", Pattern.DOTALL).matcher(text);
-        assertThat(block.find()).as("README.md has the settings markers").isTrue();
-        String expected = "\n" + Settings.markdown() + "\n";
+        Matcher block = Pattern.compile("(<!-- " + name + ":begin[^>]*-->\\n)(.*?)(<!-- " + name + ":end -->)", Pattern.DOTALL).matcher(text);
+        assertThat(block.find()).as("README.md has the " + name + " markers").isTrue();
+        String expected = "\n" + generated + "\n";
         if (Boolean.getBoolean("updateReadme")) {
             Files.writeString(readme, text.substring(0, block.start(2)) + expected + text.substring(block.end(2)));
             return;
         }
-        assertThat(block.group(2)).as("README.md settings block is stale: rerun this test with -DupdateReadme=true").isEqualTo(expected);
+        assertThat(block.group(2)).as("README.md " + name + " block is stale: rerun this test with -DupdateReadme=true").isEqualTo(expected);
+    }
+
+    static Stream<Arguments> generatedReadmeBlocks() {
+        return Stream.of(Arguments.of("settings", Settings.markdown()), Arguments.of("exit-codes", ExitCode.markdown()));
     }
 }
