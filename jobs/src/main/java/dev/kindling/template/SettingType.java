@@ -3,6 +3,7 @@ package dev.kindling.template;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -155,6 +156,11 @@ public final class SettingType {
         return path != null && Files.isDirectory(path) && Files.isWritable(path);
     }
 
+    /** Whether the accepted values are whole numbers (in a range). */
+    boolean isWholeNumber() {
+        return min != null;
+    }
+
     public boolean accepts(String value) {
         return (optional && value.isEmpty()) || accepts.test(value);
     }
@@ -166,7 +172,7 @@ public final class SettingType {
 
     /** The machine-readable form, for kindling spec --json. */
     Map<String, Object> describe() {
-        Map<String, Object> described = new java.util.LinkedHashMap<>();
+        Map<String, Object> described = new LinkedHashMap<>();
         described.put("type", name);
         described.put("allowed", allowed);
         if (!choices.isEmpty()) {

@@ -242,6 +242,15 @@ public final class Settings {
         return value != null && !value.isBlank();
     }
 
+    /** A declared whole-number setting, within the range its declaration allows (checked at resolve). */
+    public int integer(String key) {
+        Setting declared = DECLARED.get(key);
+        if (declared == null || !declared.type().isWholeNumber()) {
+            throw new IllegalArgumentException(key + " is not a declared whole-number setting");
+        }
+        return Integer.parseInt(get(key).trim());
+    }
+
     public int integer(String key, int min, int max) {
         String value = get(key);
         try {

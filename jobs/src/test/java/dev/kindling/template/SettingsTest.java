@@ -46,6 +46,7 @@ class SettingsTest {
         assertThat(settings.get("graphite.timeout.ms")).as("built-in default").isEqualTo("2000");
         assertThat(settings.get("graphite.host")).as("profile").isEqualTo("profile-host");
         assertThat(settings.get("graphite.port")).as("environment beats profile").isEqualTo("2020");
+        assertThat(settings.integer("graphite.port")).isEqualTo(2020);
         assertThat(settings.get("metrics.prefix")).as("command line beats environment").isEqualTo("from.cli");
         assertThat(settings.sparkSettings()).containsEntry("spark.sql.shuffle.partitions", "7").containsEntry("spark.executor.memory", "3g");
         assertThat(settings.fromCommandLine("spark.executor.memory")).isTrue();
