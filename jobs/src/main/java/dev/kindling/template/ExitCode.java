@@ -22,13 +22,17 @@ public enum ExitCode {
         this.retried = retried;
     }
 
+    /** The code as help and docs show it: an interrupted run exits 130 or 143. */
+    public String shown() {
+        return this == INTERRUPTED ? "130/143" : String.valueOf(code);
+    }
+
     /** The README's exit code table. */
     public static String markdown() {
         StringBuilder md = new StringBuilder("| code | meaning | Airflow retries |\n| --- | --- | --- |\n");
         for (ExitCode exit : values()) {
-            String code = exit == INTERRUPTED ? "130 / 143" : String.valueOf(exit.code);
             String retries = exit == SUCCESS ? "—" : exit.retried ? "yes" : "no: fails at once";
-            md.append("| ").append(code).append(" | ").append(exit.meaning).append(" | ").append(retries).append(" |\n");
+            md.append("| ").append(exit.shown()).append(" | ").append(exit.meaning).append(" | ").append(retries).append(" |\n");
         }
         return md.toString();
     }

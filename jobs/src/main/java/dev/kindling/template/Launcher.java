@@ -49,12 +49,12 @@ public final class Launcher {
     static final class Root {
     }
 
-    /** Builds the command tree: one subcommand per job, with the common options mixed in, and spec. */
+    /** Builds the command tree: one subcommand per job, with the common options mixed in, then spec, settings and check-args. */
     CommandLine commandLine() {
         CommandLine root = new CommandLine(new Root());
         Map<String, String> exitCodes = new LinkedHashMap<>();
         for (ExitCode exit : ExitCode.values()) {
-            exitCodes.put((exit == ExitCode.INTERRUPTED ? "130/143" : String.valueOf(exit.code)), exit.meaning);
+            exitCodes.put(exit.shown(), exit.meaning);
         }
         root.getCommandSpec().usageMessage().exitCodeList(exitCodes);
         for (Supplier<Job> supplier : jobs) {
