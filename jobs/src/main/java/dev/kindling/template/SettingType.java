@@ -123,7 +123,7 @@ public final class SettingType {
     /** A master URL Spark starts with: local, local[N], local[*], local[N,F], local-cluster[N,C,M], spark://host:port, yarn, k8s://URL. */
     public static SettingType sparkMaster() {
         return of("master", "local, local[N], local[*], local[N,maxFailures], local-cluster[N,cores,memory], spark://host:port[,host:port], yarn or k8s://URL",
-                value -> MASTER_URLS.stream().anyMatch(p -> p.matcher(value.trim()).matches()));
+                value -> MASTER_URLS.stream().anyMatch(p -> p.matcher(value).matches()));
     }
 
     private static boolean inRange(String value, long min, long max) {

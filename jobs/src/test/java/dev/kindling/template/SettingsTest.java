@@ -130,6 +130,7 @@ class SettingsTest {
                 Arguments.of("spark.master", "spark://host:7077", "spark://host"),
                 Arguments.of("spark.master", "spark://a:7077,b:7077", "spark://a:7077,"),
                 Arguments.of("spark.master", "yarn", "yarn-cluster"),
+                Arguments.of("spark.master", "local[2]", "local[2] "),
                 Arguments.of("spark.master", "k8s://https://kubernetes.default:443", "k8s://"),
                 Arguments.of("spark.executor.memory", "4g", "abc"),
                 Arguments.of("spark.executor.memory", "512m", "1.5g"),
