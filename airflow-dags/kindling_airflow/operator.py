@@ -8,12 +8,11 @@ from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOpe
 from airflow.sdk import BaseHook
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
-# Exit codes that a retry cannot fix (see `kindling spec --json`, "exit_codes"). Any other non-zero
-# code (1: I/O, cluster, a bug; 143: killed) stays an ordinary failure, which Airflow retries.
-NOT_RETRIED = MappingProxyType({
-    2: "bad usage or invalid parameters or inputs",
-    3: "a data-quality check failed",
-})
+from kindling_airflow import jar_spec
+
+# Exit codes that a retry cannot fix, as the jar declares them ("retried": false in its spec). Any
+# other non-zero code (1: I/O, cluster, a bug; 143: killed) stays an ordinary failure, which Airflow retries.
+NOT_RETRIED = jar_spec.not_retried(jar_spec.load())
 
 
 class KindlingSubmitOperator(SparkSubmitOperator):

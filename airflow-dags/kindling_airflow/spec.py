@@ -1,7 +1,9 @@
 """The DAG spec (jobs.yaml): one entry per scheduled Kindling job, validated where it is read.
 
 Every entry takes the `defaults` section for the keys it leaves out, so an entry says only what is
-particular to its job: the job name, its start date and its options.
+particular to its job: the job name, its start date and its options. The job and its option names
+are checked against the jar's own spec (kindling-spec.json) when the DAG is parsed; values, which
+may be templates, are checked by the jar itself (`kindling check-args`, see drift.py).
 """
 from __future__ import annotations
 
@@ -9,10 +11,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from types import MappingProxyType
 
 import pendulum
 import yaml
+
+from kindling_airflow import jar_spec
 
 DAG_KEYS = frozenset({
     "job", "description", "schedule", "start_date", "catchup", "max_active_runs", "retries",
@@ -89,16 +94,18 @@ def _merge(defaults: Mapping, entry: Mapping) -> dict:
     return merged
 
 
-def parse(name: str, entry: Mapping) -> DagSpec:
-    """Builds one DagSpec from an entry already merged with the defaults."""
+def parse(name: str, entry: Mapping, jar: Mapping | None = None) -> DagSpec:
+    """Builds one DagSpec from an entry already merged with the defaults; jar: the jar's spec."""
     where = f"dags.{name}"
     if not isinstance(name, str) or not NAME.fullmatch(name):
         raise SpecError(f"dags: entry name {name!r} must be lower_snake_case (it becomes the DAG id kindling_<name>)")
     _check_keys(where, entry)
     field = _Fields(where, entry)
+    jobs = jar_spec.jobs(jar or jar_spec.load())
+    job = field.choice("job", jobs)
     return DagSpec(
         name=name,
-        job=field.text("job"),
+        job=job,
         description=field.text("description"),
         schedule=field.text("schedule"),
         start_date=field.date("start_date"),
@@ -112,7 +119,7 @@ def parse(name: str, entry: Mapping) -> DagSpec:
         driver_memory=field.memory("driver_memory"),
         executor_memory=field.memory("executor_memory"),
         spark_conf=field.spark_conf("spark_conf"),
-        options=field.options("options"),
+        options=field.options("options", job, jar_spec.option_names(jobs[job])),
         secret_env=field.secret_env("secret_env"),
         tags=tuple(field.optional_list("tags")),
     )
@@ -145,6 +152,12 @@ class _Fields:
         value = self._get(key)
         if not isinstance(value, str) or not value.strip():
             self._fail(key, value, "a non-empty string")
+        return value
+
+    def choice(self, key: str, allowed) -> str:
+        value = self.text(key)
+        if value not in allowed:
+            self._fail(key, value, f"one of {sorted(allowed)}")
         return value
 
     def date(self, key: str) -> date:
@@ -198,7 +211,7 @@ class _Fields:
             self._fail(key, value, "a mapping of spark.* keys to values")
         return MappingProxyType({k: self._scalar_text(f"{key}.{k}", v) for k, v in value.items()})
 
-    def options(self, key: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    def options(self, key: str, job: str, known: frozenset[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
         value = self.entry.get(key) or {}
         if not isinstance(value, Mapping):
             self._fail(key, value, "a mapping of --option: value (a list for a repeatable option, true for a flag)")
@@ -206,6 +219,8 @@ class _Fields:
         for option, given in value.items():
             if not isinstance(option, str) or not option.startswith("--"):
                 self._fail(key, option, "option names starting with --")
+            if option not in known:
+                self._fail(key, option, f"an option of the job {job} (bin/kindling {job} --help)")
             if option in OPTIONS_SET_BY_FACTORY:
                 self._fail(f"{key}.{option}", given, f"no value: {sorted(OPTIONS_SET_BY_FACTORY)} come from Airflow")
             if given is True:
@@ -238,9 +253,12 @@ class _Fields:
         return value
 
     def _scalar_text(self, key: str, value) -> str:
-        """A value as the command line gets it (YAML's true/false as Spark writes them)."""
+        """A value as the command line gets it: YAML's true/false as Spark writes them, numbers as
+        plain decimals (1e-05 would be refused by the jar)."""
         if isinstance(value, bool):
             return "true" if value else "false"
-        if not isinstance(value, (str, int, float)):
+        if isinstance(value, float):
+            return format(Decimal(repr(value)), "f")
+        if not isinstance(value, (str, int)):
             self._fail(key, value, "a string or a number")
         return str(value)

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from conftest import DAGS_FOLDER, rendered_fields
+from kindling_airflow.operator import NOT_RETRIED
 
 DAG = "kindling_snapshot_orders"
 GOOD_DAY, BAD_DAY, MISSING_DAY, TIMEOUT_DAY = "2024-02-02", "2024-02-03", "2024-02-04", "2031-03-03"
@@ -74,7 +75,7 @@ def test_bad_data_fails_the_task_with_exit_3_and_no_retry(run_dag, landing_dir):
     run = run_dag(DAG, BAD_DAY)
     assert run.code != 0
     assert (run.state, run.try_number) == ("failed", 1), run.log[-3000:]
-    assert "kindling snapshot exited with code 3: a data-quality check failed; not retrying" in run.log
+    assert f"kindling snapshot exited with code 3: {NOT_RETRIED[3]}; not retrying" in run.log
     assert f"KINDLING ALERT dag={DAG} task=snapshot run={run.run_id} logical_date={BAD_DAY} try=1/4" in run.log
     assert any(line["message"].startswith("snapshot ended with exit code 3") for line in run.job_log())
 
@@ -82,7 +83,7 @@ def test_bad_data_fails_the_task_with_exit_3_and_no_retry(run_dag, landing_dir):
 def test_a_missing_input_fails_the_task_with_exit_2_and_no_retry(run_dag):
     run = run_dag(DAG, MISSING_DAY)
     assert (run.state, run.try_number) == ("failed", 1), run.log[-3000:]
-    assert "kindling snapshot exited with code 2: bad usage or invalid parameters or inputs; not retrying" in run.log
+    assert f"kindling snapshot exited with code 2: {NOT_RETRIED[2]}; not retrying" in run.log
 
 
 @pytest.fixture(scope="module")

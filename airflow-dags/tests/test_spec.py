@@ -23,6 +23,11 @@ def test_an_entry_takes_the_defaults_and_keeps_its_options_in_order():
     assert entry.spark_conf["spark.ui.showConsoleProgress"] == "false"
 
 
+def test_numbers_reach_the_command_line_as_plain_decimals():
+    entry = spec.parse("orders", {**MINIMAL, "options": {**MINIMAL["options"], "--max-bad-ratio": 0.00001}})
+    assert dict(entry.options)["--max-bad-ratio"] == ("0.00001",)
+
+
 def test_secret_env_names_a_connection_field():
     entry = spec.parse("orders", {**MINIMAL, "secret_env": {"KINDLING_JDBC_PASSWORD": "warehouse_db.password"}})
     assert dict(entry.secret_env) == {"KINDLING_JDBC_PASSWORD": ("warehouse_db", "password")}
@@ -52,6 +57,10 @@ def test_the_spec_is_immutable():
     ({"secret_env": {"KINDLING_JDBC_PASSWORD": "warehouse_db.secret"}},
      "dags.orders.secret_env.KINDLING_JDBC_PASSWORD: 'warehouse_db.secret' is not allowed"),
     ({"retires": 3}, "dags.orders: unknown key(s) ['retires']"),
+    ({"job": "resnapshot"},
+     "dags.orders.job: 'resnapshot' is not allowed; expected one of ['audience', 'demo-data', 'snapshot']"),
+    ({"options": {"--colour": "red"}},
+     "dags.orders.options: '--colour' is not allowed; expected an option of the job snapshot (bin/kindling snapshot --help)"),
 ])
 def test_a_bad_entry_is_refused_with_a_message_naming_it(change, message):
     with pytest.raises(spec.SpecError) as error:

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Writes Grafana's file provisioning for Kindling: the Graphite datasource, one dashboard per job and
-the alert rules. The files under provisioning/ are generated: edit JOBS or this script, run it, commit
-the output (a test fails when they differ).
+"""Writes Grafana's file provisioning for Kindling: the Graphite datasource, one dashboard per
+scheduled job and its alert rules. The jobs are those airflow-dags/jobs.yaml schedules, each checked
+against the jar's own spec (airflow-dags/kindling-spec.json), and "did not succeed in time" follows
+each job's schedule. The files under provisioning/ are generated: edit jobs.yaml or this script, run
+it, commit the output (a test fails when they differ).
 
     docker/grafana/generate_provisioning.py            # rewrites docker/grafana/provisioning/
 """
@@ -10,13 +12,63 @@ import pathlib
 
 HERE = pathlib.Path(__file__).resolve().parent
 PROVISIONING = HERE / "provisioning"
+DAGS = HERE.parents[1] / "airflow-dags"
 DATASOURCE_UID = "kindling-graphite"
-PREFIX = "kindling.prod"  # metrics.prefix of the prod profile is kindling.${env}
+# A late run still counts: the schedule's period plus this much before "did not succeed in time" pages.
+GRACE_SECONDS = 2 * 3600
+CRON_PRESETS = {"@hourly": "0 * * * *", "@daily": "0 0 * * *", "@midnight": "0 0 * * *",
+                "@weekly": "0 0 * * 0", "@monthly": "0 0 1 * *"}
 
-# Every scheduled job, and how long after its last success "did not run" should page.
-JOBS = {
-    "snapshot": {"expected_every_seconds": 26 * 3600},
-}
+
+def load_yaml(path):
+    import yaml  # PyYAML: only needed to read jobs.yaml and write the YAML files
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def jar_spec():
+    return json.loads((DAGS / "kindling-spec.json").read_text(encoding="utf-8"))
+
+
+def metrics_prefix(spec, env="prod"):
+    """The prod metric prefix, from the jar's declared default of metrics.prefix (kindling.${env})."""
+    (prefix,) = [setting["default"] for setting in spec["settings"] if setting["key"] == "metrics.prefix"]
+    return prefix.replace("${env}", env)
+
+
+def period_seconds(schedule):
+    """How often a cron schedule runs: hourly, daily, weekly or monthly (the forms jobs.yaml uses)."""
+    fields = CRON_PRESETS.get(schedule, schedule).split()
+    if len(fields) != 5:
+        raise ValueError(f"schedule {schedule!r}: expected a five-field cron or one of {sorted(CRON_PRESETS)}")
+    minute, hour, day_of_month, month, day_of_week = fields
+    if month != "*" or not minute.isdigit():
+        raise ValueError(f"schedule {schedule!r}: only hourly, daily, weekly and monthly schedules are supported")
+    if day_of_month != "*":
+        return 31 * 24 * 3600
+    if day_of_week != "*":
+        return 7 * 24 * 3600
+    return 24 * 3600 if hour.isdigit() else 3600
+
+
+def scheduled_jobs(jobs_yaml=None, spec=None):
+    """Every job jobs.yaml schedules -> how long after its last success "did not run" should page.
+
+    A job scheduled by several DAGs reports under one metric path, so it gets the longest period."""
+    document = load_yaml(jobs_yaml or DAGS / "jobs.yaml")
+    known = {job["name"] for job in (spec or jar_spec())["jobs"]}
+    defaults = document.get("defaults") or {}
+    jobs = {}
+    for name, entry in document["dags"].items():
+        job = entry["job"]
+        if job not in known:
+            raise ValueError(f"jobs.yaml dags.{name}: job {job!r} is not a job of the jar; it has {sorted(known)}")
+        every = period_seconds(entry.get("schedule", defaults.get("schedule"))) + GRACE_SECONDS
+        jobs[job] = {"expected_every_seconds": max(every, jobs.get(job, {}).get("expected_every_seconds", 0))}
+    return dict(sorted(jobs.items()))
+
+
+PREFIX = metrics_prefix(jar_spec())
+JOBS = scheduled_jobs()
 
 # The thresholds of the "suspicious numbers" rules. Runs report once, so their series are mostly empty:
 # movingMedian gets xFilesFactor 0, or Graphite's default (0.5) would blank the median.
@@ -101,7 +153,7 @@ def dashboard(job):
 
 def files():
     """Every provisioning file: relative path -> content."""
-    import yaml  # PyYAML: only needed to write (and read) YAML
+    import yaml
     out = {
         "datasources/graphite.yaml": yaml.safe_dump({"apiVersion": 1, "datasources": [{
             "name": "Graphite", "type": "graphite", "uid": DATASOURCE_UID, "access": "proxy",

@@ -24,6 +24,7 @@ import dev.kindling.template.Job;
 import dev.kindling.template.JobMetrics;
 import dev.kindling.template.Outputs;
 import dev.kindling.template.Outputs.StagedPartition;
+import dev.kindling.template.PlainDecimal;
 import dev.kindling.template.Preflight;
 import dev.kindling.template.RunContext;
 import dev.kindling.template.SchemaEvolution;
@@ -110,7 +111,7 @@ public final class SnapshotJob implements Job {
             description = "Publish an empty partition when the source has no rows (otherwise that is a data-quality failure, exit 3).")
     boolean allowEmpty;
 
-    @Option(names = "--max-bad-ratio", defaultValue = "0.01", paramLabel = "RATIO",
+    @Option(names = "--max-bad-ratio", defaultValue = "0.01", paramLabel = "RATIO", converter = PlainDecimal.class,
             description = "Fail with exit 3, publishing nothing, when more than this share of rows is quarantined (0 to 1). Default: ${DEFAULT-VALUE}.")
     double maxBadRatio;
 

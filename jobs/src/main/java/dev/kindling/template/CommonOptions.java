@@ -5,6 +5,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
@@ -57,15 +58,24 @@ public final class CommonOptions {
         return List.copyOf(conf);
     }
 
-    /** Parses ISO dates with a message that says which form is expected. */
+    /**
+     * Parses dates of exactly the form YYYY-MM-DD (LocalDate.parse alone also takes +10000-01-01),
+     * with a message that says which form is expected.
+     */
     public static final class DateConverter implements ITypeConverter<LocalDate> {
+
+        private static final Pattern YYYY_MM_DD = Pattern.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}");
+
         @Override
         public LocalDate convert(String value) {
             try {
-                return LocalDate.parse(value);
+                if (YYYY_MM_DD.matcher(value).matches()) {
+                    return LocalDate.parse(value);
+                }
             } catch (DateTimeParseException e) {
-                throw new TypeConversionException("'" + value + "' is not a date of the form YYYY-MM-DD");
+                // reported below
             }
+            throw new TypeConversionException("'" + value + "' is not a date of the form YYYY-MM-DD");
         }
     }
 }

@@ -14,7 +14,11 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
-/** The machine-readable description of every job's options, read by the Airflow DAG drift test. */
+/**
+ * The machine-readable description of Kindling ({@code kindling spec --json}): every job and its
+ * options, the exit codes with whether Airflow retries each, and the declared settings. The Airflow
+ * operator, the DAG checks and the Grafana generator read it (airflow-dags/kindling-spec.json).
+ */
 final class JobSpec {
 
     private JobSpec() {
@@ -24,9 +28,14 @@ final class JobSpec {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("kindling", version.getProperty("version"));
         root.put("spark", version.getProperty("spark.version"));
-        Map<String, String> exitCodes = new LinkedHashMap<>();
+        List<Object> exitCodes = new ArrayList<>();
         for (ExitCode code : ExitCode.values()) {
-            exitCodes.put(String.valueOf(code.code), code.meaning);
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("code", code.code);
+            entry.put("name", code.name().toLowerCase(java.util.Locale.ROOT));
+            entry.put("meaning", code.meaning);
+            entry.put("retried", code.retried);
+            exitCodes.add(entry);
         }
         root.put("exit_codes", exitCodes);
         List<Object> described = new ArrayList<>();
@@ -45,6 +54,8 @@ final class JobSpec {
             described.add(entry);
         }
         root.put("jobs", described);
+        root.put("settings", Settings.KINDLING_KEYS.stream().map(Setting::describe).toList());
+        root.put("spark_settings", Settings.SPARK_KEYS.stream().map(Setting::describe).toList());
         try {
             return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root);
         } catch (JsonProcessingException e) {
@@ -55,7 +66,11 @@ final class JobSpec {
     private static Map<String, Object> describe(OptionSpec option) {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("name", option.longestName());
-        o.put("names", List.of(option.names()));
+        List<String> names = new ArrayList<>(List.of(option.names()));
+        if (option.negatable()) { // picocli's default negated form: --header also answers to --no-header
+            List.of(option.names()).forEach(name -> names.add(name.replaceFirst("^--", "--no-")));
+        }
+        o.put("names", names);
         Class<?> type = option.type();
         boolean repeatable = option.isMultiValue();
         if (repeatable && option.auxiliaryTypes().length > 0) {

@@ -5,6 +5,8 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -43,16 +45,18 @@ public final class Launcher {
     @Command(name = "kindling", mixinStandardHelpOptions = true, versionProvider = Version.class,
             description = "Production Spark jobs. 'kindling <job> --help' shows a job's options.",
             commandListHeading = "%nCommands:%n",
-            exitCodeListHeading = "%nExit codes:%n",
-            exitCodeList = {
-                    "0:success", "1:the job failed (worth a retry)", "2:bad usage, invalid parameters or inputs",
-                    "3:a data-quality check failed; nothing published", "130/143:interrupted (SIGINT/SIGTERM)"})
+            exitCodeListHeading = "%nExit codes:%n")
     static final class Root {
     }
 
-    /** Builds the command tree: one subcommand per job, with the common options mixed in, and spec. */
+    /** Builds the command tree: one subcommand per job, with the common options mixed in, then spec, settings and check-args. */
     CommandLine commandLine() {
         CommandLine root = new CommandLine(new Root());
+        Map<String, String> exitCodes = new LinkedHashMap<>();
+        for (ExitCode exit : ExitCode.values()) {
+            exitCodes.put(exit.shown(), exit.meaning);
+        }
+        root.getCommandSpec().usageMessage().exitCodeList(exitCodes);
         for (Supplier<Job> supplier : jobs) {
             Job job = supplier.get();
             CommandLine command = new CommandLine(job);
@@ -62,6 +66,9 @@ public final class Launcher {
             root.addSubcommand(command);
         }
         root.addSubcommand(new CommandLine(new SpecCommand()));
+        root.addSubcommand(new CommandLine(new SettingsCommand()));
+        // Everything after the job name belongs to the job, options included.
+        root.addSubcommand(new CommandLine(new CheckArgsCommand()).setUnmatchedOptionsArePositionalParams(true));
         root.setCaseInsensitiveEnumValuesAllowed(true);
         PrintWriter outWriter = new PrintWriter(out, true);
         root.setOut(outWriter);
@@ -71,14 +78,8 @@ public final class Launcher {
 
     public int execute(String... args) {
         CommandLine root = commandLine();
-        ParseResult parsed;
-        try {
-            parsed = root.parseArgs(args);
-        } catch (ParameterException e) {
-            String command = e.getCommandLine().getCommandSpec().qualifiedName();
-            String suggestion = e instanceof UnmatchedArgumentException unmatched && !unmatched.getSuggestions().isEmpty()
-                    ? "; did you mean " + String.join(" or ", unmatched.getSuggestions()) + "?" : "";
-            err.println(command + ": error: " + e.getMessage() + suggestion + " (see '" + command + " --help')");
+        ParseResult parsed = parse(root, args);
+        if (parsed == null) {
             return ExitCode.BAD_USAGE.code;
         }
         if (CommandLine.printHelpIfRequested(parsed)) {
@@ -94,8 +95,58 @@ public final class Launcher {
             out.println(JobSpec.toJson(jobSpecs(root), version()));
             return ExitCode.SUCCESS.code;
         }
+        if (command instanceof SettingsCommand) {
+            out.print(Settings.markdown());
+            return ExitCode.SUCCESS.code;
+        }
+        if (command instanceof CheckArgsCommand check) {
+            return checkArgs(check.jobArgs);
+        }
         CommonOptions common = (CommonOptions) sub.commandSpec().mixins().get("common").userObject();
         return new JobRun(sub.commandSpec().name(), (Job) command, common, environment, sessions, out, err).execute();
+    }
+
+    /** Parses the command line; on a mistake prints one line naming it and returns null. */
+    private ParseResult parse(CommandLine root, String... args) {
+        try {
+            return root.parseArgs(args);
+        } catch (ParameterException e) {
+            String command = e.getCommandLine().getCommandSpec().qualifiedName();
+            String suggestion = e instanceof UnmatchedArgumentException unmatched && !unmatched.getSuggestions().isEmpty()
+                    ? "; did you mean " + String.join(" or ", unmatched.getSuggestions()) + "?" : "";
+            err.println(command + ": error: " + e.getMessage() + suggestion + " (see '" + command + " --help')");
+            return null;
+        }
+    }
+
+    /**
+     * A job's command line parsed as a run would parse it, and its settings (--env, --conf) resolved
+     * and checked, without starting Spark or touching the job's inputs (which it checks when it runs).
+     */
+    private int checkArgs(List<String> jobArgs) {
+        CommandLine root = commandLine();
+        ParseResult parsed = parse(root, jobArgs.toArray(String[]::new));
+        if (parsed == null) {
+            return ExitCode.BAD_USAGE.code;
+        }
+        if (!parsed.hasSubcommand() || !(parsed.subcommand().commandSpec().userObject() instanceof Job)) {
+            err.println("kindling check-args: error: '" + jobArgs.get(0) + "' is not a job; jobs are "
+                    + jobSpecs(root).stream().map(CommandSpec::name).toList());
+            return ExitCode.BAD_USAGE.code;
+        }
+        ParseResult job = parsed.subcommand();
+        if (job.isUsageHelpRequested() || job.isVersionHelpRequested()) {
+            return ExitCode.SUCCESS.code;
+        }
+        CommonOptions common = (CommonOptions) job.commandSpec().mixins().get("common").userObject();
+        try {
+            Settings.resolve(common.env(), common.conf(), environment);
+        } catch (InvalidInputException e) {
+            err.println("kindling " + job.commandSpec().name() + ": error: " + e.getMessage());
+            return ExitCode.BAD_USAGE.code;
+        }
+        out.println("kindling " + job.commandSpec().name() + ": arguments accepted");
+        return ExitCode.SUCCESS.code;
     }
 
     private static List<CommandSpec> jobSpecs(CommandLine root) {
@@ -105,10 +156,23 @@ public final class Launcher {
                 .toList();
     }
 
-    @Command(name = "spec", description = "Print every job's options as JSON (for DAGs and their drift tests).")
+    @Command(name = "spec", description = "Print every job's options, the exit codes and the settings as JSON (for DAGs, their checks and Grafana).")
     static final class SpecCommand {
         @CommandLine.Option(names = "--json", description = "JSON output (the only format; accepted for clarity).")
         boolean json;
+    }
+
+    @Command(name = "settings", description = "Print every setting with its default, allowed values and meaning (the README's table).")
+    static final class SettingsCommand {
+        @CommandLine.Option(names = "--markdown", description = "Markdown output (the only format; accepted for clarity).")
+        boolean markdown;
+    }
+
+    @Command(name = "check-args",
+            description = "Check a job's arguments as a run would parse them (options, values, --env, --conf) without starting Spark: exit 0, or one line and exit 2.")
+    static final class CheckArgsCommand {
+        @CommandLine.Parameters(arity = "1..*", paramLabel = "JOB ARGS", description = "The job's name and its arguments.")
+        List<String> jobArgs = new ArrayList<>();
     }
 
     static Properties version() {

@@ -15,6 +15,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The resolved configuration of one run. Layers, highest first: {@code --conf} on the command line,
@@ -23,8 +25,69 @@ import java.util.regex.Pattern;
  */
 public final class Settings {
 
-    /** Kindling's own keys and their built-in defaults; every other key must start with "spark.". */
-    public static final Map<String, String> DEFAULTS = defaults();
+    /** Kindling's own keys: each declared once, with the values it accepts, its default and its meaning. */
+    public static final List<Setting> KINDLING_KEYS = List.of(
+            Setting.kindling("work.dir", SettingType.writableDirectory(), "work",
+                    "local state of the embedded default (metastore, warehouse, logs); `bin/kindling` uses `<repo>/work`"),
+            Setting.kindling("graphite.host", SettingType.text(), "",
+                    "host of the Graphite plaintext receiver; unset sends nothing"),
+            Setting.kindling("graphite.port", SettingType.integer(1, 65_535), "2003",
+                    "port of the Graphite plaintext receiver"),
+            Setting.kindling("graphite.timeout.ms", SettingType.milliseconds(1, 600_000), "2000",
+                    "connect and read timeout of the Graphite socket"),
+            Setting.kindling("metrics.prefix", SettingType.text(), "kindling.${env}",
+                    "metric paths are `<metrics.prefix>.<job>.<metric>`"),
+            Setting.kindling("metrics.period.seconds", SettingType.integer(0, 86_400), "0",
+                    "also report every N seconds during the run (0: only the final report)"),
+            Setting.kindling("metrics.flush.timeout.ms", SettingType.milliseconds(1, 600_000), "5000",
+                    "the final report never holds the run longer than this"),
+            Setting.kindling("metrics.csv.dir", SettingType.optionalPath(), "",
+                    "also append final values as CSV, one file per metric (the local profile: `${work.dir}/metrics`)"),
+            Setting.kindling("metrics.buffer.points", SettingType.integer(1, 10_000_000), "100000",
+                    "points kept while Graphite is unreachable (oldest dropped first, counted)"),
+            Setting.kindling("metrics.spark.sink", SettingType.bool(), "false",
+                    "also switch on Spark's own GraphiteSink under the job's prefix"),
+            Setting.kindling("log.format", SettingType.choice("json", "plain"), "json",
+                    "`json` (one object a line) or `plain` (for reading at a terminal)"),
+            Setting.kindling("log.file", SettingType.optionalPath(), "",
+                    "also append JSON log lines to this file (the local profile: `${work.dir}/logs/kindling.jsonl`)"),
+            Setting.kindling("log.level", SettingType.logLevel(), "INFO",
+                    "level of Kindling's own loggers"),
+            Setting.kindling("log.level.spark", SettingType.logLevel(), "WARN",
+                    "level of every other logger: Spark, Hadoop, Hive"),
+            Setting.kindling("quarantine.dir", SettingType.text(), "",
+                    "where rejected records go, any Hadoop path (unset: `<warehouse>/_quarantine`)"),
+            Setting.kindling("marketplace.database", SettingType.identifier(), "marketplace",
+                    "where the audience DSL reads users, transactions, categories and postal codes"),
+            Setting.kindling("mailing.database", SettingType.identifier(), "mailings",
+                    "where mailing lists go"));
+
+    /**
+     * Well-known spark.* keys checked before any SparkSession starts, as Spark itself parses them; any
+     * other spark.* key is passed to Spark unchecked.
+     */
+    public static final List<Setting> SPARK_KEYS = List.of(
+            Setting.spark("spark.master", SettingType.sparkMaster(), "where Spark runs"),
+            Setting.spark("spark.driver.memory", SettingType.sparkSize("MiB"), "heap of the driver"),
+            Setting.spark("spark.executor.memory", SettingType.sparkSize("MiB"), "heap of each executor"),
+            Setting.spark("spark.executor.memoryOverhead", SettingType.sparkSize("MiB"), "non-heap memory of each executor"),
+            Setting.spark("spark.driver.maxResultSize", SettingType.sparkSize("bytes"), "largest result collected to the driver (0: unlimited)"),
+            Setting.spark("spark.driver.cores", SettingType.integer(1, Integer.MAX_VALUE), "cores of the driver"),
+            Setting.spark("spark.executor.cores", SettingType.integer(1, Integer.MAX_VALUE), "cores of each executor"),
+            Setting.spark("spark.executor.instances", SettingType.integer(0, Integer.MAX_VALUE), "number of executors"),
+            Setting.spark("spark.default.parallelism", SettingType.integer(1, Integer.MAX_VALUE), "partitions of RDD shuffles"),
+            Setting.spark("spark.sql.shuffle.partitions", SettingType.integer(1, Integer.MAX_VALUE), "partitions of SQL shuffles"),
+            Setting.spark("spark.sql.adaptive.enabled", SettingType.sparkBoolean(), "adaptive query execution"),
+            Setting.spark("spark.dynamicAllocation.enabled", SettingType.sparkBoolean(), "executors added and removed with the load"),
+            Setting.spark("spark.ui.enabled", SettingType.sparkBoolean(), "the Spark web UI"),
+            Setting.spark("spark.ui.showConsoleProgress", SettingType.sparkBoolean(), "progress bars on the console"));
+
+    /** Kindling's keys and their built-in defaults; every other key must start with "spark.". */
+    public static final Map<String, String> DEFAULTS = KINDLING_KEYS.stream()
+            .collect(Collectors.toUnmodifiableMap(Setting::key, Setting::defaultValue));
+
+    private static final Map<String, Setting> DECLARED = Stream.concat(KINDLING_KEYS.stream(), SPARK_KEYS.stream())
+            .collect(Collectors.toUnmodifiableMap(Setting::key, setting -> setting));
 
     public static final List<String> BUILT_IN_PROFILES = List.of("local", "dev", "prod");
 
@@ -41,28 +104,6 @@ public final class Settings {
         this.fromCommandLine = fromCommandLine;
     }
 
-    private static Map<String, String> defaults() {
-        Map<String, String> d = new LinkedHashMap<>();
-        d.put("work.dir", "work");
-        d.put("graphite.host", "");
-        d.put("graphite.port", "2003");
-        d.put("graphite.timeout.ms", "2000");
-        d.put("metrics.prefix", "kindling.${env}");
-        d.put("metrics.period.seconds", "0");
-        d.put("metrics.flush.timeout.ms", "5000");
-        d.put("metrics.csv.dir", "");
-        d.put("metrics.buffer.points", "100000");
-        d.put("metrics.spark.sink", "false");
-        d.put("log.format", "json");
-        d.put("log.file", "");
-        d.put("log.level", "INFO");
-        d.put("log.level.spark", "WARN");
-        d.put("quarantine.dir", "");
-        d.put("marketplace.database", "marketplace");
-        d.put("mailing.database", "mailings");
-        return Map.copyOf(d);
-    }
-
     /** Environment variable for a Kindling key: work.dir is KINDLING_WORK_DIR. */
     public static String environmentVariable(String key) {
         return "KINDLING_" + key.toUpperCase(Locale.ROOT).replace('.', '_');
@@ -74,20 +115,35 @@ public final class Settings {
         }
         Map<String, String> cli = parseCommandLine(commandLine);
         Map<String, String> merged = new TreeMap<>(DEFAULTS);
-        merged.putAll(loadProfile(env, environment));
+        Map<String, String> sources = new TreeMap<>();
+        DEFAULTS.keySet().forEach(key -> sources.put(key, "the built-in default"));
+        Profile profile = loadProfile(env, environment);
+        putAll(merged, sources, profile.values(), profile.name());
         DEFAULTS.keySet().forEach(key -> {
             String value = environment.get(environmentVariable(key));
             if (value != null) {
                 merged.put(key, value);
+                sources.put(key, environmentVariable(key));
             }
         });
-        merged.putAll(cli);
+        putAll(merged, sources, cli, "--conf");
+        // Checked before it becomes absolute: other keys refer to it, and "" must not mean the current directory.
+        DECLARED.get("work.dir").check(merged.get("work.dir"), sources.get("work.dir"));
         merged.put("work.dir", Path.of(merged.get("work.dir")).toAbsolutePath().normalize().toString());
         Map<String, String> resolved = new TreeMap<>();
         merged.forEach((key, value) -> resolved.put(key, interpolate(key, value, merged, env, 0)));
-        Settings settings = new Settings(env, Map.copyOf(resolved), Map.copyOf(cli));
-        settings.validate();
-        return settings;
+        resolved.forEach((key, value) -> {
+            Setting declared = DECLARED.get(key);
+            if (declared != null) {
+                declared.check(value, sources.get(key));
+            }
+        });
+        return new Settings(env, Map.copyOf(resolved), Map.copyOf(cli));
+    }
+
+    private static void putAll(Map<String, String> merged, Map<String, String> sources, Map<String, String> layer, String source) {
+        merged.putAll(layer);
+        layer.keySet().forEach(key -> sources.put(key, source));
     }
 
     private static Map<String, String> parseCommandLine(List<String> entries) {
@@ -110,16 +166,23 @@ public final class Settings {
         }
     }
 
-    private static Map<String, String> loadProfile(String env, Map<String, String> environment) {
+    /** The settings of an env's profile file, and how messages name that file. */
+    private record Profile(String name, Map<String, String> values) {
+    }
+
+    private static Profile loadProfile(String env, Map<String, String> environment) {
         Properties properties = new Properties();
+        String name;
         String confDir = environment.get("KINDLING_CONF_DIR");
         Path external = confDir == null ? null : Path.of(confDir, env + ".properties");
         try {
             if (external != null && Files.isRegularFile(external)) {
+                name = "profile " + external;
                 try (Reader reader = Files.newBufferedReader(external, StandardCharsets.UTF_8)) {
                     properties.load(reader);
                 }
             } else {
+                name = "built-in profile " + env + ".properties";
                 try (InputStream in = Settings.class.getResourceAsStream("/kindling/profiles/" + env + ".properties")) {
                     if (in == null) {
                         throw new InvalidInputException("--env '" + env + "' is unknown: no " + env + ".properties in "
@@ -137,7 +200,7 @@ public final class Settings {
             checkKnown(key, "profile " + env + ".properties:");
             profile.put(key, properties.getProperty(key).trim());
         });
-        return profile;
+        return new Profile(name, profile);
     }
 
     private static String interpolate(String key, String value, Map<String, String> all, String env, int depth) {
@@ -162,22 +225,6 @@ public final class Settings {
         return out.toString();
     }
 
-    private void validate() {
-        integer("graphite.port", 1, 65535);
-        integer("graphite.timeout.ms", 1, 600_000);
-        integer("metrics.period.seconds", 0, 86_400);
-        integer("metrics.flush.timeout.ms", 1, 600_000);
-        integer("metrics.buffer.points", 1, 10_000_000);
-        String sink = get("metrics.spark.sink");
-        if (!sink.equals("true") && !sink.equals("false")) {
-            throw new InvalidInputException("setting metrics.spark.sink is '" + sink + "': allowed values are true, false");
-        }
-        String format = get("log.format");
-        if (!format.equals("json") && !format.equals("plain")) {
-            throw new InvalidInputException("setting log.format is '" + format + "': allowed values are json, plain");
-        }
-    }
-
     public String env() {
         return env;
     }
@@ -193,6 +240,15 @@ public final class Settings {
     public boolean isSet(String key) {
         String value = values.get(key);
         return value != null && !value.isBlank();
+    }
+
+    /** A declared whole-number setting, within the range its declaration allows (checked at resolve). */
+    public int integer(String key) {
+        Setting declared = DECLARED.get(key);
+        if (declared == null || !declared.type().isWholeNumber()) {
+            throw new IllegalArgumentException(key + " is not a declared whole-number setting");
+        }
+        return Integer.parseInt(get(key).trim());
     }
 
     public int integer(String key, int min, int max) {
@@ -233,5 +289,22 @@ public final class Settings {
     /** The absolute work directory for local state (embedded metastore, warehouse, logs). */
     public Path workDir() {
         return Path.of(get("work.dir"));
+    }
+
+    /** The README's settings tables, generated from the declarations ({@code kindling settings --markdown}). */
+    public static String markdown() {
+        StringBuilder md = new StringBuilder("| key | default | allowed | meaning |\n| --- | --- | --- | --- |\n");
+        for (Setting setting : KINDLING_KEYS) {
+            String shown = setting.defaultValue().isEmpty() ? "unset" : "`" + setting.defaultValue() + "`";
+            md.append("| `").append(setting.key()).append("` | ").append(shown).append(" | ")
+                    .append(setting.type().allowed()).append(" | ").append(setting.doc()).append(" |\n");
+        }
+        md.append("\nspark.* keys that are checked before Spark starts (any other spark.* key goes to Spark unchecked):\n\n")
+                .append("| key | allowed | meaning |\n| --- | --- | --- |\n");
+        for (Setting setting : SPARK_KEYS) {
+            md.append("| `").append(setting.key()).append("` | ").append(setting.type().allowed().replace("|", "\\|"))
+                    .append(" | ").append(setting.doc()).append(" |\n");
+        }
+        return md.toString();
     }
 }

@@ -104,6 +104,6 @@ class DemoDataJobTest {
     void aDatabaseNameThatIsNotAnIdentifierIsBadUsage() {
         Result result = generate("x; DROP DATABASE y");
         assertThat(result.exitCode()).isEqualTo(2);
-        assertThat(result.err()).contains("settings marketplace.database 'x; DROP DATABASE y'");
+        assertThat(result.err()).contains("setting marketplace.database is 'x; DROP DATABASE y' (from --conf): expected a name");
     }
 }

@@ -43,7 +43,8 @@ class LauncherTest {
     void helpListsEveryJobWithItsDescriptionAndTheExitCodes() {
         Result result = Kindling.with(noSpark).run("--help");
         assertThat(result.exitCode()).isZero();
-        assertThat(result.out()).contains("snapshot", "Copy a CSV, JSON or Parquet path", "spec", "Exit codes:", "3", "data-quality");
+        assertThat(result.out()).contains("snapshot", "Copy a CSV, JSON or Parquet path", "spec", "settings", "Exit codes:",
+                "3         a data-quality check failed", "130/143   interrupted");
     }
 
     @Test
@@ -77,7 +78,37 @@ class LauncherTest {
         assertThat(option(snapshot, "--max-bad-ratio").get("type").asText()).isEqualTo("number");
         assertThat(option(snapshot, "--dry-run").get("type").asText()).isEqualTo("flag");
         assertThat(option(snapshot, "--env").get("default").asText()).isEqualTo("local");
-        assertThat(spec.get("exit_codes").get("3").asText()).contains("data-quality");
+        assertThat(spec.get("exit_codes")).extracting(code -> code.get("code").asInt() + ":" + code.get("retried").asBoolean())
+                .containsExactly("0:false", "1:true", "2:false", "3:false", "130:true");
+        assertThat(spec.get("exit_codes").get(3).get("meaning").asText()).contains("data-quality");
+        assertThat(spec.get("jobs")).extracting(job -> job.get("name").asText()).containsExactly("snapshot", "demo-data", "audience");
+        JsonNode logLevel = spec.get("settings").get(12);
+        assertThat(logLevel.get("key").asText()).isEqualTo("log.level");
+        assertThat(logLevel.get("choices")).extracting(JsonNode::asText).contains("INFO", "OFF");
+        assertThat(logLevel.get("default").asText()).isEqualTo("INFO");
+        assertThat(logLevel.get("environment_variable").asText()).isEqualTo("KINDLING_LOG_LEVEL");
+        assertThat(spec.get("spark_settings")).extracting(setting -> setting.get("key").asText()).contains("spark.master", "spark.executor.memory");
+    }
+
+    /**
+     * airflow-dags/kindling-spec.json is what Airflow reads where no jar is at hand (DAG parsing, the
+     * operator's retry decision, Grafana's generator): -DupdateSpec=true rewrites it.
+     */
+    @Test
+    void theCommittedSpecIsTheJars() throws IOException {
+        Path committed = Path.of("..", "airflow-dags", "kindling-spec.json");
+        String spec = Kindling.with(noSpark).run("spec", "--json").out();
+        if (Boolean.getBoolean("updateSpec")) {
+            Files.writeString(committed, spec);
+        }
+        assertThat(Files.readString(committed)).as(committed + " is stale: rerun this test with -DupdateSpec=true").isEqualTo(spec);
+    }
+
+    @Test
+    void settingsPrintsTheDeclarationsAsTheReadmeTable() {
+        Result result = Kindling.with(noSpark).run("settings", "--markdown");
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.out()).isEqualTo(Settings.markdown()).contains("| `log.level` | `INFO` | one of OFF, FATAL");
     }
 
     private static JsonNode option(JsonNode job, String name) {
@@ -94,12 +125,27 @@ class LauncherTest {
         return Stream.of(
                 Arguments.of("missing required option", "snapshot --format=csv --target=t --logical-date=2024-03-01", "Missing required option: '--source"),
                 Arguments.of("malformed date", "snapshot --source=" + "%CSV% --format=csv --target=t --logical-date=2024-13-45", "'2024-13-45' is not a date of the form YYYY-MM-DD"),
+                Arguments.of("five-digit year", "snapshot --source=%CSV% --format=csv --target=t --logical-date=+10000-01-01", "'+10000-01-01' is not a date of the form YYYY-MM-DD"),
+                Arguments.of("date without padding", "snapshot --source=%CSV% --format=csv --target=t --logical-date=2024-3-1", "'2024-3-1' is not a date of the form YYYY-MM-DD"),
+                Arguments.of("hexadecimal ratio", "snapshot --source=%CSV% " + good + " --max-bad-ratio=0x1p-3", "Invalid value for option '--max-bad-ratio': '0x1p-3' is not a plain decimal number such as 0.05"),
+                Arguments.of("exponent ratio", "snapshot --source=%CSV% " + good + " --max-bad-ratio=1e-2", "'1e-2' is not a plain decimal number"),
+                Arguments.of("NaN ratio", "snapshot --source=%CSV% " + good + " --max-bad-ratio=NaN", "'NaN' is not a plain decimal number"),
                 Arguments.of("unknown env", "snapshot --source=%CSV% " + good + " --env=staging", "--env 'staging' is unknown"),
                 Arguments.of("nonexistent input path", "snapshot --source=/no/such/orders.csv " + good, "--source '/no/such/orders.csv' does not exist"),
                 Arguments.of("unknown source format", "snapshot --source=%CSV% --format=xml --target=t --logical-date=2024-03-01", "expected one of [CSV, JSON, PARQUET, HIVE, JDBC] (case-insensitive) but was 'xml'"),
                 Arguments.of("malformed --conf", "snapshot --source=%CSV% " + good + " --conf spark.executor.memory", "--conf 'spark.executor.memory' is malformed: expected KEY=VALUE"),
                 Arguments.of("unknown --conf key", "snapshot --source=%CSV% " + good + " --conf graphite.hots=x", "--conf key 'graphite.hots' is unknown"),
                 Arguments.of("bad setting value", "snapshot --source=%CSV% " + good + " --conf graphite.port=http", "setting graphite.port is 'http'"),
+                Arguments.of("bad log level", "snapshot --source=%CSV% " + good + " --conf log.level=LOUD",
+                        "setting log.level is 'LOUD' (from --conf): expected one of OFF, FATAL, ERROR, WARN, INFO, DEBUG, TRACE, ALL"),
+                Arguments.of("bad executor memory", "snapshot --source=%CSV% " + good + " --conf spark.executor.memory=abc",
+                        "setting spark.executor.memory is 'abc' (from --conf): expected a size such as 512m or 4g"),
+                Arguments.of("negative shuffle partitions", "snapshot --source=%CSV% " + good + " --conf spark.sql.shuffle.partitions=-5",
+                        "setting spark.sql.shuffle.partitions is '-5' (from --conf): expected a whole number from 1"),
+                Arguments.of("bogus master", "snapshot --source=%CSV% " + good + " --conf spark.master=bogus",
+                        "setting spark.master is 'bogus' (from --conf): expected local, local[N], local[*]"),
+                Arguments.of("work dir under a file", "snapshot --source=%CSV% " + good + " --conf work.dir=%CSV%/work",
+                        "setting work.dir is '%CSV%/work' (from --conf): expected a writable directory"),
                 Arguments.of("bad schema", "snapshot --source=%CSV% " + good + " --schema=id%INT", "--schema 'id%INT' is not a valid schema"),
                 Arguments.of("ratio out of range", "snapshot --source=%CSV% " + good + " --max-bad-ratio=2", "--max-bad-ratio 2.0 is out of range"),
                 Arguments.of("policy without key", "snapshot --source=%CSV% " + good + " --on-duplicate=drop", "--on-duplicate drop needs --key"),
@@ -117,8 +163,55 @@ class LauncherTest {
         Result result = Kindling.with(noSpark).run(args);
         assertThat(result.exitCode()).as(what).isEqualTo(2);
         assertThat(result.errLines()).as(what).hasSize(1);
-        assertThat(result.err()).as(what).contains(expected);
+        assertThat(result.err()).as(what).contains(expected.replace("%CSV%", csv.toString()));
         assertThat(sessionsOpened.get()).as(what).isZero();
+    }
+
+    @Test
+    void strictConvertersStillTakeEveryPlainValue() {
+        assertThat(new PlainDecimal().convert("0.05")).isEqualTo(0.05);
+        assertThat(new PlainDecimal().convert("1")).isEqualTo(1.0);
+        assertThat(new PlainDecimal().convert("-2.50")).isEqualTo(-2.5);
+        assertThat(new CommonOptions.DateConverter().convert("2024-02-29")).isEqualTo(java.time.LocalDate.of(2024, 2, 29));
+        assertThat(new CommonOptions.DateConverter().convert("0001-01-01")).isEqualTo(java.time.LocalDate.of(1, 1, 1));
+    }
+
+    @Test
+    void checkArgsAcceptsWhatARunWouldParseWithoutSparkOrInputs() {
+        sessionsOpened.set(0);
+        Result result = Kindling.with(noSpark).run("check-args", "snapshot", "--env", "prod", "--logical-date", "2024-02-29",
+                "--source", "hdfs:///landing/not-there-yet.csv", "--format=csv", "--target", "sales.orders", "--key", "id",
+                "--max-bad-ratio", "0.5", "--conf", "spark.executor.memory=4g", "--dry-run");
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.out().trim()).isEqualTo("kindling snapshot: arguments accepted");
+        assertThat(result.err()).isEmpty();
+        assertThat(sessionsOpened.get()).isZero();
+    }
+
+    static Stream<Arguments> badArgsForCheckArgs() {
+        String good = "--source=/x.csv --format=csv --target=t --logical-date=2024-03-01";
+        return Stream.of(
+                Arguments.of("snapshot " + good + " --colour=red", "kindling snapshot: error: Unknown option: '--colour=red'"),
+                Arguments.of("snapshot --source=/x.csv --format=csv --target=t --logical-date=+10000-01-01", "'+10000-01-01' is not a date of the form YYYY-MM-DD"),
+                Arguments.of("snapshot " + good + " --max-bad-ratio=0x1p-3", "'0x1p-3' is not a plain decimal number"),
+                Arguments.of("snapshot " + good + " --on-duplicate=ignore", "Invalid value for option '--on-duplicate': expected one of [KEEP, DROP, FAIL] (case-insensitive) but was 'ignore'"),
+                Arguments.of("snapshot --source=/x.csv --format=csv --logical-date=2024-03-01", "Missing required option: '--target=DB.TABLE'"),
+                Arguments.of("snapshot " + good + " --conf log.level=LOUD", "kindling snapshot: error: setting log.level is 'LOUD' (from --conf)"),
+                Arguments.of("snapshot " + good + " --conf spark.master=bogus", "setting spark.master is 'bogus'"),
+                Arguments.of("snapshot " + good + " --env=staging", "--env 'staging' is unknown"),
+                Arguments.of("snapshots " + good, "Unmatched arguments from index 0: 'snapshots', '--source=/x.csv'"),
+                Arguments.of("spec --json", "kindling check-args: error: 'spec' is not a job; jobs are [snapshot, demo-data, audience]"));
+    }
+
+    @ParameterizedTest(name = "check-args {0}")
+    @MethodSource("badArgsForCheckArgs")
+    void checkArgsRefusesWhatARunWouldRefuseInOneLine(String args, String expected) {
+        List<String> commandLine = new java.util.ArrayList<>(List.of("check-args"));
+        commandLine.addAll(List.of(args.split(" ")));
+        Result result = Kindling.with(noSpark).run(commandLine.toArray(String[]::new));
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.errLines()).hasSize(1);
+        assertThat(result.err()).contains(expected);
     }
 
     @Test

@@ -9,7 +9,14 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Precedence: --conf > KINDLING_* environment variables > the env's profile file > built-in defaults. */
@@ -39,6 +46,7 @@ class SettingsTest {
         assertThat(settings.get("graphite.timeout.ms")).as("built-in default").isEqualTo("2000");
         assertThat(settings.get("graphite.host")).as("profile").isEqualTo("profile-host");
         assertThat(settings.get("graphite.port")).as("environment beats profile").isEqualTo("2020");
+        assertThat(settings.integer("graphite.port")).isEqualTo(2020);
         assertThat(settings.get("metrics.prefix")).as("command line beats environment").isEqualTo("from.cli");
         assertThat(settings.sparkSettings()).containsEntry("spark.sql.shuffle.partitions", "7").containsEntry("spark.executor.memory", "3g");
         assertThat(settings.fromCommandLine("spark.executor.memory")).isTrue();
@@ -49,10 +57,10 @@ class SettingsTest {
     void valuesMayReferToOtherKeysAndTheEnvName() throws IOException {
         Map<String, String> environment = environmentWithProfile("""
                 spark.sql.warehouse.dir=${work.dir}/warehouse
-                """, Map.of("KINDLING_WORK_DIR", "/data/kindling"));
+                """, Map.of("KINDLING_WORK_DIR", confDir.resolve("data").toString()));
         Settings settings = Settings.resolve("team", List.of(), environment);
         assertThat(settings.get("metrics.prefix")).isEqualTo("kindling.team");
-        assertThat(settings.sparkSettings()).containsEntry("spark.sql.warehouse.dir", "/data/kindling/warehouse");
+        assertThat(settings.sparkSettings()).containsEntry("spark.sql.warehouse.dir", confDir.resolve("data") + "/warehouse");
     }
 
     @Test
@@ -83,8 +91,108 @@ class SettingsTest {
         assertThatThrownBy(() -> Settings.resolve("../etc", List.of(), Map.of()))
                 .hasMessageContaining("--env '../etc' is not a valid env name");
         assertThatThrownBy(() -> Settings.resolve("local", List.of("log.format=xml"), Map.of()))
-                .hasMessage("setting log.format is 'xml': allowed values are json, plain");
+                .hasMessage("setting log.format is 'xml' (from --conf): expected one of json, plain");
         assertThatThrownBy(() -> Settings.resolve("local", List.of("spark.x=${nope}"), Map.of()))
                 .hasMessage("setting spark.x refers to ${nope}, which is not set");
+    }
+
+    @Test
+    void aBadValueIsNamedWithWhereItCameFrom() throws IOException {
+        String levels = "expected one of OFF, FATAL, ERROR, WARN, INFO, DEBUG, TRACE, ALL (any case)";
+        assertThatThrownBy(() -> Settings.resolve("local", List.of("log.level=LOUD"), Map.of()))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("setting log.level is 'LOUD' (from --conf): " + levels);
+        assertThatThrownBy(() -> Settings.resolve("local", List.of(), Map.of("KINDLING_LOG_LEVEL", "LOUD")))
+                .hasMessage("setting log.level is 'LOUD' (from KINDLING_LOG_LEVEL): " + levels);
+        Map<String, String> environment = environmentWithProfile("log.level=LOUD\n", Map.of());
+        assertThatThrownBy(() -> Settings.resolve("team", List.of(), environment))
+                .hasMessage("setting log.level is 'LOUD' (from profile " + confDir.resolve("team.properties") + "): " + levels);
+    }
+
+    static Stream<Arguments> valuesByType() {
+        return Stream.of(
+                Arguments.of("graphite.port", "2003", "0"),
+                Arguments.of("graphite.port", "65535", "65536"),
+                Arguments.of("graphite.timeout.ms", "1", "2s"),
+                Arguments.of("metrics.period.seconds", "0", "-1"),
+                Arguments.of("metrics.spark.sink", "true", "yes"),
+                Arguments.of("metrics.spark.sink", "false", "TRUE"),
+                Arguments.of("log.format", "plain", "xml"),
+                Arguments.of("log.level", "debug", "LOUD"),
+                Arguments.of("log.level.spark", "OFF", ""),
+                Arguments.of("log.file", "", "\0"),
+                Arguments.of("marketplace.database", "market_2", "market-2"),
+                Arguments.of("spark.master", "local", "bogus"),
+                Arguments.of("spark.master", "local[*]", "local[0]"),
+                Arguments.of("spark.master", "local[4]", "local[x]"),
+                Arguments.of("spark.master", "local[4, 2]", "mesos://host:5050"),
+                Arguments.of("spark.master", "local-cluster[2, 1, 1024]", "local-cluster[2]"),
+                Arguments.of("spark.master", "spark://host:7077", "spark://host"),
+                Arguments.of("spark.master", "spark://a:7077,b:7077", "spark://a:7077,"),
+                Arguments.of("spark.master", "yarn", "yarn-cluster"),
+                Arguments.of("spark.master", "local[2]", "local[2] "),
+                Arguments.of("spark.master", "k8s://https://kubernetes.default:443", "k8s://"),
+                Arguments.of("spark.executor.memory", "4g", "abc"),
+                Arguments.of("spark.executor.memory", "512m", "1.5g"),
+                Arguments.of("spark.driver.memory", "2048", "-2g"),
+                Arguments.of("spark.driver.maxResultSize", "0", "lots"),
+                Arguments.of("spark.executor.memoryOverhead", "384MB", "384 MB"),
+                Arguments.of("spark.sql.shuffle.partitions", "64", "-5"),
+                Arguments.of("spark.sql.shuffle.partitions", " 8 ", "0"),
+                Arguments.of("spark.executor.instances", "0", "two"),
+                Arguments.of("spark.ui.enabled", "False", "no"));
+    }
+
+    @ParameterizedTest(name = "{0}: {1} is accepted, {2} is not")
+    @MethodSource("valuesByType")
+    void eachDeclaredKeyAcceptsWhatItsTypeAllowsAndNothingElse(String key, String good, String bad) {
+        assertThat(Settings.resolve("local", List.of(key + "=" + good), Map.of()).get(key)).isEqualTo(good);
+        assertThatThrownBy(() -> Settings.resolve("local", List.of(key + "=" + bad), Map.of()))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageStartingWith("setting " + key + " is '" + bad + "' (from --conf): expected ");
+    }
+
+    @Test
+    void theWorkDirMustBeAWritableDirectoryOrCreatableAsOne() throws IOException {
+        Path file = Files.writeString(confDir.resolve("a-file"), "x");
+        for (Path unusable : List.of(file, file.resolve("work"))) {
+            assertThatThrownBy(() -> Settings.resolve("local", List.of(), Map.of("KINDLING_WORK_DIR", unusable.toString())))
+                    .isInstanceOf(InvalidInputException.class)
+                    .hasMessage("setting work.dir is '" + unusable + "' (from KINDLING_WORK_DIR): expected a writable directory, or a path where one can be created");
+        }
+        assertThatThrownBy(() -> Settings.resolve("local", List.of("work.dir="), Map.of()))
+                .hasMessageStartingWith("setting work.dir is '' (from --conf)");
+        assertThat(Settings.resolve("local", List.of("work.dir=" + confDir.resolve("new/nested")), Map.of()).workDir())
+                .isEqualTo(confDir.resolve("new/nested"));
+    }
+
+    @Test
+    void everyKindlingKeyHasAValidDefaultAndADoc() {
+        for (Setting setting : Settings.KINDLING_KEYS) {
+            assertThat(setting.doc()).as(setting.key()).isNotBlank();
+            if (!setting.defaultValue().contains("${")) {
+                assertThat(setting.type().accepts(setting.defaultValue())).as(setting.key()).isTrue();
+            }
+        }
+    }
+
+    /** The README's settings and exit code tables are generated: -DupdateReadme=true rewrites them. */
+    @ParameterizedTest(name = "README block {0}")
+    @MethodSource("generatedReadmeBlocks")
+    void theReadmeTablesAreTheDeclarations(String name, String generated) throws IOException {
+        Path readme = Path.of("..", "README.md");
+        String text = Files.readString(readme);
+        Matcher block = Pattern.compile("(<!-- " + name + ":begin[^>]*-->\\n)(.*?)(<!-- " + name + ":end -->)", Pattern.DOTALL).matcher(text);
+        assertThat(block.find()).as("README.md has the " + name + " markers").isTrue();
+        String expected = "\n" + generated + "\n";
+        if (Boolean.getBoolean("updateReadme")) {
+            Files.writeString(readme, text.substring(0, block.start(2)) + expected + text.substring(block.end(2)));
+            return;
+        }
+        assertThat(block.group(2)).as("README.md " + name + " block is stale: rerun this test with -DupdateReadme=true").isEqualTo(expected);
+    }
+
+    static Stream<Arguments> generatedReadmeBlocks() {
+        return Stream.of(Arguments.of("settings", Settings.markdown()), Arguments.of("exit-codes", ExitCode.markdown()));
     }
 }
