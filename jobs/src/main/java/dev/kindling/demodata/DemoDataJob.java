@@ -44,10 +44,14 @@ public final class DemoDataJob implements Job {
     long seed;
 
     @Override
-    public void validate(Preflight preflight) {
+    public void checkOptions() {
         requireRange("--users", users, 1, 100_000_000);
         requireRange("--transactions", transactions, 0, 2_000_000_000);
         requireRange("--postal-codes-per-city", postalCodesPerCity, 1, 100);
+    }
+
+    @Override
+    public void validate(Preflight preflight) {
         MarketplaceSettings.tables(preflight.settings()); // the database name goes into SQL: it must be an identifier
     }
 

@@ -116,7 +116,7 @@ public final class SnapshotJob implements Job {
     double maxBadRatio;
 
     @Override
-    public void validate(Preflight preflight) {
+    public void checkOptions() {
         if (target.length() > 2 * MAX_NAME + 1 || !TABLE.matcher(target).matches()
                 || java.util.Arrays.stream(target.split("\\.")).anyMatch(part -> part.length() > MAX_NAME)) {
             throw new InvalidInputException("--target '" + abbreviated(target) + "' is not a table name: use table or database.table (letters, digits, '_', at most "
@@ -142,6 +142,11 @@ public final class SnapshotJob implements Job {
         if (csv.firstGiven() != null && format != Source.Format.CSV) {
             throw new InvalidInputException(csv.firstGiven() + " applies to csv sources only, not " + format);
         }
+        new Source(format, source, jdbcTable, schema, csv.dialect()).checkOptions("--source");
+    }
+
+    @Override
+    public void validate(Preflight preflight) {
         checkedSource = new Source(format, source, jdbcTable, schema, csv.dialect()).check(preflight, "--source");
         requireColumns(checkedSource.columns());
     }

@@ -8,8 +8,17 @@ package dev.kindling.template;
 public interface Job {
 
     /**
-     * Checks what can be checked before Spark starts: option combinations, paths, drivers.
-     * Throw {@link InvalidInputException} with a one-line message naming the parameter and value.
+     * Checks the options alone, without any I/O: values and combinations. Runs first in every run,
+     * and in {@code kindling check-args} (the DAGs' drift check). Throw {@link InvalidInputException}
+     * with a one-line message naming the parameter, the value and what is allowed.
+     */
+    default void checkOptions() {
+    }
+
+    /**
+     * Checks what else can be checked before Spark starts: paths, drivers, headers. Throw
+     * {@link InvalidInputException} (exit 2) for what a retry cannot fix, {@link InputUnavailableException}
+     * (exit 1) for an input that cannot be checked now.
      */
     default void validate(Preflight preflight) {
     }

@@ -53,6 +53,7 @@ final class JobRun {
         Settings resolved;
         try {
             resolved = Settings.resolve(common.env(), common.conf(), environment);
+            job.checkOptions();
             job.validate(new Preflight(resolved));
         } catch (InvalidInputException e) {
             err.println("kindling " + name + ": error: " + e.getMessage());

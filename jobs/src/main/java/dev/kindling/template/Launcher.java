@@ -141,6 +141,7 @@ public final class Launcher {
         CommonOptions common = (CommonOptions) job.commandSpec().mixins().get("common").userObject();
         try {
             Settings.resolve(common.env(), common.conf(), environment);
+            ((Job) job.commandSpec().userObject()).checkOptions();
         } catch (InvalidInputException e) {
             err.println("kindling " + job.commandSpec().name() + ": error: " + e.getMessage());
             return ExitCode.BAD_USAGE.code;

@@ -68,15 +68,11 @@ public record Source(Format format, String location, String jdbcTable, String sc
      * and returns this source with the columns that are known now.
      */
     public Source check(Preflight preflight, String option) {
+        checkOptions(option);
         StructType schema = schemaDdl == null ? null : parsedSchema();
         switch (format) {
             case CSV, JSON, PARQUET -> preflight.requirePathExists(option, location);
-            case JDBC -> {
-                if (jdbcTable == null || jdbcTable.isBlank()) {
-                    throw new InvalidInputException("--jdbc-table is required when --format is jdbc");
-                }
-                preflight.requireJdbcDriver(option, location);
-            }
+            case JDBC -> preflight.requireJdbcDriver(option, location);
             case HIVE -> {
                 // the table is looked up once Spark's catalog is up
             }
@@ -93,6 +89,16 @@ public record Source(Format format, String location, String jdbcTable, String sc
             known = parquetColumns(preflight);
         }
         return new Source(format, location, jdbcTable, schemaDdl, csv, known);
+    }
+
+    /** Checks what needs no I/O: the schema parses, a JDBC source names its table. */
+    public void checkOptions(String option) {
+        if (schemaDdl != null) {
+            parsedSchema();
+        }
+        if (format == Format.JDBC && (jdbcTable == null || jdbcTable.isBlank())) {
+            throw new InvalidInputException("--jdbc-table is required when --format is jdbc");
+        }
     }
 
     /** The one header all files share, or null when no file has a line yet. */

@@ -199,6 +199,11 @@ class LauncherTest {
                 Arguments.of("snapshot " + good + " --conf log.level=LOUD", "kindling snapshot: error: setting log.level is 'LOUD' (from --conf)"),
                 Arguments.of("snapshot " + good + " --conf spark.master=bogus", "setting spark.master is 'bogus'"),
                 Arguments.of("snapshot " + good + " --env=staging", "--env 'staging' is unknown"),
+                Arguments.of("snapshot " + good + " --max-bad-ratio=2", "--max-bad-ratio 2.0 is out of range"),
+                Arguments.of("snapshot " + good + " --on-duplicate=drop", "--on-duplicate drop needs --key"),
+                Arguments.of("snapshot " + good + " --delimiter=;;", "--delimiter ';;' is not one character"),
+                Arguments.of("snapshot " + good + " --schema=id", "--schema 'id' is not a valid schema"),
+                Arguments.of("demo-data --logical-date=2024-03-01 --users=0", "--users 0 is out of range"),
                 Arguments.of("snapshots " + good, "Unmatched arguments from index 0: 'snapshots', '--source=/x.csv'"),
                 Arguments.of("spec --json", "kindling check-args: error: 'spec' is not a job; jobs are [snapshot, demo-data, audience]"));
     }
