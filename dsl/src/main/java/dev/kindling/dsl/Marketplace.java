@@ -60,12 +60,26 @@ public final class Marketplace {
 
     /** Every user of this marketplace: the start of every audience. */
     public Audience users() {
-        return new Audience(this, new Criterion.Everyone());
+        return Audience.of(this, new Criterion.Everyone());
     }
 
     /** Reads an audience written in the DSL, e.g. a saved definition (see {@link AudienceParser}). */
     public Audience parse(String definition) {
         return AudienceParser.parse(users(), definition);
+    }
+
+    /**
+     * Reads a definition to be prepared for mailing, e.g. by the audience job. Its type is only known
+     * once it is read, so an audience that may include users without consent fails here, naming the part.
+     */
+    public MailableAudience parseForMailing(String definition) {
+        Audience audience = parse(definition);
+        if (audience instanceof MailableAudience mailable) {
+            return mailable;
+        }
+        throw new AudienceException("prepareForMailing: this audience may include users who did not agree to mailings, so it cannot be exported."
+                + " Add .withPermissionToMailing() to every part joined with or(...), and to the first part of except(...)."
+                + " Missing in: " + Criterion.withoutConsent(audience.criterion()).describe());
     }
 
     /** The ids of the named category and all categories below it; case does not matter. */

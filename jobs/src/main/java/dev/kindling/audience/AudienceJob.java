@@ -5,8 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import dev.kindling.dsl.Audience;
 import dev.kindling.dsl.AudienceException;
+import dev.kindling.dsl.MailableAudience;
 import dev.kindling.dsl.MailingList;
 import dev.kindling.dsl.Marketplace;
 import dev.kindling.template.InvalidInputException;
@@ -59,9 +59,9 @@ public final class AudienceJob implements Job {
     public void run(RunContext context) {
         // lastDays(n) in a definition ends on the run's logical date, so a rerun of a date gives the same list
         Marketplace marketplace = new Marketplace(context.spark(), MarketplaceSettings.tables(context.settings()), context.logicalDate());
-        Audience audience;
+        MailableAudience audience;
         try {
-            audience = marketplace.parse(text);
+            audience = marketplace.parseForMailing(text);
             if (context.dryRun()) {
                 context.log().info("dry run: would write mailing list {} of {}; Spark plan:\n{}", name, audience.describe(), audience.plan());
                 return;
