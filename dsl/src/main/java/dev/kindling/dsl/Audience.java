@@ -60,9 +60,7 @@ public sealed class Audience permits MailableAudience {
 
     /** Keeps users whose postal code's centre is at most radiusKm from postalCode's centre. */
     public Audience livingNear(String postalCode, double radiusKm) {
-        if (!(radiusKm > 0) || Double.isInfinite(radiusKm)) {
-            throw new AudienceException("livingNear: 'radiusKm' is " + number(radiusKm) + ", but it must be a number of kilometres above 0, e.g. 10");
-        }
+        requireRadius(radiusKm);
         double[] centre = marketplace.centroidOf("livingNear", postalCode);
         return with(new LivingNear(postalCode.trim(), radiusKm, centre[0], centre[1]));
     }
@@ -158,9 +156,7 @@ public sealed class Audience permits MailableAudience {
     }
 
     private Activity activity(String step, Role role, int n, String category, Period period) {
-        if (n < 1) {
-            throw new AudienceException(step + ": 'n' is " + n + ", but it must be at least 1 (the number of transactions)");
-        }
+        requireTimes(step, n);
         requirePeriod(step, period);
         Set<Integer> ids = marketplace.categoryWithSubcategories(step, category);
         return new Activity(role, n, category.trim(), ids, period);
@@ -174,6 +170,20 @@ public sealed class Audience permits MailableAudience {
             throw new AudienceException(step + ": the two audiences come from different marketplaces (sessions or tables); build both from the same users()");
         }
         return other.criterion;
+    }
+
+    // The checks that need no data are static, so a saved definition is checked before Spark starts.
+
+    static void requireTimes(String step, int n) {
+        if (n < 1) {
+            throw new AudienceException(step + ": 'n' is " + n + ", but it must be at least 1 (the number of transactions)");
+        }
+    }
+
+    static void requireRadius(double radiusKm) {
+        if (!(radiusKm > 0) || Double.isInfinite(radiusKm)) {
+            throw new AudienceException("livingNear: 'radiusKm' is " + number(radiusKm) + ", but it must be a number of kilometres above 0, e.g. 10");
+        }
     }
 
     private static void requirePeriod(String step, Period period) {

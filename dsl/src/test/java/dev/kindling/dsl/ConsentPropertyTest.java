@@ -3,6 +3,7 @@ package dev.kindling.dsl;
 import static dev.kindling.dsl.Audiences.between;
 import static dev.kindling.dsl.Audiences.users;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.util.List;
 import java.util.Random;
@@ -110,5 +111,46 @@ class ConsentPropertyTest {
         }
         // the generator must exercise both kinds for the property to mean anything
         assertThat(mailable).as("mailable audiences").isBetween(6, AUDIENCES - 6);
+    }
+
+    private static final List<String> WRITTEN_STEPS = List.of(
+            ".withPermissionToMailing()",
+            ".soldAtLeast(1, \"Sports\", between(\"2017-01-01\", \"2017-01-20\"))",
+            ".registeredBetween(lastDays(365))");
+
+    private static String randomDefinition(Random random, int depth) {
+        StringBuilder text = new StringBuilder("users()");
+        for (int steps = random.nextInt(4); steps > 0; steps--) {
+            if (depth > 0 && random.nextInt(3) == 0) {
+                text.append(List.of(".and(", ".or(", ".except(").get(random.nextInt(3))).append(randomDefinition(random, depth - 1)).append(")");
+            } else {
+                text.append(WRITTEN_STEPS.get(random.nextInt(WRITTEN_STEPS.size())));
+            }
+        }
+        return text.toString();
+    }
+
+    @Test
+    void aSavedDefinitionIsMailableExactlyWhenTheAudienceItBuildsIs() {
+        // the job decides from the text before Spark starts; the audience decides from its criterion
+        Random random = new Random(SEED + 2);
+        Marketplace marketplace = users().marketplace();
+        int mailable = 0;
+        for (int i = 0; i < 200; i++) {
+            String text = randomDefinition(random, 3);
+            AudienceDefinition definition = AudienceDefinition.parse(text);
+            Audience audience = definition.on(marketplace);
+            assertThat(definition.guaranteesConsent()).as(text).isEqualTo(audience instanceof MailableAudience);
+            if (definition.guaranteesConsent()) {
+                mailable++;
+                assertThat(definition.mailableOn(marketplace).criterion()).as(text).isEqualTo(audience.criterion());
+            } else {
+                // the part named is a piece of the text that lacks consent itself
+                String missing = catchThrowable(() -> definition.mailableOn(marketplace)).getMessage().replaceFirst(".* Missing in: ", "");
+                assertThat(text).contains(missing);
+                assertThat(AudienceDefinition.parse(missing).guaranteesConsent()).as(text).isFalse();
+            }
+        }
+        assertThat(mailable).as("mailable definitions").isBetween(40, 160);
     }
 }
