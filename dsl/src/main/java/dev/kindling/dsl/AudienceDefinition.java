@@ -38,7 +38,7 @@ public final class AudienceDefinition {
         private boolean consentAfter(int n) {
             boolean consent = false;
             for (Step step : steps.subList(0, n)) {
-                consent = step.keepsConsent(consent);
+                consent = step.consentAfter(consent);
             }
             return consent;
         }
@@ -66,7 +66,7 @@ public final class AudienceDefinition {
         Audience applyTo(Audience audience);
 
         /** Whether the audience guarantees consent after this step, given whether it did before. */
-        boolean keepsConsent(boolean before);
+        boolean consentAfter(boolean before);
     }
 
     record Consent() implements Step {
@@ -74,7 +74,7 @@ public final class AudienceDefinition {
             return audience.withPermissionToMailing();
         }
 
-        public boolean keepsConsent(boolean before) {
+        public boolean consentAfter(boolean before) {
             return true;
         }
     }
@@ -85,7 +85,7 @@ public final class AudienceDefinition {
             return step.apply(audience);
         }
 
-        public boolean keepsConsent(boolean before) {
+        public boolean consentAfter(boolean before) {
             return before;
         }
     }
@@ -101,7 +101,7 @@ public final class AudienceDefinition {
             };
         }
 
-        public boolean keepsConsent(boolean before) {
+        public boolean consentAfter(boolean before) {
             return switch (how) {
                 case "and" -> before || other.guaranteesConsent();
                 case "or" -> before && other.guaranteesConsent();
