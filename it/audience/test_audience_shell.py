@@ -43,7 +43,8 @@ def test_the_shell_runs_the_readme_example_as_typed(demo_work_dir):
     assert f"mailing list mailings.shell_near_torun: {near} users; CSV in " in out
     # a mistake is explained, and the session goes on
     assert "'category' \"Sprots\" is not a known category. Did you mean 'Sports'?" in out + shell.stderr
-    assert "this audience may include users who did not agree to mailings" in out + shell.stderr
+    # an audience without consent has no prepareForMailing: JShell rejects the line before it runs
+    assert "cannot find symbol\n  symbol:   method prepareForMailing(java.lang.String)" in out + shell.stderr
 
 
 def test_the_shell_and_the_audience_job_agree(demo_work_dir):

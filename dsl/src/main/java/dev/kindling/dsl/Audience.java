@@ -18,9 +18,15 @@ import org.apache.spark.sql.Row;
 /**
  * A group of users, described step by step. Every step checks its inputs at once and returns a new
  * audience; this one never changes. Nothing is read until a terminal step: {@link #count()},
- * {@link #show(int)}, {@link #toDataset()}, {@link #explain()}, {@link #prepareForMailing(String)}.
+ * {@link #show(int)}, {@link #toDataset()}, {@link #explain()}.
+ * <p>
+ * Only a {@link MailableAudience}, one whose every user agreed to mailings, can be prepared for
+ * mailing. {@link #withPermissionToMailing()} returns one; the other steps keep it, and so do
+ * {@code and} with any audience, {@code or} of two mailable audiences and {@code except} from a
+ * mailable one. Any other audience has no {@code prepareForMailing}, so the mistake does not compile.
+ * The runtime class always agrees with {@link Criterion#guaranteesConsent()}: {@link #of} picks it.
  */
-public final class Audience {
+public sealed class Audience permits MailableAudience {
 
     private static final AtomicLong VIEWS = new AtomicLong();
 
@@ -32,9 +38,14 @@ public final class Audience {
         this.criterion = criterion;
     }
 
-    /** Keeps only users who agreed to receive mailings. */
-    public Audience withPermissionToMailing() {
-        return with(new MailingConsent());
+    /** The audience of criterion: a mailable one exactly when the criterion guarantees consent. */
+    static Audience of(Marketplace marketplace, Criterion criterion) {
+        return criterion.guaranteesConsent() ? new MailableAudience(marketplace, criterion) : new Audience(marketplace, criterion);
+    }
+
+    /** Keeps only users who agreed to receive mailings: the audience can then be prepared for mailing. */
+    public MailableAudience withPermissionToMailing() {
+        return (MailableAudience) with(new MailingConsent());
     }
 
     /** Keeps users who sold at least n times in the category (its subcategories included) in the period. */
@@ -49,9 +60,7 @@ public final class Audience {
 
     /** Keeps users whose postal code's centre is at most radiusKm from postalCode's centre. */
     public Audience livingNear(String postalCode, double radiusKm) {
-        if (!(radiusKm > 0) || Double.isInfinite(radiusKm)) {
-            throw new AudienceException("livingNear: 'radiusKm' is " + number(radiusKm) + ", but it must be a number of kilometres above 0, e.g. 10");
-        }
+        requireRadius(radiusKm);
         double[] centre = marketplace.centroidOf("livingNear", postalCode);
         return with(new LivingNear(postalCode.trim(), radiusKm, centre[0], centre[1]));
     }
@@ -64,17 +73,22 @@ public final class Audience {
 
     /** Users in both audiences. */
     public Audience and(Audience other) {
-        return new Audience(marketplace, new And(criterion, criterionOf("and", other)));
+        return of(marketplace, new And(criterion, criterionOf("and", other)));
+    }
+
+    /** Users in both audiences; all of them agreed to mailings, since the other audience's users did. */
+    public MailableAudience and(MailableAudience other) {
+        return (MailableAudience) and((Audience) other);
     }
 
     /** Users in either audience. */
     public Audience or(Audience other) {
-        return new Audience(marketplace, new Or(criterion, criterionOf("or", other)));
+        return of(marketplace, new Or(criterion, criterionOf("or", other)));
     }
 
     /** Users in this audience but not in the other. */
     public Audience except(Audience other) {
-        return new Audience(marketplace, new Except(criterion, criterionOf("except", other)));
+        return of(marketplace, new Except(criterion, criterionOf("except", other)));
     }
 
     /** How many users are in the audience (runs a Spark job). */
@@ -123,21 +137,6 @@ public final class Audience {
         }
     }
 
-    /**
-     * Writes the audience as mailing list {@code name}: a Hive table in the mailing database with only
-     * the columns a mailing needs, plus a CSV file. Refuses audiences that could include anyone who did
-     * not agree to mailings; replaces an earlier list of that name in one step, or leaves it untouched.
-     */
-    public MailingList prepareForMailing(String name) {
-        MailingList.checkName(name);
-        if (!criterion.guaranteesConsent()) {
-            throw new AudienceException("prepareForMailing: this audience may include users who did not agree to mailings, so it cannot be exported."
-                    + " Add .withPermissionToMailing() to every part joined with or(...), and to the first part of except(...)."
-                    + " Missing in: " + Criterion.withoutConsent(criterion).describe());
-        }
-        return new MailingExport(marketplace).write(name, toDataset());
-    }
-
     /** The plain-English description, so shells and notebooks show what an audience is. */
     @Override
     public String toString() {
@@ -153,13 +152,11 @@ public final class Audience {
     }
 
     private Audience with(Criterion step) {
-        return new Audience(marketplace, new And(criterion, step));
+        return of(marketplace, new And(criterion, step));
     }
 
     private Activity activity(String step, Role role, int n, String category, Period period) {
-        if (n < 1) {
-            throw new AudienceException(step + ": 'n' is " + n + ", but it must be at least 1 (the number of transactions)");
-        }
+        requireTimes(step, n);
         requirePeriod(step, period);
         Set<Integer> ids = marketplace.categoryWithSubcategories(step, category);
         return new Activity(role, n, category.trim(), ids, period);
@@ -173,6 +170,20 @@ public final class Audience {
             throw new AudienceException(step + ": the two audiences come from different marketplaces (sessions or tables); build both from the same users()");
         }
         return other.criterion;
+    }
+
+    // The checks that need no data are static, so a saved definition is checked before Spark starts.
+
+    static void requireTimes(String step, int n) {
+        if (n < 1) {
+            throw new AudienceException(step + ": 'n' is " + n + ", but it must be at least 1 (the number of transactions)");
+        }
+    }
+
+    static void requireRadius(double radiusKm) {
+        if (!(radiusKm > 0) || Double.isInfinite(radiusKm)) {
+            throw new AudienceException("livingNear: 'radiusKm' is " + number(radiusKm) + ", but it must be a number of kilometres above 0, e.g. 10");
+        }
     }
 
     private static void requirePeriod(String step, Period period) {

@@ -2,17 +2,30 @@ package dev.kindling.dsl;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import dev.kindling.dsl.AudienceDefinition.Chain;
+import dev.kindling.dsl.AudienceDefinition.Combine;
+import dev.kindling.dsl.AudienceDefinition.Consent;
+import dev.kindling.dsl.AudienceDefinition.Filter;
+import dev.kindling.dsl.AudienceDefinition.Step;
 
 /**
  * Reads an audience written exactly as in the shell, so a saved definition is the sentence an analyst
  * typed, e.g. {@code users().withPermissionToMailing().livingNear("87-100", 10)}. It knows only the
- * DSL's own steps and calls them with the values it read, so every value goes through the same
- * checks as in the shell and is bound as a literal, never pasted into SQL or evaluated as code.
- * {@code //} starts a comment; a final {@code ;} is allowed. Terminal steps are not part of a definition.
+ * DSL's own steps and keeps calls to them with the values it read, so every value goes through the
+ * same checks as in the shell and is bound as a literal, never pasted into SQL or evaluated as code.
+ * The checks that need no data run here, without Spark. {@code //} starts a comment; a final {@code ;}
+ * is allowed. Terminal steps are not part of a definition.
  */
 final class AudienceParser {
+
+    /** How deep and/or/except may nest: far more than anyone writes, far less than the stack holds. */
+    static final int MAX_NESTING = 100;
+    /** How many steps a definition may have, all parts together (each one deepens Spark's plan). */
+    static final int MAX_STEPS = 250;
 
     private static final Pattern TOKEN = Pattern.compile(
             "(?<space>\\s+|//[^\\n]*)|(?<string>\"(?:[^\"\\\\\\n]|\\\\.)*\")|(?<number>-?\\d+(?:\\.\\d+)?)|(?<word>[A-Za-z_]\\w*)|(?<symbol>[().,;])");
@@ -27,62 +40,93 @@ final class AudienceParser {
         }
     }
 
-    private final Audience start;
     private final List<Token> tokens;
+    private final List<String> texts;
     private int next;
+    private int steps;
 
-    private AudienceParser(Audience start, List<Token> tokens) {
-        this.start = start;
+    private AudienceParser(List<Token> tokens) {
         this.tokens = tokens;
+        this.texts = tokens.stream().map(Token::text).toList();
     }
 
-    /** The audience that definition describes, built from start (which is users()). */
-    static Audience parse(Audience start, String definition) {
+    /** The definition's audience, checked as far as it can be without data. */
+    static AudienceDefinition parse(String definition) {
         if (definition == null || definition.isBlank()) {
             throw new AudienceException("the audience definition is empty; write one such as users().withPermissionToMailing()");
         }
-        AudienceParser parser = new AudienceParser(start, tokenize(definition));
-        Audience audience = parser.audience();
+        AudienceParser parser = new AudienceParser(tokenize(definition));
+        Chain chain = parser.chain(0);
         if (parser.peek().is(";")) {
             parser.next++;
         }
         if (!parser.peek().is("")) {
             throw parser.unexpected("the end of the definition");
         }
-        return audience;
+        return new AudienceDefinition(chain);
     }
 
-    private Audience audience() {
+    private Chain chain(int nesting) {
+        int first = next;
         expect("users");
         expect("(");
         expect(")");
-        Audience audience = start;
+        List<Step> chainSteps = new ArrayList<>();
+        List<Integer> stepEnds = new ArrayList<>();
         while (peek().is(".")) {
             next++;
-            audience = step(audience);
+            chainSteps.add(step(nesting));
+            stepEnds.add(next - 1);
         }
-        return audience;
+        return new Chain(texts, first, chainSteps, stepEnds);
     }
 
-    private Audience step(Audience audience) {
+    private Step step(int nesting) {
         Token name = take();
+        if (++steps > MAX_STEPS) {
+            throw new AudienceException(name.where() + ": the definition has more than " + MAX_STEPS + " steps; a definition may have at most " + MAX_STEPS);
+        }
         expect("(");
-        Audience result = switch (name.text()) {
-            case "withPermissionToMailing" -> audience.withPermissionToMailing();
-            case "soldAtLeast" -> audience.soldAtLeast(wholeNumberThen(","), stringThen(","), period());
-            case "boughtAtLeast" -> audience.boughtAtLeast(wholeNumberThen(","), stringThen(","), period());
-            case "livingNear" -> audience.livingNear(stringThen(","), number());
-            case "registeredBetween" -> audience.registeredBetween(period());
-            case "and" -> audience.and(audience());
-            case "or" -> audience.or(audience());
-            case "except" -> audience.except(audience());
+        Step step = switch (name.text()) {
+            case "withPermissionToMailing" -> new Consent();
+            case "soldAtLeast", "boughtAtLeast" -> activity(name.text());
+            case "livingNear" -> livingNear();
+            case "registeredBetween" -> {
+                Function<Marketplace, Period> period = period();
+                yield new Filter(audience -> audience.registeredBetween(period.apply(audience.marketplace())));
+            }
+            case "and", "or", "except" -> {
+                if (nesting >= MAX_NESTING) {
+                    throw new AudienceException(name.where() + ": and/or/except are nested more than " + MAX_NESTING
+                            + " levels deep; a definition may nest them at most " + MAX_NESTING + " levels");
+                }
+                yield new Combine(name.text(), chain(nesting + 1));
+            }
             case "count", "show", "toDataset", "explain", "prepareForMailing" -> throw new AudienceException(name.where()
                     + ": ." + name.text() + "(...) is a terminal step; a saved definition only describes the audience (the job names the mailing with --name)");
             default -> throw new AudienceException(name.where() + ": '" + name.text() + "' is not a step; the steps are withPermissionToMailing,"
                     + " soldAtLeast, boughtAtLeast, livingNear, registeredBetween, and, or, except");
         };
         expect(")");
-        return result;
+        return step;
+    }
+
+    private Filter activity(String name) {
+        int n = wholeNumberThen(",");
+        Audience.requireTimes(name, n);
+        String category = stringThen(",");
+        Function<Marketplace, Period> period = period();
+        return new Filter(name.equals("soldAtLeast")
+                ? audience -> audience.soldAtLeast(n, category, period.apply(audience.marketplace()))
+                : audience -> audience.boughtAtLeast(n, category, period.apply(audience.marketplace())));
+    }
+
+    private Filter livingNear() {
+        String postalCode = stringThen(",");
+        Marketplace.requirePostalCode("livingNear", postalCode);
+        double radiusKm = number();
+        Audience.requireRadius(radiusKm);
+        return new Filter(audience -> audience.livingNear(postalCode, radiusKm));
     }
 
     private int wholeNumberThen(String separator) {
@@ -121,7 +165,8 @@ final class AudienceParser {
         return value;
     }
 
-    private Period period() {
+    /** A period, checked now; lastDays(n) ends on the marketplace's day, so it is fixed when built. */
+    private Function<Marketplace, Period> period() {
         Token name = take();
         if (!name.is("between") && !name.is("lastDays")) {
             next--;
@@ -129,11 +174,12 @@ final class AudienceParser {
         }
         expect("(");
         if (name.is("lastDays")) {
-            return start.marketplace().lastDays(wholeNumberThen(")"));
+            int days = wholeNumberThen(")");
+            Period.requireDays(days);
+            return marketplace -> marketplace.lastDays(days);
         }
-        String from = stringThen(",");
-        String to = stringThen(")");
-        return Period.parse(from, to);
+        Period period = Period.parse(stringThen(","), stringThen(")"));
+        return marketplace -> period;
     }
 
     private void expect(String text) {

@@ -71,7 +71,9 @@ public final class Audiences {
               .show(n)                                  the first n users as a table
               .toDataset()                              the users as a Spark Dataset
               .explain()                                the audience in plain English, then the Spark plan
-              .prepareForMailing(name)                  write a mailing list (table and CSV); needs withPermissionToMailing()
+              .prepareForMailing(name)                  write a mailing list (table and CSV); only on an audience whose every
+                                                        user agreed: after withPermissionToMailing() (an or(...) needs it on both
+                                                        sides, an except(...) on its first part), otherwise it does not compile
             Example:
               users().withPermissionToMailing().soldAtLeast(4, "Sports", between("2017-01-01", "2017-01-20")).livingNear("87-100", 10).count()
             """;

@@ -145,15 +145,4 @@ sealed interface Criterion {
     private static String describePart(Criterion criterion) {
         return criterion instanceof Or || criterion instanceof Except ? "are in (" + criterion.describe() + ")" : criterion.describe();
     }
-
-    /** The branch to name when consent is missing: the first part of an or/except without it. */
-    static Criterion withoutConsent(Criterion criterion) {
-        if (criterion instanceof Or or) {
-            return or.left().guaranteesConsent() ? withoutConsent(or.right()) : withoutConsent(or.left());
-        }
-        if (criterion instanceof Except except) {
-            return withoutConsent(except.kept());
-        }
-        return criterion;
-    }
 }

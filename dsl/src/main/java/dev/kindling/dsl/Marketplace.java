@@ -60,12 +60,20 @@ public final class Marketplace {
 
     /** Every user of this marketplace: the start of every audience. */
     public Audience users() {
-        return new Audience(this, new Criterion.Everyone());
+        return Audience.of(this, new Criterion.Everyone());
     }
 
-    /** Reads an audience written in the DSL, e.g. a saved definition (see {@link AudienceParser}). */
+    /** Reads an audience written in the DSL, e.g. a saved definition (see {@link AudienceDefinition}). */
     public Audience parse(String definition) {
-        return AudienceParser.parse(users(), definition);
+        return AudienceDefinition.parse(definition).on(this);
+    }
+
+    /**
+     * Reads a definition to be prepared for mailing. Its type is only known once it is read, so one
+     * that may include users without consent fails here, naming the part that lacks it.
+     */
+    public MailableAudience parseForMailing(String definition) {
+        return AudienceDefinition.parse(definition).mailableOn(this);
     }
 
     /** The ids of the named category and all categories below it; case does not matter. */
@@ -95,9 +103,7 @@ public final class Marketplace {
 
     /** The centroid (latitude, longitude) of a postal code written NN-NNN. */
     double[] centroidOf(String step, String postalCode) {
-        if (postalCode == null || !POSTAL_CODE.matcher(postalCode.trim()).matches()) {
-            throw new AudienceException(step + ": 'postalCode' \"" + postalCode + "\" is not a postal code; write it as NN-NNN, e.g. \"87-100\"");
-        }
+        requirePostalCode(step, postalCode);
         List<Row> found = spark.table(tables.postalCodes())
                 .where(col(Tables.POSTAL_CODE).equalTo(lit(postalCode.trim())))
                 .select(Tables.LATITUDE, Tables.LONGITUDE)
@@ -106,6 +112,13 @@ public final class Marketplace {
             throw new AudienceException(step + ": 'postalCode' \"" + postalCode + "\" is not a known postal code (table " + tables.postalCodes() + ")");
         }
         return new double[] {found.get(0).getDouble(0), found.get(0).getDouble(1)};
+    }
+
+    /** Fails unless postalCode is written NN-NNN; needs no data. */
+    static void requirePostalCode(String step, String postalCode) {
+        if (postalCode == null || !POSTAL_CODE.matcher(postalCode.trim()).matches()) {
+            throw new AudienceException(step + ": 'postalCode' \"" + postalCode + "\" is not a postal code; write it as NN-NNN, e.g. \"87-100\"");
+        }
     }
 
     private List<Row> categoryTree() {

@@ -46,7 +46,7 @@ class AudienceParserTest {
         assertThat(AudienceSemanticsTest.ids(read)).containsExactly(1L, 3L, 5L, 6L);
         assertThat(asOfJanuary20.lastDays(1)).isEqualTo(between("2017-01-20", "2017-01-20"));
         assertThatThrownBy(() -> asOfJanuary20.lastDays(0))
-                .hasMessage("lastDays: 'days' is 0, but it must be at least 1 (the number of days, ending on 2017-01-20)");
+                .hasMessage("lastDays: 'days' is 0, but it must be from 1 to 36600 (the number of days, ending today or on the run's day)");
         assertThatThrownBy(() -> asOfJanuary20.parse("users().registeredBetween(\"2017-01-01\")"))
                 .hasMessage("line 1, column 27: expected a period: between(\"YYYY-MM-DD\", \"YYYY-MM-DD\") or lastDays(n) but found '\"2017-01-01\"'");
     }
@@ -75,5 +75,47 @@ class AudienceParserTest {
                 .hasMessage("line 1, column 34: unexpected character '+'");
         assertThatThrownBy(() -> parse("  ")).hasMessageStartingWith("the audience definition is empty");
         assertThatThrownBy(() -> parse("users(")).hasMessage("line 1, column 7: expected ')' but found the end of the definition");
+    }
+
+    @Test
+    void aDefinitionIsCheckedWithoutSparkAsFarAsItCanBe() {
+        // AudienceDefinition.parse has no marketplace: these fail before any session or table is asked
+        assertThatThrownBy(() -> AudienceDefinition.parse("users().withPermissionToMailing().soldAtLeast(1, \"Sports\", lastDays(2147483647))"))
+                .hasMessageStartingWith("lastDays: 'days' is 2147483647, but it must be from 1 to 36600");
+        assertThatThrownBy(() -> AudienceDefinition.parse("users().registeredBetween(between(\"1000-01-01\", \"2017-01-01\"))"))
+                .hasMessageStartingWith("between: from 1000-01-01 to 2017-01-01 is");
+        assertThatThrownBy(() -> AudienceDefinition.parse("users().soldAtLeast(0, \"Sports\", lastDays(2))"))
+                .hasMessageStartingWith("soldAtLeast: 'n' is 0, but it must be at least 1");
+        assertThatThrownBy(() -> AudienceDefinition.parse("users().livingNear(\"87100\", 10)"))
+                .hasMessageStartingWith("livingNear: 'postalCode' \"87100\" is not a postal code");
+        assertThatThrownBy(() -> AudienceDefinition.parse("users().livingNear(\"87-100\", 0)"))
+                .hasMessageStartingWith("livingNear: 'radiusKm' is 0, but it must be");
+        AudienceDefinition unknownCategory = AudienceDefinition.parse("users().withPermissionToMailing().soldAtLeast(1, \"Sprots\", lastDays(2))");
+        assertThat(unknownCategory.guaranteesConsent()).isTrue();
+        assertThatThrownBy(() -> unknownCategory.on(Audiences.users().marketplace())).hasMessageStartingWith("soldAtLeast: 'category' \"Sprots\" is not a known category.");
+    }
+
+    /** users().and(users().and(...)) with depth and's. */
+    private static String nested(int depth) {
+        return "users()" + ".withPermissionToMailing().and(users()".repeat(depth) + ")".repeat(depth);
+    }
+
+    @Test
+    void nestingIsLimitedWithOneLineInsteadOfAStackOverflow() {
+        Audience deepest = parse(nested(AudienceParser.MAX_NESTING));
+        assertThat(deepest.count()).isEqualTo(users().withPermissionToMailing().count());
+        assertThatThrownBy(() -> AudienceDefinition.parse(nested(AudienceParser.MAX_NESTING + 1)))
+                .isInstanceOf(AudienceException.class)
+                .hasMessage("line 1, column 3835: and/or/except are nested more than 100 levels deep; a definition may nest them at most 100 levels");
+        assertThatThrownBy(() -> AudienceDefinition.parse(nested(20_000)))
+                .hasMessageContaining("and/or/except are nested more than 100 levels deep");
+    }
+
+    @Test
+    void stepsAreLimited() {
+        Audience longest = parse("users()" + ".registeredBetween(between(\"2016-01-01\", \"2016-12-31\"))".repeat(AudienceParser.MAX_STEPS));
+        assertThat(longest.count()).isEqualTo(users().registeredBetween(between("2016-01-01", "2016-12-31")).count());
+        assertThatThrownBy(() -> AudienceDefinition.parse("users()" + ".withPermissionToMailing()".repeat(AudienceParser.MAX_STEPS + 1)))
+                .hasMessage("line 1, column 6509: the definition has more than 250 steps; a definition may have at most 250");
     }
 }

@@ -1,8 +1,12 @@
 package dev.kindling.dsl;
 
 import static dev.kindling.dsl.Audiences.between;
+import static dev.kindling.dsl.Audiences.lastDays;
 import static dev.kindling.dsl.Audiences.users;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.LocalDate;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -65,6 +69,19 @@ class AudienceValidationTest {
                 .hasMessageStartingWith("between: 'to' is \"20.01.2017\", which is not a date");
         assertThatThrownBy(() -> users().registeredBetween(null))
                 .hasMessage("registeredBetween: 'period' is missing; give one such as between(\"2017-01-01\", \"2017-01-20\")");
+    }
+
+    @Test
+    void periodsAreBoundedWhereTheyAreGiven() {
+        assertThatThrownBy(() -> lastDays(Integer.MAX_VALUE))
+                .hasMessage("lastDays: 'days' is 2147483647, but it must be from 1 to 36600 (the number of days, ending today or on the run's day)");
+        assertThatThrownBy(() -> lastDays(36_601)).hasMessageStartingWith("lastDays: 'days' is 36601, but it must be from 1 to 36600");
+        assertThat(lastDays(36_600).from()).isEqualTo(LocalDate.now().minusDays(36_599));
+        assertThatThrownBy(() -> between("1900-01-01", "2017-01-20"))
+                .hasMessage("between: from 1900-01-01 to 2017-01-20 is 42754 days, but a period may be at most 36600 days");
+        assertThatThrownBy(() -> between("+10000-01-01", "+10000-01-02"))
+                .hasMessage("between: 'from' is +10000-01-01, but dates must be from 0001-01-01 to 9999-12-31");
+        assertThat(between("1917-01-21", "2017-01-20").to()).isEqualTo(LocalDate.parse("2017-01-20"));
     }
 
     @Test

@@ -12,7 +12,7 @@ public final class ConnectClientProbe {
 
     public static void main(String[] args) {
         SparkSession spark = SparkSession.builder().config("spark.api.mode", "connect").remote(args[0]).getOrCreate();
-        Audience audience = Audiences.use(spark, Tables.demo()).parse(args[1]);
+        MailableAudience audience = Audiences.use(spark, Tables.demo()).parseForMailing(args[1]);
         System.out.println("session " + spark.getClass().getName());
         System.out.println("count " + audience.count());
         System.out.println(audience.prepareForMailing(args[2]));

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 
 import jdk.jshell.JShell;
+import jdk.jshell.Snippet;
+import jdk.jshell.SnippetEvent;
 import jdk.jshell.SourceCodeAnalysis;
 import jdk.jshell.SourceCodeAnalysis.Documentation;
 import jdk.jshell.SourceCodeAnalysis.Suggestion;
@@ -46,8 +48,31 @@ class ShellCompletionTest {
     @Test
     void tabOffersTheStepsAfterUsers() {
         assertThat(completions("users().")).contains("withPermissionToMailing()", "soldAtLeast(", "boughtAtLeast(", "livingNear(",
-                "registeredBetween(", "and(", "or(", "except(", "count()", "show(", "explain()", "prepareForMailing(");
+                "registeredBetween(", "and(", "or(", "except(", "count()", "show(", "explain()");
         assertThat(completions("users().sold")).containsExactly("soldAtLeast(");
+    }
+
+    @Test
+    void tabOffersPrepareForMailingOnlyWhereEveryUserAgreed() {
+        String sports = "soldAtLeast(4, \"Sports\", between(\"2017-01-01\", \"2017-01-20\"))";
+        assertThat(completions("users().")).doesNotContain("prepareForMailing(");
+        assertThat(completions("users()." + sports + ".")).doesNotContain("prepareForMailing(");
+        assertThat(completions("users().withPermissionToMailing().or(users()." + sports + ").")).doesNotContain("prepareForMailing(");
+        assertThat(completions("users().withPermissionToMailing()." + sports + ".")).contains("prepareForMailing(");
+        assertThat(completions("users()." + sports + ".withPermissionToMailing().livingNear(\"87-100\", 10).prep")).containsExactly("prepareForMailing(");
+        assertThat(completions("users().livingNear(\"87-100\", 10).and(users().withPermissionToMailing()).")).contains("prepareForMailing(");
+    }
+
+    @Test
+    void typingPrepareForMailingWithoutConsentIsRejected() {
+        // as the shell and the notebook's kernel evaluate a line; the snippet is rejected before it runs
+        SnippetEvent rejected = shell.eval("users().livingNear(\"87-100\", 10).prepareForMailing(\"near_torun\");").get(0);
+        assertThat(rejected.status()).isEqualTo(Snippet.Status.REJECTED);
+        assertThat(shell.diagnostics(rejected.snippet()).map(d -> d.getMessage(null)))
+                .singleElement().asString().contains("cannot find symbol", "prepareForMailing");
+        // the consenting line compiles (declared in a method so that nothing runs)
+        SnippetEvent accepted = shell.eval("void mail() { users().withPermissionToMailing().livingNear(\"87-100\", 10).prepareForMailing(\"near_torun\"); }").get(0);
+        assertThat(accepted.status()).isEqualTo(Snippet.Status.VALID);
     }
 
     @Test

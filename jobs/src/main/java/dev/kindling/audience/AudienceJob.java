@@ -5,8 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import dev.kindling.dsl.Audience;
+import dev.kindling.dsl.AudienceDefinition;
 import dev.kindling.dsl.AudienceException;
+import dev.kindling.dsl.MailableAudience;
 import dev.kindling.dsl.MailingList;
 import dev.kindling.dsl.Marketplace;
 import dev.kindling.template.InvalidInputException;
@@ -35,7 +36,7 @@ public final class AudienceJob implements Job {
             description = "The mailing list's name: its table in mailing.database; letters, digits and single '_'.")
     String name;
 
-    private String text;
+    private AudienceDefinition saved;
 
     @Override
     public void validate(Preflight preflight) {
@@ -45,6 +46,7 @@ public final class AudienceJob implements Job {
         } catch (AudienceException e) {
             throw new InvalidInputException("--name: " + e.getMessage());
         }
+        String text;
         try {
             text = Files.readString(definition, StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -53,15 +55,21 @@ public final class AudienceJob implements Job {
         if (text.isBlank()) {
             throw new InvalidInputException("--definition '" + definition + "' is empty; write an audience such as users().withPermissionToMailing()");
         }
+        // grammar, size, values and consent are checked here, so a bad definition never starts Spark
+        try {
+            saved = AudienceDefinition.parse(text).requireConsent();
+        } catch (AudienceException e) {
+            throw new InvalidInputException("--definition '" + definition + "': " + e.getMessage());
+        }
     }
 
     @Override
     public void run(RunContext context) {
         // lastDays(n) in a definition ends on the run's logical date, so a rerun of a date gives the same list
         Marketplace marketplace = new Marketplace(context.spark(), MarketplaceSettings.tables(context.settings()), context.logicalDate());
-        Audience audience;
         try {
-            audience = marketplace.parse(text);
+            // categories and postal codes are looked up now, with the marketplace's data
+            MailableAudience audience = saved.mailableOn(marketplace);
             if (context.dryRun()) {
                 context.log().info("dry run: would write mailing list {} of {}; Spark plan:\n{}", name, audience.describe(), audience.plan());
                 return;

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 import dev.kindling.dsl.Marketplace;
@@ -115,6 +116,29 @@ class AudienceJobTest {
         Result missing = noSpark.run("audience", "--logical-date", "2024-02-01", "--definition", "no/such/file.txt", "--name", "x");
         assertThat(missing.exitCode()).isEqualTo(2);
         assertThat(missing.errLines()).singleElement().asString().contains("--definition 'no/such/file.txt' cannot be read");
+    }
+
+    @Test
+    void aBadDefinitionIsRefusedInOneLineBeforeSparkStarts() throws IOException {
+        Kindling noSpark = Kindling.with((settings, app) -> {
+            throw new AssertionError("Spark must not start");
+        });
+        String deep = "users()" + ".withPermissionToMailing().or(users()".repeat(20_000) + ")".repeat(20_000);
+        Map<String, String> refusals = Map.of(
+                deep, "and/or/except are nested more than 100 levels deep",
+                "users().withPermissionToMailing().soldAtLeast(1, \"Sports\", lastDays(2147483647))",
+                "lastDays: 'days' is 2147483647, but it must be from 1 to 36600",
+                "users().withPermissionToMailing().livingNear(\"87-100\" 10)", "line 1, column 55: expected ',' but found '10'",
+                "users().withPermissionToMailing().or(users().livingNear(\"87-100\", 10))",
+                "prepareForMailing: this audience may include users who did not agree to mailings, so it cannot be exported."
+                        + " Add .withPermissionToMailing() to every part joined with or(...), and to the first part of except(...)."
+                        + " Missing in: users().livingNear(\"87-100\", 10)");
+        for (Map.Entry<String, String> refusal : refusals.entrySet()) {
+            Path file = Files.writeString(dir.resolve("bad.txt"), refusal.getKey());
+            Result result = noSpark.run("audience", "--logical-date", "2024-02-01", "--definition", file.toString(), "--name", "bad");
+            assertThat(result.exitCode()).as(result.err()).isEqualTo(2);
+            assertThat(result.errLines()).singleElement().asString().contains("--definition '" + file + "': ", refusal.getValue());
+        }
     }
 
     @Test

@@ -1,0 +1,65 @@
+package dev.kindling.dsl;
+
+/**
+ * An audience whose every user agreed to receive mailings, whatever the data: the only kind that can
+ * be {@linkplain #prepareForMailing(String) prepared for mailing}. {@link Audience#withPermissionToMailing()}
+ * returns one; every step keeps it, as do {@code and} with any audience, {@code or} with another
+ * mailable audience and {@code except}. (The casts below hold because {@link Audience#of} returns a
+ * mailable audience exactly when the criterion guarantees consent, and these combinations do.)
+ */
+public final class MailableAudience extends Audience {
+
+    MailableAudience(Marketplace marketplace, Criterion criterion) {
+        super(marketplace, criterion);
+        if (!criterion.guaranteesConsent()) {
+            throw new IllegalStateException("a mailable audience must guarantee consent: " + criterion.describe());
+        }
+    }
+
+    @Override
+    public MailableAudience soldAtLeast(int n, String category, Period period) {
+        return (MailableAudience) super.soldAtLeast(n, category, period);
+    }
+
+    @Override
+    public MailableAudience boughtAtLeast(int n, String category, Period period) {
+        return (MailableAudience) super.boughtAtLeast(n, category, period);
+    }
+
+    @Override
+    public MailableAudience livingNear(String postalCode, double radiusKm) {
+        return (MailableAudience) super.livingNear(postalCode, radiusKm);
+    }
+
+    @Override
+    public MailableAudience registeredBetween(Period period) {
+        return (MailableAudience) super.registeredBetween(period);
+    }
+
+    /** Users in both audiences; they all agreed to mailings, since this audience's users did. */
+    @Override
+    public MailableAudience and(Audience other) {
+        return (MailableAudience) super.and(other);
+    }
+
+    /** Users in either audience; both have only users who agreed to mailings. */
+    public MailableAudience or(MailableAudience other) {
+        return (MailableAudience) super.or(other);
+    }
+
+    /** Users in this audience but not in the other; removing users never adds one without consent. */
+    @Override
+    public MailableAudience except(Audience other) {
+        return (MailableAudience) super.except(other);
+    }
+
+    /**
+     * Writes the audience as mailing list {@code name}: a Hive table in the mailing database with only
+     * the columns a mailing needs, plus a CSV file. Replaces an earlier list of that name in one step,
+     * or leaves it untouched.
+     */
+    public MailingList prepareForMailing(String name) {
+        MailingList.checkName(name);
+        return new MailingExport(marketplace()).write(name, toDataset());
+    }
+}
