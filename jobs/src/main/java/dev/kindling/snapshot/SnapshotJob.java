@@ -141,7 +141,7 @@ public final class SnapshotJob implements Job {
         String quarantine = "";
         if (quarantined > 0) {
             Dataset<Row> rejects = checked.rejected().select(recordText(raw).as(RECORD), col(REASON));
-            quarantine = context.outputs().writeQuarantine(target, partitionColumn, date, rejects);
+            quarantine = staged.quarantine(rejects).path();
         }
         if (read > 0 && quarantined > maxBadRatio * read) {
             throw new DataQualityException(String.format(Locale.ROOT,

@@ -57,7 +57,6 @@ public final class Settings {
         d.put("log.file", "");
         d.put("log.level", "INFO");
         d.put("log.level.spark", "WARN");
-        d.put("quarantine.dir", "");
         d.put("marketplace.database", "marketplace");
         d.put("mailing.database", "mailings");
         return Map.copyOf(d);
