@@ -12,6 +12,7 @@ import dev.kindling.dsl.Criterion.MailingConsent;
 import dev.kindling.dsl.Criterion.Or;
 import dev.kindling.dsl.Criterion.Registered;
 import dev.kindling.dsl.Criterion.Role;
+import dev.kindling.dsl.publish.TableWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -129,13 +130,18 @@ public final class Audience {
      * not agree to mailings; replaces an earlier list of that name in one step, or leaves it untouched.
      */
     public MailingList prepareForMailing(String name) {
+        return prepareForMailing(name, MailingExport.sqlWriter(marketplace.spark()));
+    }
+
+    /** {@link #prepareForMailing(String)} through a given writer, e.g. a scheduled job's outputs. */
+    public MailingList prepareForMailing(String name, TableWriter writer) {
         MailingList.checkName(name);
         if (!criterion.guaranteesConsent()) {
             throw new AudienceException("prepareForMailing: this audience may include users who did not agree to mailings, so it cannot be exported."
                     + " Add .withPermissionToMailing() to every part joined with or(...), and to the first part of except(...)."
                     + " Missing in: " + Criterion.withoutConsent(criterion).describe());
         }
-        return new MailingExport(marketplace).write(name, toDataset());
+        return new MailingExport(marketplace).write(name, toDataset(), writer);
     }
 
     /** The plain-English description, so shells and notebooks show what an audience is. */

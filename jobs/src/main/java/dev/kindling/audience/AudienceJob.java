@@ -62,12 +62,8 @@ public final class AudienceJob implements Job {
         Audience audience;
         try {
             audience = marketplace.parse(text);
-            if (context.dryRun()) {
-                context.log().info("dry run: would write mailing list {} of {}; Spark plan:\n{}", name, audience.describe(), audience.plan());
-                return;
-            }
             context.log().info("writing mailing list {}: {}", name, audience.describe());
-            MailingList list = audience.prepareForMailing(name);
+            MailingList list = audience.prepareForMailing(name, context.outputs());
             context.metrics().set("rows_written", list.users());
             context.log().info("{}", list);
         } catch (AudienceException e) {

@@ -54,6 +54,21 @@ final class DryRunOutputs implements RunOutputs {
     }
 
     @Override
+    public Replaced replaceWithCsv(String table, Dataset<Row> rows) {
+        out.println("dry run: would write table " + table + " as a new version with a CSV copy, columns " + rows.schema().toDDL());
+        out.println("dry run: Spark plan of the rows to write:");
+        out.println(plan(rows));
+        return new Replaced(0, "(dry run: not written)");
+    }
+
+    @Override
+    public void overwriteTable(String table, Dataset<Row> rows, String... partitionColumns) {
+        PartitionTables.checkTableName(table);
+        out.println("dry run: would replace table " + table + (partitionColumns.length == 0 ? "" : " partitioned by " + String.join(", ", partitionColumns))
+                + " with columns " + rows.schema().toDDL());
+    }
+
+    @Override
     public void close() {
         // nothing was written
     }

@@ -1,5 +1,6 @@
 package dev.kindling.template;
 
+import dev.kindling.dsl.publish.TableWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -7,7 +8,7 @@ import org.apache.spark.sql.Row;
  * The only way jobs write. Real runs stage a complete version, then publish it with one metastore
  * update; a dry run ({@link DryRunOutputs}) prints the target and the Spark plan and writes nothing.
  */
-public interface Outputs {
+public interface Outputs extends TableWriter {
 
     /**
      * Writes rows as a new version of one partition of a Parquet table, invisible to readers until
@@ -15,6 +16,21 @@ public interface Outputs {
      * the table; a version never published is discarded at the end of the run.
      */
     StagedPartition stagePartition(String table, String partitionColumn, String partitionValue, Dataset<Row> rows);
+
+    /**
+     * Writes rows as a new version of a whole table (a managed table {@code <table>__v<millis>}, with a
+     * CSV copy in its {@code _csv} folder), points the table at it with one metastore update and drops
+     * the version it replaced (see {@link dev.kindling.dsl.publish.VersionedTable}). Rows written are
+     * Spark's count of the write. Mailing lists are written this way.
+     */
+    @Override
+    Replaced replaceWithCsv(String table, Dataset<Row> rows);
+
+    /**
+     * Replaces a whole Parquet table (partitioned by the given columns, if any) with Spark's overwrite:
+     * not atomic, readers may see it half written. For data nobody reads while it is rebuilt (demo data).
+     */
+    void overwriteTable(String table, Dataset<Row> rows, String... partitionColumns);
 
     /**
      * A written partition version waiting for the job's checks, with the rows its query read from its

@@ -24,11 +24,15 @@ final class PartitionTables {
     private PartitionTables() {
     }
 
-    static void checkNames(String table, String partitionColumn, String partitionValue) {
+    static void checkTableName(String table) {
         String[] parts = table.split("\\.", -1);
         if (parts.length > 2 || !Arrays.stream(parts).allMatch(p -> IDENTIFIER.matcher(p).matches())) {
             throw new InvalidInputException("table name '" + table + "' is not valid: use table or database.table with letters, digits and '_'");
         }
+    }
+
+    static void checkNames(String table, String partitionColumn, String partitionValue) {
+        checkTableName(table);
         if (!IDENTIFIER.matcher(partitionColumn).matches()) {
             throw new InvalidInputException("partition column '" + partitionColumn + "' is not valid: use letters, digits and '_'");
         }

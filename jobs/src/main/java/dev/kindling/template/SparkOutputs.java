@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import dev.kindling.dsl.publish.VersionedLocation;
+import dev.kindling.dsl.publish.VersionedTable;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -127,6 +128,36 @@ final class SparkOutputs implements RunOutputs {
             replaced.ifPresent(location -> deleteReplaced(new Path(location), new Path(tableLocation, VERSIONS)));
             deleteAbandoned(version);
         }
+    }
+
+    @Override
+    public Replaced replaceWithCsv(String table, Dataset<Row> rows) {
+        VersionedTable versions = new VersionedTable(spark, table);
+        VersionedTable.Version version = versions.stage(rows.schema());
+        WriteCounts.Count count;
+        try {
+            log.info("writing {} to its new version {}", table, version.table());
+            count = counts.countWrite(new Path(version.location()), () -> rows.write().insertInto(version.table()), SPARK_REPORT_TIMEOUT);
+            spark.table(version.table()).coalesce(1).write().option("header", "true").csv(version.csvFolder());
+            metrics.collectObservations(SPARK_REPORT_TIMEOUT);
+        } catch (RuntimeException e) {
+            versions.discard(version);
+            throw e;
+        }
+        versions.publish(version);
+        log.info("published {} from {}: {} rows", table, version.table(), count.rowsWritten());
+        return new Replaced(count.rowsWritten(), version.csvFolder());
+    }
+
+    @Override
+    public void overwriteTable(String table, Dataset<Row> rows, String... partitionColumns) {
+        PartitionTables.checkTableName(table);
+        int dot = table.indexOf('.');
+        if (dot > 0) {
+            spark.sql("CREATE DATABASE IF NOT EXISTS " + table.substring(0, dot));
+        }
+        rows.write().mode(SaveMode.Overwrite).format("parquet").partitionBy(partitionColumns).saveAsTable(table);
+        log.info("replaced table {}", table);
     }
 
     /** The version this publish replaced, if it is a Kindling version of this table (never a folder it did not write). */
