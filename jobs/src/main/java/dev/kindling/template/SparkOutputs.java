@@ -86,6 +86,8 @@ final class SparkOutputs implements RunOutputs {
         private final Path tableLocation;
         private final Staging staging;
         private final WriteCounts.Count count;
+        private boolean published;
+        private boolean quarantined;
 
         SparkStagedPartition(String table, String partitionColumn, String partitionValue, StructType schema, Path tableLocation,
                              Staging staging, WriteCounts.Count count) {
@@ -110,6 +112,10 @@ final class SparkOutputs implements RunOutputs {
 
         @Override
         public Quarantine quarantine(Dataset<Row> rejects) {
+            if (published || quarantined) {
+                throw new IllegalStateException("the quarantine of " + staging.version() + " is written once, before its publish");
+            }
+            quarantined = true;
             Path path = new Path(staging.version(), QUARANTINE);
             WriteCounts.Count written = counts.countWrite(path, () -> rejects.write().mode(SaveMode.ErrorIfExists).json(path.toString()), SPARK_REPORT_TIMEOUT);
             metrics.collectObservations(SPARK_REPORT_TIMEOUT);
@@ -119,6 +125,10 @@ final class SparkOutputs implements RunOutputs {
 
         @Override
         public void publish() {
+            if (published) {
+                throw new IllegalStateException(staging.version() + " is already published");
+            }
+            published = true;
             Path version = staging.version();
             createTableIfMissing(table, partitionColumn, schema, tableLocation);
             // From here the version may be what readers see: whatever happens, this run no longer deletes it.
@@ -126,7 +136,7 @@ final class SparkOutputs implements RunOutputs {
             Optional<String> replaced = VersionedLocation.ofPartition(spark, table, partitionColumn, partitionValue).publish(version.toString());
             log.info("published {} partition {} from {}", table, PartitionTables.partitionSpec(partitionColumn, partitionValue), version);
             replaced.ifPresent(location -> deleteReplaced(new Path(location), new Path(tableLocation, VERSIONS)));
-            deleteAbandoned(version);
+            deleteAbandoned(version, VersionedLocation.ofPartition(spark, table, partitionColumn, partitionValue));
         }
     }
 
@@ -179,13 +189,15 @@ final class SparkOutputs implements RunOutputs {
      * Versions of this partition that were staged more than {@link #ABANDONED_AFTER} ago and are not
      * what readers see: left by killed runs, or replaced by a publish that raced with another.
      */
-    private void deleteAbandoned(Path published) {
+    private void deleteAbandoned(Path published, VersionedLocation partition) {
         long now = System.currentTimeMillis();
+        String current = partition.current().map(location -> new Path(location).getName()).orElse(published.getName());
         try {
             FileSystem fs = published.getFileSystem(spark.sparkContext().hadoopConfiguration());
             for (FileStatus other : fs.listStatus(published.getParent())) {
                 boolean abandoned = now - stagedAt(other) > ABANDONED_AFTER.toMillis();
-                if (abandoned && !other.getPath().getName().equals(published.getName())) {
+                String name = other.getPath().getName();
+                if (abandoned && !name.equals(published.getName()) && !name.equals(current)) {
                     fs.delete(other.getPath(), true);
                     log.info("deleted the abandoned version {}", other.getPath());
                 }

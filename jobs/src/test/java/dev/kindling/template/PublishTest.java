@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -142,6 +143,23 @@ class PublishTest {
         runA.close();
         runB.close();
         assertThat(partition(table, "2024-05-02")).containsExactly("[1,201]", "[2,202]", "[3,203]", "[4,204]");
+    }
+
+    @Test
+    void versionsLeftUnpublishedForAWeekAreDeletedByTheNextPublishYoungerOnesKept() throws IOException {
+        String table = newTable();
+        SparkOutputs runA = run("run-a");
+        StagedPartition a = runA.stagePartition(table, "ds", "2024-05-08", orders(1, 2));
+        long now = System.currentTimeMillis();
+        Path killedLastMonth = Files.createDirectories(versions(table, "2024-05-08").resolve("killed-" + (now - Duration.ofDays(30).toMillis())));
+        Path killedYesterday = Files.createDirectories(versions(table, "2024-05-08").resolve("killed-" + (now - Duration.ofDays(1).toMillis())));
+
+        a.publish();
+        runA.close();
+
+        assertThat(killedLastMonth).doesNotExist();
+        assertThat(killedYesterday).as("it might be a run still writing").exists();
+        assertThat(partition(table, "2024-05-08")).containsExactly("[1,101]", "[2,102]");
     }
 
     @Test

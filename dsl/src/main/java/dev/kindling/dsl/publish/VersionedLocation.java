@@ -61,7 +61,7 @@ public final class VersionedLocation {
      * deleted nothing, when another run published this table or partition at the same time.
      */
     public Optional<String> publish(String version) {
-        Optional<String> replaced = current();
+        Optional<String> replaced = current().filter(location -> !sameLocation(location, version));
         String target = partitionSpec == null ? table : table + " partition " + partitionSpec;
         try {
             if (replaced.isPresent()) {
