@@ -27,10 +27,10 @@ def main() -> None:
 
     print(f"\ntable      {args.table}, partition {args.partition}: {rows.count()} rows at {location}")
     rows.show(5, truncate=False)
-    quarantine = sorted((work / "quarantine" / args.table).glob(f"{column}={value}/run_id={args.run_id}"))
-    for folder in quarantine:
-        print(f"quarantine {folder}")
-        for part in sorted(folder.glob("part-*.json")):
+    quarantine = pathlib.Path(location.removeprefix("file:")) / "_quarantine"
+    if quarantine.is_dir():
+        print(f"quarantine {quarantine}")
+        for part in sorted(quarantine.glob("part-*.json")):
             for record in part.read_text().splitlines():
                 print(f"           {record}")
     print(f"logs       {log_file} (JSON lines; {len(lines)} of them for run {args.run_id})")

@@ -1,5 +1,7 @@
 package dev.kindling.dsl;
 
+import dev.kindling.dsl.publish.TableWriter;
+
 /**
  * An audience whose every user agreed to receive mailings, whatever the data: the only kind that can
  * be {@linkplain #prepareForMailing(String) prepared for mailing}. {@link Audience#withPermissionToMailing()}
@@ -59,7 +61,12 @@ public final class MailableAudience extends Audience {
      * or leaves it untouched.
      */
     public MailingList prepareForMailing(String name) {
+        return prepareForMailing(name, MailingExport.sqlWriter(marketplace().spark()));
+    }
+
+    /** {@link #prepareForMailing(String)} through a given writer, e.g. a scheduled job's outputs. */
+    public MailingList prepareForMailing(String name, TableWriter writer) {
         MailingList.checkName(name);
-        return new MailingExport(marketplace()).write(name, toDataset());
+        return new MailingExport(marketplace()).write(name, toDataset(), writer);
     }
 }

@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 
+import dev.kindling.dsl.publish.VersionedTable;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
@@ -58,6 +59,21 @@ class MailingTest {
         assertThat(rows("small_mailings.near_torun")).containsExactly("[1,Ala,ala@example.com,87-100]");
         assertThat(tables().stream().filter(t -> t.startsWith("near_torun"))).hasSize(2)
                 .contains("near_torun").anyMatch(t -> t.matches("near_torun__v\\d+"));
+    }
+
+    @Test
+    void aPublishDropsOnlyTheVersionItReplacedNeverAnotherRunsStagedVersion() {
+        users().withPermissionToMailing().livingNear("87-100", 10).prepareForMailing("shared");
+        List<String> first = tables().stream().filter(t -> t.startsWith("shared__v")).toList();
+        VersionedTable other = new VersionedTable(SPARK, "small_mailings.shared");
+        VersionedTable.Version staged = other.stage(SPARK.table("small_mailings.shared").schema());
+
+        users().withPermissionToMailing().livingNear("87-100", 1).prepareForMailing("shared");
+
+        assertThat(tables()).as("the replaced version is dropped, the other run's staged version kept")
+                .doesNotContainAnyElementsOf(first).contains(staged.table().substring("small_mailings.".length()));
+        other.publish(staged);
+        assertThat(tables().stream().filter(t -> t.startsWith("shared"))).containsExactly("shared", staged.table().substring("small_mailings.".length()));
     }
 
     @Test

@@ -70,12 +70,8 @@ public final class AudienceJob implements Job {
         try {
             // categories and postal codes are looked up now, with the marketplace's data
             MailableAudience audience = saved.mailableOn(marketplace);
-            if (context.dryRun()) {
-                context.log().info("dry run: would write mailing list {} of {}; Spark plan:\n{}", name, audience.describe(), audience.plan());
-                return;
-            }
             context.log().info("writing mailing list {}: {}", name, audience.describe());
-            MailingList list = audience.prepareForMailing(name);
+            MailingList list = audience.prepareForMailing(name, context.outputs());
             context.metrics().set("rows_written", list.users());
             context.log().info("{}", list);
         } catch (AudienceException e) {

@@ -9,7 +9,6 @@ import dev.kindling.template.Preflight;
 import dev.kindling.template.RunContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SaveMode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -68,27 +67,13 @@ public final class DemoDataJob implements Job {
         Dataset<Row> postalCodes = marketplace.postalCodes(postalCodesPerCity);
         Dataset<Row> userRows = marketplace.users(users, postalCodes, firstDay);
         Dataset<Row> transactionRows = marketplace.transactions(transactions, users, firstDay);
-        if (context.dryRun()) {
-            context.log().info("dry run: would replace {}.categories, {}.postal_codes, {}.users ({} rows) and {}.transactions ({} rows, {} to {})",
-                    database, database, database, users, database, transactions, firstDay, firstDay.plusDays(SyntheticMarketplace.DAYS - 1));
-            return;
-        }
-        context.spark().sql("CREATE DATABASE IF NOT EXISTS " + database);
-        save(marketplace.categories(), database + ".categories", null);
-        save(postalCodes, database + ".postal_codes", null);
-        save(userRows, database + ".users", null);
+        context.outputs().overwriteTable(database + ".categories", marketplace.categories());
+        context.outputs().overwriteTable(database + ".postal_codes", postalCodes);
+        context.outputs().overwriteTable(database + ".users", userRows);
         // one file per day: the partitions an audience step reads are few and compact
-        save(transactionRows.repartition(transactionRows.col("transaction_date")), database + ".transactions", "transaction_date");
+        context.outputs().overwriteTable(database + ".transactions", transactionRows.repartition(transactionRows.col("transaction_date")), "transaction_date");
         context.metrics().set("rows_written", users + transactions);
         context.log().info("demo marketplace in database {}: {} users, {} transactions from {} to {}, {} postal codes",
                 database, users, transactions, firstDay, firstDay.plusDays(SyntheticMarketplace.DAYS - 1), postalCodesPerCity * SyntheticMarketplace.CITIES.size());
-    }
-
-    private static void save(Dataset<Row> rows, String table, String partitionColumn) {
-        var writer = rows.write().mode(SaveMode.Overwrite).format("parquet");
-        if (partitionColumn != null) {
-            writer = writer.partitionBy(partitionColumn);
-        }
-        writer.saveAsTable(table);
     }
 }

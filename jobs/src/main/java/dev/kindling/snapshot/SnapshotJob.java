@@ -206,18 +206,16 @@ public final class SnapshotJob implements Job {
             throw new DataQualityException("the source has no rows; nothing was published (--allow-empty publishes an empty partition)");
         }
         long quarantined = 0;
-        String quarantine = "";
+        Dataset<Row> rejects = checked.rejected().select(recordText(raw).as(RECORD), col(REASON));
         if (read > written) { // rejects, or duplicates dropped: only the quarantine write can tell how many of each
-            Dataset<Row> rejects = checked.rejected().select(recordText(raw).as(RECORD), col(REASON));
-            Outputs.Quarantine quarantineWrite = context.outputs().writeQuarantine(target, partitionColumn, date, rejects);
-            quarantine = quarantineWrite.path();
+            Outputs.Quarantine quarantineWrite = staged.quarantine(rejects);
             quarantined = quarantineWrite.rows();
         }
         metrics.set("rows_quarantined", quarantined);
         if (read > 0 && quarantined > maxBadRatio * read) {
             throw new DataQualityException(String.format(Locale.ROOT,
-                    "%d of %d rows (%.2f%%) were rejected, above --max-bad-ratio %s; the rejected rows are in %s",
-                    quarantined, read, 100.0 * quarantined / read, maxBadRatio, quarantine));
+                    "%d of %d rows (%.2f%%) were rejected (%s), above --max-bad-ratio %s; nothing was published, and the rejected rows were discarded with it",
+                    quarantined, read, 100.0 * quarantined / read, reasons(rejects), maxBadRatio));
         }
         if (onDuplicate == DuplicatePolicy.FAIL && metrics.value("duplicates") > 0) {
             throw new DataQualityException(metrics.value("duplicates") + " rows repeat the --key " + String.join(",", key)
@@ -255,6 +253,15 @@ public final class SnapshotJob implements Job {
             reason = reason == null ? when(missing, lit(why)) : reason.when(missing, lit(why));
         }
         return reason == null ? lit(null).cast("string") : reason;
+    }
+
+    /** How many rows were rejected for each reason, most first: a failed run keeps no quarantine, so its message tells why. */
+    private static String reasons(Dataset<Row> rejects) {
+        // counted over the record text: Spark refuses a query of a CSV's corrupt-record column alone
+        return rejects.groupBy(REASON).agg(org.apache.spark.sql.functions.count(col(RECORD))).collectAsList().stream()
+                .sorted(java.util.Comparator.comparingLong((Row r) -> -r.getLong(1)).thenComparing(r -> r.getString(0)))
+                .map(r -> r.getString(0) + ": " + r.getLong(1))
+                .collect(java.util.stream.Collectors.joining(", "));
     }
 
     /** The text a person needs to fix a rejected record: its raw text, or its columns as JSON. */

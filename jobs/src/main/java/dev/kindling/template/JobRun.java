@@ -83,13 +83,13 @@ final class JobRun {
         ExitCode outcome = ExitCode.JOB_FAILED;
         String detail = "";
         SparkSession spark = null;
-        SparkOutputs outputs = null;
+        RunOutputs outputs = null;
         try {
             spark = sessions.open(settings, "kindling-" + name);
             // Spark may load its own log4j profile while its context starts (it does with
             // spark.log.structuredLogging.enabled): Kindling's layout must stay in force.
             Logs.configure(settings, fields);
-            outputs = new SparkOutputs(spark, settings, metrics, log, common.runId(), common.dryRun(), out);
+            outputs = common.dryRun() ? new DryRunOutputs(spark, out) : new SparkOutputs(spark, metrics, log, common.runId());
             job.run(new RunContext(name, common, settings, spark, metrics, log, outputs, environment, out));
             outcome = ExitCode.SUCCESS;
         } catch (InvalidInputException e) {

@@ -1,17 +1,19 @@
 package dev.kindling.template;
 
+import dev.kindling.dsl.publish.TableWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
- * The only way jobs write. Real runs stage, then publish atomically; dry-runs print the target and
- * the Spark plan instead. Observations on the written rows are recorded after each write.
+ * The only way jobs write. Real runs stage a complete version, then publish it with one metastore
+ * update; a dry run ({@link DryRunOutputs}) prints the target and the Spark plan and writes nothing.
  */
-public interface Outputs {
+public interface Outputs extends TableWriter {
 
     /**
-     * Writes rows as a new version of one partition of a Parquet table (created if missing), invisible
-     * to readers until {@link StagedPartition#publish()}; a version never published is discarded.
+     * Writes rows as a new version of one partition of a Parquet table, invisible to readers until
+     * {@link StagedPartition#publish()}. Nothing is created in the catalog before the publish, not even
+     * the table; a version never published is discarded at the end of the run.
      */
     default StagedPartition stagePartition(String table, String partitionColumn, String partitionValue, Dataset<Row> rows) {
         return stagePartition(table, partitionColumn, partitionValue, rows, SchemaEvolution.NONE);
@@ -24,41 +26,45 @@ public interface Outputs {
     StagedPartition stagePartition(String table, String partitionColumn, String partitionValue, Dataset<Row> rows, SchemaEvolution evolution);
 
     /**
-     * Writes rejected rows (with a reason column) as JSON lines under quarantine.dir, in a folder of
-     * this table, partition and run; returns that folder.
+     * Writes rows as a new version of a whole table (a managed table {@code <table>__v<millis>}, with a
+     * CSV copy in its {@code _csv} folder), points the table at it with one metastore update and drops
+     * the version it replaced (see {@link dev.kindling.dsl.publish.VersionedTable}). Rows written are
+     * Spark's count of the write. Mailing lists are written this way.
      */
-    Quarantine writeQuarantine(String table, String partitionColumn, String partitionValue, Dataset<Row> rejects);
+    @Override
+    Replaced replaceWithCsv(String table, Dataset<Row> rows);
 
-    /** Where rejected rows went, and how many the write wrote (Spark's count of that write). */
-    record Quarantine(String path, long rows) {
-    }
+    /**
+     * Replaces a whole Parquet table (partitioned by the given columns, if any) with Spark's overwrite:
+     * not atomic, readers may see it half written. For data nobody reads while it is rebuilt (demo data).
+     */
+    void overwriteTable(String table, Dataset<Row> rows, String... partitionColumns);
 
     /**
      * A written partition version waiting for the job's checks, with the rows its query read from its
      * sources and the rows it wrote (Spark's own counts: no extra pass; both 0 in a dry run).
      */
-    final class StagedPartition {
-        private final long rowsRead;
-        private final long rowsWritten;
-        private final Runnable publish;
+    interface StagedPartition {
 
-        StagedPartition(long rowsRead, long rowsWritten, Runnable publish) {
-            this.rowsRead = rowsRead;
-            this.rowsWritten = rowsWritten;
-            this.publish = publish;
-        }
+        long rowsRead();
 
-        public long rowsRead() {
-            return rowsRead;
-        }
+        long rowsWritten();
 
-        public long rowsWritten() {
-            return rowsWritten;
-        }
+        /**
+         * Writes rejected rows (with a reason column) as JSON lines into this version's quarantine,
+         * published with the partition and replaced with it by a rerun, discarded if the version is not
+         * published. At most once per staged partition.
+         */
+        Quarantine quarantine(Dataset<Row> rejects);
 
-        /** Swaps the new version in with one metastore update: readers see the old rows or the new. */
-        public void publish() {
-            publish.run();
-        }
+        /**
+         * Points the partition at this version with one metastore update (creating the table first
+         * if it is new), then deletes the version it replaced: readers see the old rows or the new.
+         */
+        void publish();
+    }
+
+    /** Where a staged partition's rejected rows are, and how many the write wrote (Spark's count; 0 in a dry run). */
+    record Quarantine(String path, long rows) {
     }
 }

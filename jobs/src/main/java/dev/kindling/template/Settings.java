@@ -55,8 +55,6 @@ public final class Settings {
                     "level of Kindling's own loggers"),
             Setting.kindling("log.level.spark", SettingType.logLevel(), "WARN",
                     "level of every other logger: Spark, Hadoop, Hive"),
-            Setting.kindling("quarantine.dir", SettingType.text(), "",
-                    "where rejected records go, any Hadoop path (unset: `<warehouse>/_quarantine`)"),
             Setting.kindling("marketplace.database", SettingType.identifier(), "marketplace",
                     "where the audience DSL reads users, transactions, categories and postal codes"),
             Setting.kindling("mailing.database", SettingType.identifier(), "mailings",

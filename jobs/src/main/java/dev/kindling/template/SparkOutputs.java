@@ -1,23 +1,22 @@
 package dev.kindling.template;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.function.Function;
+import java.util.Optional;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
-import org.apache.hadoop.conf.Configuration;
+import dev.kindling.dsl.publish.VersionedLocation;
+import dev.kindling.dsl.publish.VersionedTable;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.logging.log4j.Logger;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
@@ -27,212 +26,303 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * Outputs on Spark's catalog and Hadoop file systems. A partition version is written to
- * {@code <table location>/_kindling_versions/<column>=<value>/<run>-<millis>} and published by
- * pointing the partition at it ({@code ALTER TABLE ... SET LOCATION}), so a failed or killed run
- * leaves the previous content visible and a rerun replaces exactly one partition.
+ * {@code <table location>/_kindling_versions/<column>=<value>/<run>-<millis>}, with the rows it
+ * rejected in its {@code _quarantine} folder (Spark, Hive and Trino skip names starting with '_'),
+ * and published by pointing the partition at it ({@link VersionedLocation}). A publish deletes only
+ * the version it replaced, so runs of the same partition never delete each other's files.
  */
-final class SparkOutputs implements Outputs {
+final class SparkOutputs implements RunOutputs {
 
-    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-    private static final Pattern PARTITION_VALUE = Pattern.compile("[A-Za-z0-9_.:+-]+");
     static final String VERSIONS = "_kindling_versions";
+    static final String QUARANTINE = "_quarantine";
+    /**
+     * A version that is not published this long after it was staged was left by a killed run, and the
+     * next publish of its partition deletes it. No run spends a week between staging and publishing
+     * (Airflow's task timeouts are hours), so this never touches a live run's version.
+     */
+    static final Duration ABANDONED_AFTER = Duration.ofDays(7);
     /** How long to wait for Spark to report a finished write's counts and observations. */
     private static final Duration SPARK_REPORT_TIMEOUT = Duration.ofSeconds(10);
+    private static final Pattern STAGED_AT = Pattern.compile("-(\\d{13})$");
 
     private final SparkSession spark;
-    private final Settings settings;
     private final JobMetrics metrics;
     private final Logger log;
     private final String runToken;
-    private final boolean dryRun;
-    private final PrintStream out;
-    private final List<Path> unpublished = new ArrayList<>();
+    private final List<Staging> unpublished = new ArrayList<>();
     private final WriteCounts counts;
 
-    SparkOutputs(SparkSession spark, Settings settings, JobMetrics metrics, Logger log, String runId, boolean dryRun, PrintStream out) {
+    SparkOutputs(SparkSession spark, JobMetrics metrics, Logger log, String runId) {
         this.spark = spark;
-        this.settings = settings;
         this.metrics = metrics;
         this.log = log;
         this.runToken = runId.replaceAll("[^A-Za-z0-9._-]", "_");
-        this.dryRun = dryRun;
-        this.out = out;
-        this.counts = dryRun ? null : new WriteCounts(spark);
+        this.counts = new WriteCounts(spark);
+    }
+
+    /** A version folder this run wrote, and the first of its parent folders that the write created. */
+    private record Staging(Path version, Path firstCreated) {
     }
 
     @Override
     public StagedPartition stagePartition(String table, String partitionColumn, String partitionValue, Dataset<Row> rows, SchemaEvolution evolution) {
-        checkIdentifiers(table, partitionColumn, partitionValue);
-        if (Arrays.stream(rows.columns()).anyMatch(c -> c.equalsIgnoreCase(partitionColumn))) {
-            throw new InvalidInputException("the rows already have a column '" + partitionColumn + "', which is the partition column of " + table);
-        }
-        boolean exists = spark.catalog().tableExists(table);
-        List<StructField> newColumns = new ArrayList<>();
-        Dataset<Row> ordered = exists ? matchTableColumns(table, partitionColumn, rows, evolution, newColumns) : rows;
-        String spec = partitionSpec(partitionColumn, partitionValue);
-        if (dryRun) {
-            out.println("dry run: would write table " + table + " partition " + spec
-                    + (exists ? "" : " (new table)") + " with columns " + ordered.schema().toDDL());
-            out.println("dry run: Spark plan of the rows to write:");
-            out.println(plan(ordered));
-            return new StagedPartition(0, 0, () -> out.println("dry run: would publish " + table + " partition " + spec));
-        }
-        if (!exists) {
-            createTable(table, partitionColumn, rows.schema());
-        }
-        Path version = new Path(tableLocation(table), VERSIONS + "/" + partitionColumn + "=" + partitionValue + "/" + runToken + "-" + System.currentTimeMillis());
-        unpublished.add(version);
-        log.info("writing {} partition {} to staging {}", table, spec, version);
+        PartitionTables.checkNames(table, partitionColumn, partitionValue);
+        PartitionTables.Fit fit = PartitionTables.fitToTable(spark, table, partitionColumn, rows, evolution);
+        Dataset<Row> ordered = fit.rows();
+        Path tableLocation = tableLocation(table);
+        Path version = new Path(tableLocation, VERSIONS + "/" + partitionColumn + "=" + partitionValue + "/" + runToken + "-" + System.currentTimeMillis());
+        Staging staging = new Staging(version, firstMissing(version));
+        unpublished.add(staging);
+        log.info("writing {} partition {} to staging {}", table, PartitionTables.partitionSpec(partitionColumn, partitionValue), version);
         WriteCounts.Count count = counts.countWrite(version,
                 () -> ordered.write().mode(SaveMode.ErrorIfExists).parquet(version.toString()), SPARK_REPORT_TIMEOUT);
         metrics.collectObservations(SPARK_REPORT_TIMEOUT);
-        return new StagedPartition(count.rowsRead(), count.rowsWritten(), () -> {
-            if (!newColumns.isEmpty()) {
+        return new SparkStagedPartition(table, partitionColumn, partitionValue, ordered.schema(), fit.newColumns(), tableLocation, staging, count);
+    }
+
+    private final class SparkStagedPartition implements StagedPartition {
+        private final String table;
+        private final String partitionColumn;
+        private final String partitionValue;
+        private final StructType schema;
+        private final List<StructField> newColumns;
+        private final Path tableLocation;
+        private final Staging staging;
+        private final WriteCounts.Count count;
+        private boolean published;
+        private boolean quarantined;
+
+        SparkStagedPartition(String table, String partitionColumn, String partitionValue, StructType schema, List<StructField> newColumns,
+                             Path tableLocation, Staging staging, WriteCounts.Count count) {
+            this.table = table;
+            this.partitionColumn = partitionColumn;
+            this.partitionValue = partitionValue;
+            this.schema = schema;
+            this.newColumns = List.copyOf(newColumns);
+            this.tableLocation = tableLocation;
+            this.staging = staging;
+            this.count = count;
+        }
+
+        @Override
+        public long rowsRead() {
+            return count.rowsRead();
+        }
+
+        @Override
+        public long rowsWritten() {
+            return count.rowsWritten();
+        }
+
+        @Override
+        public Quarantine quarantine(Dataset<Row> rejects) {
+            if (published || quarantined) {
+                throw new IllegalStateException("the quarantine of " + staging.version() + " is written once, before its publish");
+            }
+            quarantined = true;
+            Path path = new Path(staging.version(), QUARANTINE);
+            WriteCounts.Count written = counts.countWrite(path, () -> rejects.write().mode(SaveMode.ErrorIfExists).json(path.toString()), SPARK_REPORT_TIMEOUT);
+            metrics.collectObservations(SPARK_REPORT_TIMEOUT);
+            log.info("wrote {} rejected rows of {} partition {}={} to {}", written.rowsWritten(), table, partitionColumn, partitionValue, path);
+            return new Quarantine(path.toString(), written.rowsWritten());
+        }
+
+        @Override
+        public void publish() {
+            if (published) {
+                throw new IllegalStateException(staging.version() + " is already published");
+            }
+            published = true;
+            Path version = staging.version();
+            if (!newColumns.isEmpty()) { // --schema-evolution add-columns: the table gains them as this version is published
                 spark.sql("ALTER TABLE " + table + " ADD COLUMNS (" + SchemaDiff.columns(newColumns) + ")");
                 log.info("added columns {} to {}", SchemaDiff.columns(newColumns), table);
             }
-            publish(table, partitionColumn, partitionValue, version);
-        });
-    }
-
-    private void publish(String table, String partitionColumn, String partitionValue, Path version) {
-        String spec = partitionSpec(partitionColumn, partitionValue);
-        boolean partitionExists = !spark.sql("SHOW PARTITIONS " + table + " PARTITION " + spec).isEmpty();
-        String location = sqlString(version.toString());
-        if (partitionExists) {
-            spark.sql("ALTER TABLE " + table + " PARTITION " + spec + " SET LOCATION " + location);
-        } else {
-            spark.sql("ALTER TABLE " + table + " ADD PARTITION " + spec + " LOCATION " + location);
-        }
-        unpublished.remove(version);
-        spark.catalog().refreshTable(table);
-        log.info("published {} partition {} from {}", table, spec, version);
-        deleteOtherVersions(version);
-    }
-
-    /** Older versions of the partition, and versions left by failed or killed runs. */
-    private void deleteOtherVersions(Path keep) {
-        try {
-            FileSystem fs = keep.getFileSystem(hadoopConf());
-            for (FileStatus other : fs.listStatus(keep.getParent())) {
-                if (!other.getPath().getName().equals(keep.getName())) {
-                    fs.delete(other.getPath(), true);
-                }
-            }
-        } catch (IOException e) {
-            log.warn("could not delete old versions beside {}: {}", keep, e.toString());
-        }
-    }
-
-    /** Called at the end of every run: versions that were staged but never published are deleted. */
-    void close() {
-        if (counts != null) {
-            counts.close();
-        }
-        for (Path version : List.copyOf(unpublished)) {
-            try {
-                version.getFileSystem(hadoopConf()).delete(version, true);
-                log.info("discarded unpublished staging {}", version);
-            } catch (IOException e) {
-                log.warn("could not delete unpublished staging {}: {}", version, e.toString());
-            }
-            unpublished.remove(version);
+            createTableIfMissing(table, partitionColumn, schema, tableLocation);
+            // From here the version may be what readers see: whatever happens, this run no longer deletes it.
+            unpublished.remove(staging);
+            Optional<String> replaced = VersionedLocation.ofPartition(spark, table, partitionColumn, partitionValue).publish(version.toString());
+            log.info("published {} partition {} from {}", table, PartitionTables.partitionSpec(partitionColumn, partitionValue), version);
+            replaced.ifPresent(location -> deleteReplaced(new Path(location), new Path(tableLocation, VERSIONS)));
+            deleteAbandoned(version, VersionedLocation.ofPartition(spark, table, partitionColumn, partitionValue));
         }
     }
 
     @Override
-    public Quarantine writeQuarantine(String table, String partitionColumn, String partitionValue, Dataset<Row> rejects) {
-        checkIdentifiers(table, partitionColumn, partitionValue);
-        String root = settings.isSet("quarantine.dir") ? settings.get("quarantine.dir")
-                : spark.conf().get("spark.sql.warehouse.dir") + "/_quarantine";
-        String path = root + "/" + table + "/" + partitionColumn + "=" + partitionValue + "/run_id=" + runToken;
-        if (dryRun) {
-            out.println("dry run: would write rejected rows to " + path);
-            return new Quarantine(path, 0);
+    public Replaced replaceWithCsv(String table, Dataset<Row> rows) {
+        VersionedTable versions = new VersionedTable(spark, table);
+        VersionedTable.Version version = versions.stage(rows.schema());
+        WriteCounts.Count count;
+        try {
+            log.info("writing {} to its new version {}", table, version.table());
+            count = counts.countWrite(new Path(version.location()), () -> rows.write().insertInto(version.table()), SPARK_REPORT_TIMEOUT);
+            spark.table(version.table()).coalesce(1).write().option("header", "true").csv(version.csvFolder());
+            metrics.collectObservations(SPARK_REPORT_TIMEOUT);
+        } catch (RuntimeException e) {
+            versions.discard(version);
+            throw e;
         }
-        WriteCounts.Count count = counts.countWrite(new Path(path), () -> rejects.write().mode(SaveMode.Overwrite).json(path), SPARK_REPORT_TIMEOUT);
-        metrics.collectObservations(SPARK_REPORT_TIMEOUT);
-        log.info("wrote rejected rows of {} partition {}={} to {}", table, partitionColumn, partitionValue, path);
-        return new Quarantine(path, count.rowsWritten());
+        versions.publish(version);
+        log.info("published {} from {}: {} rows", table, version.table(), count.rowsWritten());
+        return new Replaced(count.rowsWritten(), version.csvFolder());
+    }
+
+    @Override
+    public void overwriteTable(String table, Dataset<Row> rows, String... partitionColumns) {
+        PartitionTables.checkTableName(table);
+        int dot = table.indexOf('.');
+        if (dot > 0) {
+            spark.sql("CREATE DATABASE IF NOT EXISTS " + table.substring(0, dot));
+        }
+        rows.write().mode(SaveMode.Overwrite).format("parquet").partitionBy(partitionColumns).saveAsTable(table);
+        log.info("replaced table {}", table);
+    }
+
+    /** The version this publish replaced, if it is a Kindling version of this table (never a folder it did not write). */
+    private void deleteReplaced(Path replaced, Path versions) {
+        try {
+            FileSystem fs = replaced.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            if (!fs.makeQualified(replaced).toString().startsWith(fs.makeQualified(versions) + "/")) {
+                log.warn("left the replaced location {} in place: it is not under {}", replaced, versions);
+                return;
+            }
+            fs.delete(replaced, true);
+            log.info("deleted the replaced version {}", replaced);
+        } catch (IOException e) {
+            log.warn("could not delete the replaced version {}: {}", replaced, e.toString());
+        }
     }
 
     /**
-     * The rows in the table's column order, matched by name. Columns the table lacks are added to
-     * {@code newColumns} (and kept, after the table's) when the evolution policy allows it.
+     * Versions of this partition that were staged more than {@link #ABANDONED_AFTER} ago and are not
+     * what readers see: left by killed runs, or replaced by a publish that raced with another.
      */
-    private Dataset<Row> matchTableColumns(String table, String partitionColumn, Dataset<Row> rows, SchemaEvolution evolution,
-                                           List<StructField> newColumns) {
-        StructType columns = new StructType(Arrays.stream(spark.table(table).schema().fields())
-                .filter(field -> !field.name().equalsIgnoreCase(partitionColumn))
-                .toArray(StructField[]::new));
-        SchemaDiff diff = SchemaDiff.between(columns, rows.schema());
-        boolean adding = evolution == SchemaEvolution.ADD_COLUMNS && diff.onlyAdded();
-        if (!diff.none() && !adding) {
-            throw new InvalidInputException("the source's columns do not match table " + table + ": " + diff.describe()
-                    + (diff.onlyAdded() ? " (--schema-evolution add-columns adds them)" : ""));
+    private void deleteAbandoned(Path published, VersionedLocation partition) {
+        long now = System.currentTimeMillis();
+        String current = partition.current().map(location -> new Path(location).getName()).orElse(published.getName());
+        try {
+            FileSystem fs = published.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            for (FileStatus other : fs.listStatus(published.getParent())) {
+                boolean abandoned = now - stagedAt(other) > ABANDONED_AFTER.toMillis();
+                String name = other.getPath().getName();
+                if (abandoned && !name.equals(published.getName()) && !name.equals(current)) {
+                    fs.delete(other.getPath(), true);
+                    log.info("deleted the abandoned version {}", other.getPath());
+                }
+            }
+        } catch (IOException e) {
+            log.warn("could not look for abandoned versions beside {}: {}", published, e.toString());
         }
-        List<Column> select = new ArrayList<>();
-        for (StructField field : columns.fields()) {
-            select.add(rows.col("`" + field.name() + "`").as(field.name()));
-        }
-        if (adding) {
-            newColumns.addAll(diff.added());
-            diff.added().forEach(field -> select.add(rows.col("`" + field.name() + "`")));
-        }
-        return rows.select(select.toArray(Column[]::new));
     }
 
-    private void createTable(String table, String partitionColumn, StructType schema) {
+    private static long stagedAt(FileStatus version) {
+        Matcher millis = STAGED_AT.matcher(version.getPath().getName());
+        return millis.find() ? Long.parseLong(millis.group(1)) : version.getModificationTime();
+    }
+
+    /** Called at the end of every run: versions that were staged but never published are deleted, with the folders their writes created. */
+    @Override
+    public void close() {
+        counts.close();
+        for (Staging staging : List.copyOf(unpublished)) {
+            try {
+                FileSystem fs = staging.version().getFileSystem(spark.sparkContext().hadoopConfiguration());
+                fs.delete(staging.version(), true);
+                deleteEmptyFoldersCreatedFor(fs, staging);
+                log.info("discarded unpublished staging {}", staging.version());
+            } catch (IOException e) {
+                log.warn("could not delete unpublished staging {}: {}", staging.version(), e.toString());
+            }
+            unpublished.remove(staging);
+        }
+    }
+
+    /**
+     * The folders that only this version's write created (a new table's folder, its partition's folder),
+     * if still empty: non-recursive deletes, so a folder another run has just started writing into stays.
+     */
+    private static void deleteEmptyFoldersCreatedFor(FileSystem fs, Staging staging) {
+        if (staging.firstCreated() == null) {
+            return;
+        }
+        String created = staging.firstCreated().toString();
+        for (Path folder = staging.version().getParent(); folder != null && folder.toString().startsWith(created); folder = folder.getParent()) {
+            try {
+                if (!fs.delete(folder, false)) {
+                    return;
+                }
+            } catch (IOException notEmpty) {
+                return;
+            }
+        }
+    }
+
+    /** The outermost folder of path that does not exist yet (null if the version folder itself exists). */
+    private Path firstMissing(Path path) {
+        try {
+            FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            Path missing = null;
+            for (Path p = path; p != null && !fs.exists(p); p = p.getParent()) {
+                missing = p;
+            }
+            return missing;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Creates the table at publish, at the location its versions were staged in. It is created as an
+     * external table: Spark refuses to create a managed table over a folder that is not empty, and the
+     * staged version is already there.
+     */
+    private void createTableIfMissing(String table, String partitionColumn, StructType schema, Path location) {
+        if (spark.catalog().tableExists(table)) {
+            String existing = columns(spark.table(table).drop(partitionColumn).schema());
+            if (!existing.equals(columns(schema))) {
+                throw new IllegalStateException("table " + table + " was created by another run with columns (" + existing
+                        + "), not this run's (" + columns(schema) + "); nothing was published");
+            }
+            return;
+        }
         int dot = table.indexOf('.');
         if (dot > 0) {
             spark.sql("CREATE DATABASE IF NOT EXISTS " + table.substring(0, dot));
         }
         spark.sql("CREATE TABLE IF NOT EXISTS " + table + " (" + schema.toDDL() + ", " + partitionColumn + " STRING)"
-                + " USING parquet PARTITIONED BY (" + partitionColumn + ")");
-        log.info("created table {} partitioned by {}", table, partitionColumn);
+                + " USING parquet PARTITIONED BY (" + partitionColumn + ") LOCATION " + PartitionTables.sqlString(location.toString()));
+        log.info("created table {} partitioned by {} at {}", table, partitionColumn, location);
     }
 
-    private String tableLocation(String table) {
-        return spark.sql("DESCRIBE TABLE EXTENDED " + table).collectAsList().stream()
+    // read whole and filtered here: a Dataset filter on a command's result would run a Spark job
+    private String describedLocation(String describe) {
+        return spark.sql(describe).collectAsList().stream()
                 .filter(row -> "Location".equals(row.getString(0)))
                 .map(row -> row.getString(1))
                 .findFirst()
-                .orElseThrow(() -> new IllegalStateException("table " + table + " has no location in the catalog"));
+                .orElseThrow(() -> new IllegalStateException("'" + describe + "' shows no location"));
     }
 
-    // EXPLAIN is a command: it runs no Spark job.
-    private String plan(Dataset<Row> rows) {
-        String view = "kindling_dry_run_" + runToken.replaceAll("[^A-Za-z0-9_]", "_");
-        rows.createOrReplaceTempView(view);
+    private static String columns(StructType schema) {
+        return Arrays.stream(schema.fields()).map(f -> f.name().toLowerCase(Locale.ROOT) + " " + f.dataType().sql())
+                .collect(Collectors.joining(", "));
+    }
+
+    /** The table's location; for a table not created yet, where Spark would put it: {@code <database location>/<table>}. */
+    private Path tableLocation(String table) {
+        if (spark.catalog().tableExists(table)) {
+            return new Path(describedLocation("DESCRIBE TABLE EXTENDED " + table));
+        }
+        int dot = table.indexOf('.');
+        String database = (dot > 0 ? table.substring(0, dot) : spark.catalog().currentDatabase()).toLowerCase(Locale.ROOT);
+        String name = table.substring(dot + 1).toLowerCase(Locale.ROOT);
+        Path databaseLocation = spark.catalog().databaseExists(database)
+                ? new Path(describedLocation("DESCRIBE DATABASE " + database))
+                : new Path(spark.conf().get("spark.sql.warehouse.dir"), database + ".db");
         try {
-            return spark.sql("EXPLAIN FORMATTED SELECT * FROM " + view).collectAsList().get(0).getString(0);
-        } finally {
-            spark.catalog().dropTempView(view);
+            return databaseLocation.getFileSystem(spark.sparkContext().hadoopConfiguration()).makeQualified(new Path(databaseLocation, name));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot resolve the location of new table " + table + " under " + databaseLocation, e);
         }
-    }
-
-    private Configuration hadoopConf() {
-        return spark.sparkContext().hadoopConfiguration();
-    }
-
-    private static void checkIdentifiers(String table, String partitionColumn, String partitionValue) {
-        String[] parts = table.split("\\.", -1);
-        if (parts.length > 2 || !Arrays.stream(parts).allMatch(p -> IDENTIFIER.matcher(p).matches())) {
-            throw new InvalidInputException("table name '" + table + "' is not valid: use table or database.table with letters, digits and '_'");
-        }
-        if (!IDENTIFIER.matcher(partitionColumn).matches()) {
-            throw new InvalidInputException("partition column '" + partitionColumn + "' is not valid: use letters, digits and '_'");
-        }
-        if (!PARTITION_VALUE.matcher(partitionValue).matches()) {
-            throw new InvalidInputException("partition value '" + partitionValue + "' is not valid: use letters, digits and . : + _ -");
-        }
-    }
-
-    private static String partitionSpec(String column, String value) {
-        return "(" + column + "=" + sqlString(value) + ")";
-    }
-
-    private static String sqlString(String value) {
-        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'";
     }
 }

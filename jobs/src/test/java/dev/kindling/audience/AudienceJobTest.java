@@ -74,6 +74,28 @@ class AudienceJobTest {
     }
 
     @Test
+    void aRerunReplacesTheListThroughTheJobsOutputsAndDropsOnlyTheVersionItReplaced() throws IOException {
+        assertThat(audience(DEFINITION, "rerun_list").exitCode()).isZero();
+        List<String> first = versionsOf("rerun_list");
+        // another run's version, staged and not yet published
+        SPARK.sql("CREATE TABLE aud_mailings.rerun_list__v" + System.currentTimeMillis() + " (user_id BIGINT) USING parquet");
+        List<String> staged = versionsOf("rerun_list");
+
+        Result rerun = audience("users().withPermissionToMailing().livingNear(\"87-100\", 10)", "rerun_list");
+
+        assertThat(rerun.exitCode()).as(rerun.err()).isZero();
+        List<String> after = versionsOf("rerun_list");
+        assertThat(after).as("the replaced version is dropped, the other run's staged one kept")
+                .doesNotContainAnyElementsOf(first).containsAll(staged.stream().filter(v -> !first.contains(v)).toList()).hasSize(2);
+        long users = SPARK.table("aud_mailings.rerun_list").count();
+        assertThat(logLinesOf("aud-rerun_list")).anyMatch(line -> line.contains("rows_written=" + users));
+    }
+
+    private static List<String> versionsOf(String list) {
+        return SPARK.sql("SHOW TABLES IN aud_mailings LIKE '" + list + "__v*'").collectAsList().stream().map(r -> r.getString(1)).sorted().toList();
+    }
+
+    @Test
     void lastDaysEndOnTheLogicalDate() throws IOException {
         Result result = audience("users().withPermissionToMailing().soldAtLeast(1, \"Sports\", lastDays(31))", "last_31_days",
                 "--logical-date", "2017-01-31");
@@ -146,7 +168,9 @@ class AudienceJobTest {
         Result result = audience(DEFINITION, "dry", "--dry-run");
         assertThat(result.exitCode()).as(result.err()).isZero();
         assertThat(SPARK.catalog().tableExists("aud_mailings.dry")).isFalse();
-        assertThat(logLinesOf("aud-dry")).anyMatch(line -> line.contains("dry run: would write mailing list dry of (users who gave permission to mailing")
-                && line.contains("Physical Plan"));
+        assertThat(SPARK.catalog().databaseExists("aud_mailings") ? SPARK.sql("SHOW TABLES IN aud_mailings LIKE 'dry*'").count() : 0)
+                .as("no version either").isZero();
+        assertThat(result.out()).contains("dry run: would write table aud_mailings.dry as a new version with a CSV copy", "Physical Plan");
+        assertThat(logLinesOf("aud-dry")).anyMatch(line -> line.contains("writing mailing list dry: (users who gave permission to mailing"));
     }
 }

@@ -92,6 +92,15 @@ class DemoDataJobTest {
     }
 
     @Test
+    void aDryRunWritesNothing() {
+        Result result = generate("demo_dry", "--dry-run");
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.out()).contains("dry run: would replace table demo_dry.users with columns",
+                "dry run: would replace table demo_dry.transactions partitioned by transaction_date");
+        assertThat(SPARK.catalog().databaseExists("demo_dry")).isFalse();
+    }
+
+    @Test
     void badSizesAreRefusedBeforeSparkStarts() {
         Result result = Kindling.with((settings, app) -> {
             throw new AssertionError("Spark must not start");

@@ -59,6 +59,12 @@ class SnapshotJobTest {
                 .collectAsList().stream().map(Row::toString).toList();
     }
 
+    /** The rejected rows published with a partition: in its version's _quarantine folder. */
+    private String quarantineOf(String table, String date) {
+        return spark.sql("DESCRIBE TABLE EXTENDED " + table + " PARTITION (ds = '" + date + "')").where("col_name = 'Location'").first().getString(1)
+                + "/_quarantine";
+    }
+
     private List<String> logLinesOf(String runId) throws IOException {
         Path log = TestSpark.workDir().resolve("logs/kindling.jsonl");
         try (Stream<String> lines = Files.lines(log)) {
@@ -91,7 +97,7 @@ class SnapshotJobTest {
         assertThat(partition(table, "2024-03-02")).hasSize(18);
         String summary = summaryOf("test-2024-03-02");
         assertThat(summary).contains("rows_read=20", "rows_written=18", "rows_quarantined=2");
-        List<Row> rejected = spark.read().json(TestSpark.workDir().resolve("quarantine/" + table + "/ds=2024-03-02/run_id=test-2024-03-02").toString())
+        List<Row> rejected = spark.read().json(quarantineOf(table, "2024-03-02"))
                 .orderBy("record").collectAsList();
         assertThat(rejected).extracting(r -> r.getAs("record") + " | " + r.getAs("reason"))
                 .containsExactly("20,customer20,lots | malformed record", "x19,customer19,190 | malformed record");
@@ -105,7 +111,7 @@ class SnapshotJobTest {
 
         assertThat(result.exitCode()).isEqualTo(3);
         assertThat(result.errLines()).singleElement().asString()
-                .contains("data quality check failed: 1 of 5 rows (20.00%) were rejected, above --max-bad-ratio 0.01");
+                .contains("data quality check failed: 1 of 5 rows (20.00%) were rejected (malformed record: 1), above --max-bad-ratio 0.01; nothing was published");
         assertThat(partition(table, "2024-03-03")).hasSize(4);
         assertThat(summaryOf("test-2024-03-03")).contains("exit_code=3", "failed=1");
     }
@@ -136,7 +142,7 @@ class SnapshotJobTest {
         Result result = snapshot(orders("orders.csv", 9, ",nobody,0"), table, "2024-03-07", "--key", "id", "--max-bad-ratio", "0.5");
         assertThat(result.exitCode()).as(result.err()).isZero();
         assertThat(summaryOf("test-2024-03-07")).contains("rows_read=10", "rows_written=9", "rows_quarantined=1");
-        Row rejected = spark.read().json(TestSpark.workDir().resolve("quarantine/" + table + "/ds=2024-03-07").toString()).first();
+        Row rejected = spark.read().json(quarantineOf(table, "2024-03-07")).first();
         assertThat(rejected.<String>getAs("reason")).isEqualTo("missing key column id");
     }
 
@@ -156,7 +162,7 @@ class SnapshotJobTest {
                 "--key", "id", "--max-bad-ratio", "0.5", "--target", fromParquet, "--logical-date", "2024-03-16", "--run-id", "keyed-parquet");
         assertThat(result.exitCode()).as(result.err()).isZero();
         assertThat(summaryOf("keyed-parquet")).contains("rows_read=10", "rows_written=6", "rows_quarantined=4");
-        assertThat(spark.read().json(TestSpark.workDir().resolve("quarantine/" + fromParquet + "/ds=2024-03-16").toString())
+        assertThat(spark.read().json(quarantineOf(fromParquet, "2024-03-16"))
                 .selectExpr("reason", "get_json_object(record, '$.name') AS name").orderBy("name").collectAsList())
                 .extracting(Row::toString)
                 .containsExactly("[missing key column id,lost1]", "[missing key column id,lost2]", "[missing key column id,lost3]", "[missing key column id,lost4]");

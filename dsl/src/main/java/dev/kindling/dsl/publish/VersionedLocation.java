@@ -1,0 +1,109 @@
+package dev.kindling.dsl.publish;
+
+import java.util.Objects;
+import java.util.Optional;
+
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * A table, or one partition of a table, whose readers are pointed at one version folder at a time. A
+ * writer puts a complete new version in a folder of its own, then {@link #publish} points readers at
+ * it with one metastore update and hands back the location it replaced: the only version that writer
+ * may delete. Versions of other runs, staged or just published, are never touched here.
+ *
+ * <p>The Hive metastore has no conditional update, so the swap is a compare-and-swap only where the
+ * catalog makes it one (creating the table or partition fails if another run created it first);
+ * replacing a location is checked by reading it back, and a publish that finds another run's version
+ * there fails. Uses SQL only, so it also works from the DSL's shell and over Spark Connect.
+ */
+public final class VersionedLocation {
+
+    private final SparkSession spark;
+    private final String table;
+    private final String partitionSpec; // null for a whole table
+
+    private VersionedLocation(SparkSession spark, String table, String partitionSpec) {
+        this.spark = Objects.requireNonNull(spark, "spark");
+        this.table = Objects.requireNonNull(table, "table");
+        this.partitionSpec = partitionSpec;
+    }
+
+    /** A whole table, published by pointing it at a folder of Parquet files (created as an external table). */
+    public static VersionedLocation ofTable(SparkSession spark, String table) {
+        return new VersionedLocation(spark, table, null);
+    }
+
+    /** One partition of an existing partitioned table. */
+    public static VersionedLocation ofPartition(SparkSession spark, String table, String column, String value) {
+        return new VersionedLocation(spark, table, "(" + column + "=" + sqlString(value) + ")");
+    }
+
+    /** Where readers are pointed now; empty while the table (or the partition) does not exist. */
+    public Optional<String> current() {
+        if (!spark.catalog().tableExists(table)) {
+            return Optional.empty();
+        }
+        // commands' results are read whole and filtered here: a Dataset filter on them would run a Spark job
+        if (partitionSpec != null && spark.sql("SHOW PARTITIONS " + table + " PARTITION " + partitionSpec).collectAsList().isEmpty()) {
+            return Optional.empty();
+        }
+        String describe = "DESCRIBE TABLE EXTENDED " + table + (partitionSpec == null ? "" : " PARTITION " + partitionSpec);
+        return spark.sql(describe).collectAsList().stream()
+                .filter(row -> "Location".equals(row.getString(0)))
+                .map(row -> row.getString(1))
+                .findFirst();
+    }
+
+    /**
+     * Points readers at {@code version} (a fully written folder) in one metastore update and returns
+     * the location it replaced, empty if there was none. Throws {@link ConcurrentPublishException}, having
+     * deleted nothing, when another run published this table or partition at the same time.
+     */
+    public Optional<String> publish(String version) {
+        Optional<String> replaced = current().filter(location -> !sameLocation(location, version));
+        String target = partitionSpec == null ? table : table + " partition " + partitionSpec;
+        try {
+            if (replaced.isPresent()) {
+                spark.sql("ALTER TABLE " + table + (partitionSpec == null ? "" : " PARTITION " + partitionSpec) + " SET LOCATION " + sqlString(version));
+            } else if (partitionSpec == null) {
+                spark.sql("CREATE TABLE " + table + " USING parquet LOCATION " + sqlString(version));
+            } else {
+                spark.sql("ALTER TABLE " + table + " ADD PARTITION " + partitionSpec + " LOCATION " + sqlString(version));
+            }
+        } catch (Exception e) { // Spark's AnalysisException is checked in Java, but thrown undeclared
+            if (replaced.isEmpty() && current().isPresent()) {
+                throw new ConcurrentPublishException("another run created " + target + " while this run was publishing " + version
+                        + "; nothing was deleted, and a rerun publishes again", e);
+            }
+            throw e;
+        }
+        spark.catalog().refreshTable(table);
+        String now = current().orElse("(none)");
+        if (!sameLocation(now, version)) {
+            throw new ConcurrentPublishException("another run published " + target + " while this run was publishing it: it points at "
+                    + now + ", not at this run's " + version + "; nothing was deleted, and a rerun publishes again", null);
+        }
+        return replaced;
+    }
+
+    private static boolean sameLocation(String a, String b) {
+        return strip(a).equals(strip(b));
+    }
+
+    // the metastore may store file:/x for file:///x, and drop a trailing slash
+    private static String strip(String location) {
+        return location.replaceFirst("^([a-z0-9]+):///", "$1:/").replaceFirst("/+$", "");
+    }
+
+    private static String sqlString(String value) {
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'";
+    }
+
+    /** Another run published the same table or partition between this run's read and its swap. */
+    public static final class ConcurrentPublishException extends IllegalStateException {
+        ConcurrentPublishException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

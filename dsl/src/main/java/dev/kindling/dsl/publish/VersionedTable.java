@@ -1,0 +1,101 @@
+package dev.kindling.dsl.publish;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * A whole table replaced by versions: each version is a managed table {@code <db>.<name>__v<millis>}
+ * (so dropping it deletes its files, with SQL alone), and {@code <db>.<name>} is an external table
+ * pointed at the published version's folder by {@link VersionedLocation}. Publishing drops only the
+ * version it replaced, and versions nobody published for {@link #ABANDONED_AFTER} (left by killed
+ * runs). The caller writes the rows, so a job can count its write.
+ */
+public final class VersionedTable {
+
+    /** Longer than any run stays between staging and publishing, so a live run's version is never dropped. */
+    public static final Duration ABANDONED_AFTER = Duration.ofDays(7);
+    private static final String VERSION = "__v";
+
+    private final SparkSession spark;
+    private final String database;
+    private final String name;
+
+    /** {@code table} is database.name, both identifiers; names with "__" are not allowed (versions use it). */
+    public VersionedTable(SparkSession spark, String table) {
+        this.spark = Objects.requireNonNull(spark, "spark");
+        String[] parts = table.toLowerCase(Locale.ROOT).split("\\.", -1);
+        if (parts.length != 2 || !parts[0].matches("[a-z_][a-z0-9_]*") || !parts[1].matches("[a-z][a-z0-9_]*") || parts[1].contains("__")) {
+            throw new IllegalArgumentException("table '" + table + "' is not database.name with letters, digits and single '_'");
+        }
+        this.database = parts[0];
+        this.name = parts[1];
+    }
+
+    public String table() {
+        return database + "." + name;
+    }
+
+    /** A new, empty version with the given columns, for the caller to insert the rows into. */
+    public Version stage(StructType schema) {
+        spark.sql("CREATE DATABASE IF NOT EXISTS " + database);
+        String version = table() + VERSION + System.currentTimeMillis();
+        String columns = Arrays.stream(schema.fields()).map(f -> "`" + f.name() + "` " + f.dataType().sql()).collect(Collectors.joining(", "));
+        spark.sql("CREATE TABLE " + version + " (" + columns + ") USING parquet");
+        return new Version(version, location(version));
+    }
+
+    /** Points the table at the version, then drops the version it replaced and abandoned ones. */
+    public void publish(Version version) {
+        Optional<String> replaced = VersionedLocation.ofTable(spark, table()).publish(version.location());
+        replaced.map(VersionedTable::leaf).filter(this::isVersionName).ifPresent(old -> spark.sql("DROP TABLE IF EXISTS " + database + "." + old));
+        long now = System.currentTimeMillis();
+        for (Row row : spark.sql("SHOW TABLES IN " + database).collectAsList()) {
+            String other = row.getString(row.fieldIndex("tableName"));
+            Matcher millis = Pattern.compile(Pattern.quote(name + VERSION) + "(\\d+)").matcher(other);
+            boolean abandoned = millis.matches() && now - Long.parseLong(millis.group(1)) > ABANDONED_AFTER.toMillis();
+            if (abandoned && !(database + "." + other).equals(version.table())) {
+                spark.sql("DROP TABLE IF EXISTS " + database + "." + other);
+            }
+        }
+    }
+
+    /** Drops a version that will not be published. */
+    public void discard(Version version) {
+        spark.sql("DROP TABLE IF EXISTS " + version.table());
+    }
+
+    /** A version: its managed table and that table's folder. */
+    public record Version(String table, String location) {
+        /** Where a CSV copy of the version goes: inside its folder, where Spark's readers do not look. */
+        public String csvFolder() {
+            return location + "/_csv";
+        }
+    }
+
+    private boolean isVersionName(String leaf) {
+        return leaf.matches(Pattern.quote(name + VERSION) + "\\d+");
+    }
+
+    private static String leaf(String location) {
+        String trimmed = location.replaceFirst("/+$", "");
+        return trimmed.substring(trimmed.lastIndexOf('/') + 1).toLowerCase(Locale.ROOT);
+    }
+
+    private String location(String table) {
+        return spark.sql("DESCRIBE TABLE EXTENDED " + table).collectAsList().stream()
+                .filter(row -> "Location".equals(row.getString(0)))
+                .map(row -> row.getString(1))
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException("table " + table + " has no location"));
+    }
+}

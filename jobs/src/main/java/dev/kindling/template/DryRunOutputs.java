@@ -1,0 +1,87 @@
+package dev.kindling.template;
+
+import java.io.PrintStream;
+
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Outputs of a dry run: checks names and that the rows fit the table, prints the target and the
+ * Spark plan (EXPLAIN runs no Spark job), and writes nothing.
+ */
+final class DryRunOutputs implements RunOutputs {
+
+    private final SparkSession spark;
+    private final PrintStream out;
+
+    DryRunOutputs(SparkSession spark, PrintStream out) {
+        this.spark = spark;
+        this.out = out;
+    }
+
+    @Override
+    public StagedPartition stagePartition(String table, String partitionColumn, String partitionValue, Dataset<Row> rows, SchemaEvolution evolution) {
+        PartitionTables.checkNames(table, partitionColumn, partitionValue);
+        PartitionTables.Fit fit = PartitionTables.fitToTable(spark, table, partitionColumn, rows, evolution);
+        Dataset<Row> ordered = fit.rows();
+        String target = table + " partition " + PartitionTables.partitionSpec(partitionColumn, partitionValue);
+        out.println("dry run: would write table " + target + (spark.catalog().tableExists(table) ? "" : " (new table)")
+                + " with columns " + ordered.schema().toDDL()
+                + (fit.newColumns().isEmpty() ? "" : ", adding columns " + SchemaDiff.columns(fit.newColumns())));
+        out.println("dry run: Spark plan of the rows to write:");
+        out.println(plan(ordered));
+        return new StagedPartition() {
+            @Override
+            public long rowsRead() {
+                return 0;
+            }
+
+            @Override
+            public long rowsWritten() {
+                return 0;
+            }
+
+            @Override
+            public Quarantine quarantine(Dataset<Row> rejects) {
+                out.println("dry run: would write rejected rows of " + target + " beside its new version");
+                return new Quarantine("(dry run: not written)", 0);
+            }
+
+            @Override
+            public void publish() {
+                out.println("dry run: would publish " + target);
+            }
+        };
+    }
+
+    @Override
+    public Replaced replaceWithCsv(String table, Dataset<Row> rows) {
+        out.println("dry run: would write table " + table + " as a new version with a CSV copy, columns " + rows.schema().toDDL());
+        out.println("dry run: Spark plan of the rows to write:");
+        out.println(plan(rows));
+        return new Replaced(0, "(dry run: not written)");
+    }
+
+    @Override
+    public void overwriteTable(String table, Dataset<Row> rows, String... partitionColumns) {
+        PartitionTables.checkTableName(table);
+        out.println("dry run: would replace table " + table + (partitionColumns.length == 0 ? "" : " partitioned by " + String.join(", ", partitionColumns))
+                + " with columns " + rows.schema().toDDL());
+    }
+
+    @Override
+    public void close() {
+        // nothing was written
+    }
+
+    private String plan(Dataset<Row> rows) {
+        String view = "kindling_dry_run_" + Long.toUnsignedString(System.nanoTime());
+        rows.createOrReplaceTempView(view);
+        try {
+            return spark.sql("EXPLAIN FORMATTED SELECT * FROM " + view).collectAsList().get(0).getString(0);
+        } finally {
+            spark.catalog().dropTempView(view);
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package dev.kindling.template;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Pattern;
+
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/** What real and dry-run outputs check alike before writing a partition: names, and rows that fit the table. */
+final class PartitionTables {
+
+    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final Pattern PARTITION_VALUE = Pattern.compile("[A-Za-z0-9_.:+-]+");
+
+    private PartitionTables() {
+    }
+
+    static void checkTableName(String table) {
+        String[] parts = table.split("\\.", -1);
+        if (parts.length > 2 || !Arrays.stream(parts).allMatch(p -> IDENTIFIER.matcher(p).matches())) {
+            throw new InvalidInputException("table name '" + table + "' is not valid: use table or database.table with letters, digits and '_'");
+        }
+    }
+
+    static void checkNames(String table, String partitionColumn, String partitionValue) {
+        checkTableName(table);
+        if (!IDENTIFIER.matcher(partitionColumn).matches()) {
+            throw new InvalidInputException("partition column '" + partitionColumn + "' is not valid: use letters, digits and '_'");
+        }
+        if (!PARTITION_VALUE.matcher(partitionValue).matches()) {
+            throw new InvalidInputException("partition value '" + partitionValue + "' is not valid: use letters, digits and . : + _ -");
+        }
+    }
+
+    /** Rows ready to write into a table, and the columns the table must gain at publish. */
+    record Fit(Dataset<Row> rows, List<StructField> newColumns) {
+    }
+
+    /**
+     * The rows in the table's column order, matched by name; for a table that does not exist yet, the
+     * rows as they are. Columns that differ are bad input with a one-line diff, unless {@code evolution}
+     * lets new columns be added (they follow the table's).
+     */
+    static Fit fitToTable(SparkSession spark, String table, String partitionColumn, Dataset<Row> rows, SchemaEvolution evolution) {
+        if (Arrays.stream(rows.columns()).anyMatch(c -> c.equalsIgnoreCase(partitionColumn))) {
+            throw new InvalidInputException("the rows already have a column '" + partitionColumn + "', which is the partition column of " + table);
+        }
+        if (!spark.catalog().tableExists(table)) {
+            return new Fit(rows, List.of());
+        }
+        StructType columns = new StructType(Arrays.stream(spark.table(table).schema().fields())
+                .filter(field -> !field.name().equalsIgnoreCase(partitionColumn))
+                .toArray(StructField[]::new));
+        SchemaDiff diff = SchemaDiff.between(columns, rows.schema());
+        boolean adding = evolution == SchemaEvolution.ADD_COLUMNS && diff.onlyAdded();
+        if (!diff.none() && !adding) {
+            throw new InvalidInputException("the source's columns do not match table " + table + ": " + diff.describe()
+                    + (diff.onlyAdded() ? " (--schema-evolution add-columns adds them)" : ""));
+        }
+        List<Column> select = new ArrayList<>();
+        for (StructField field : columns.fields()) {
+            select.add(rows.col("`" + field.name() + "`").as(field.name()));
+        }
+        List<StructField> added = adding ? diff.added() : List.of();
+        added.forEach(field -> select.add(rows.col("`" + field.name() + "`")));
+        return new Fit(rows.select(select.toArray(Column[]::new)), added);
+    }
+
+    static String partitionSpec(String column, String value) {
+        return "(" + column + "=" + sqlString(value) + ")";
+    }
+
+    static String sqlString(String value) {
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'";
+    }
+}
