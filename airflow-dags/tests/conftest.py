@@ -19,9 +19,9 @@ atexit.register(shutil.rmtree, os.environ["AIRFLOW_HOME"], ignore_errors=True)
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 
 import pytest  # noqa: E402
+from kindling_it import KINDLING, ROOT  # noqa: E402 (it/kindling_it.py, on the path through pytest.ini)
 
 DAGS_FOLDER = pathlib.Path(__file__).resolve().parents[1]
-ROOT = DAGS_FOLDER.parent
 sys.path.insert(0, str(DAGS_FOLDER))  # as Airflow does for its DAGs folder
 
 JAR = ROOT / "jobs" / "target" / "kindling-jobs.jar"
@@ -36,7 +36,7 @@ JOB_LOG_LINE = re.compile(r"\] (\{.*\}) \[airflow\.task\.hooks\.[\w.]*SparkSubmi
 @pytest.fixture(scope="session")
 def jar_spec():
     """What the real jar says its jobs accept: `bin/kindling spec --json`, once per session."""
-    completed = subprocess.run([str(ROOT / "bin" / "kindling"), "spec", "--json"], capture_output=True,
+    completed = subprocess.run([str(KINDLING), "spec", "--json"], capture_output=True,
                                text=True, timeout=300, check=True, cwd=ROOT)
     return json.loads(completed.stdout)
 

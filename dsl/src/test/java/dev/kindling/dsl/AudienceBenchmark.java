@@ -14,6 +14,7 @@ import java.util.function.Supplier;
 
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import dev.kindling.testing.TestSpark;
 
 /**
  * The Spark half of the audience benchmark (dsl/bench/run, docs/benchmarks.md): the README's example

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import dev.kindling.testing.TestSpark;
 
 /** A saved definition is the sentence typed in the shell, read by the DSL's own small grammar. */
 class AudienceParserTest {

@@ -10,6 +10,7 @@ import java.time.LocalDate;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import dev.kindling.testing.TestSpark;
 
 /** Every input is checked at the step that takes it, with a message that names parameter, value and what is allowed. */
 class AudienceValidationTest {

@@ -12,6 +12,7 @@ import java.util.function.UnaryOperator;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import dev.kindling.testing.TestSpark;
 
 /**
  * Random audiences (random steps, nested and/or/except). Those the types call mailable are exported:

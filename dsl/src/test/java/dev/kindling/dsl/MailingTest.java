@@ -16,6 +16,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import dev.kindling.testing.TestSpark;
 
 /** prepareForMailing: consent required, only mailing columns, a CSV, and old-or-new, never partial. */
 class MailingTest {

@@ -8,6 +8,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
+import dev.kindling.testing.TestSpark;
 
 /**
  * A hand-made marketplace with known answers, in database {@value #DATABASE}. Around Toruń (87-100):

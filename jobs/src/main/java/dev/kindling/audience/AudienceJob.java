@@ -10,6 +10,7 @@ import dev.kindling.dsl.AudienceException;
 import dev.kindling.dsl.MailableAudience;
 import dev.kindling.dsl.MailingList;
 import dev.kindling.dsl.Marketplace;
+import dev.kindling.template.InputUnavailableException;
 import dev.kindling.template.InvalidInputException;
 import dev.kindling.template.Job;
 import dev.kindling.template.Preflight;
@@ -49,8 +50,10 @@ public final class AudienceJob implements Job {
         String text;
         try {
             text = Files.readString(definition, StandardCharsets.UTF_8);
-        } catch (IOException e) {
+        } catch (java.nio.file.NoSuchFileException | java.nio.file.AccessDeniedException | java.nio.charset.MalformedInputException e) {
             throw new InvalidInputException("--definition '" + definition + "' cannot be read: " + e);
+        } catch (IOException e) { // anything else may pass: a retry is worth it
+            throw new InputUnavailableException("--definition '" + definition + "' cannot be read now: " + e);
         }
         if (text.isBlank()) {
             throw new InvalidInputException("--definition '" + definition + "' is empty; write an audience such as users().withPermissionToMailing()");
@@ -72,7 +75,6 @@ public final class AudienceJob implements Job {
             MailableAudience audience = saved.mailableOn(marketplace);
             context.log().info("writing mailing list {}: {}", name, audience.describe());
             MailingList list = audience.prepareForMailing(name, context.outputs());
-            context.metrics().set("rows_written", list.users());
             context.log().info("{}", list);
         } catch (AudienceException e) {
             throw new InvalidInputException("--definition '" + definition + "': " + e.getMessage());

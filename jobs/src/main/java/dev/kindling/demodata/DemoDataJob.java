@@ -72,7 +72,6 @@ public final class DemoDataJob implements Job {
         context.outputs().overwriteTable(database + ".users", userRows);
         // one file per day: the partitions an audience step reads are few and compact
         context.outputs().overwriteTable(database + ".transactions", transactionRows.repartition(transactionRows.col("transaction_date")), "transaction_date");
-        context.metrics().set("rows_written", users + transactions);
         context.log().info("demo marketplace in database {}: {} users, {} transactions from {} to {}, {} postal codes",
                 database, users, transactions, firstDay, firstDay.plusDays(SyntheticMarketplace.DAYS - 1), postalCodesPerCity * SyntheticMarketplace.CITIES.size());
     }

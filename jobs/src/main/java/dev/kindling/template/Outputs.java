@@ -28,8 +28,9 @@ public interface Outputs extends TableWriter {
     /**
      * Writes rows as a new version of a whole table (a managed table {@code <table>__v<millis>}, with a
      * CSV copy in its {@code _csv} folder), points the table at it with one metastore update and drops
-     * the version it replaced (see {@link dev.kindling.dsl.publish.VersionedTable}). Rows written are
-     * Spark's count of the write. Mailing lists are written this way.
+     * the version it replaced (see {@link dev.kindling.dsl.publish.VersionedTable}). Spark's counts of the
+     * write (rows its sources read, rows written) are added to the run's rows_read and rows_written.
+     * Mailing lists are written this way.
      */
     @Override
     Replaced replaceWithCsv(String table, Dataset<Row> rows);
@@ -37,6 +38,7 @@ public interface Outputs extends TableWriter {
     /**
      * Replaces a whole Parquet table (partitioned by the given columns, if any) with Spark's overwrite:
      * not atomic, readers may see it half written. For data nobody reads while it is rebuilt (demo data).
+     * Spark's counts of the write are added to the run's rows_read and rows_written.
      */
     void overwriteTable(String table, Dataset<Row> rows, String... partitionColumns);
 

@@ -164,6 +164,7 @@ final class SparkOutputs implements RunOutputs {
         }
         versions.publish(version);
         log.info("published {} from {}: {} rows", table, version.table(), count.rowsWritten());
+        record(count);
         return new Replaced(count.rowsWritten(), version.csvFolder());
     }
 
@@ -174,8 +175,20 @@ final class SparkOutputs implements RunOutputs {
         if (dot > 0) {
             spark.sql("CREATE DATABASE IF NOT EXISTS " + table.substring(0, dot));
         }
-        rows.write().mode(SaveMode.Overwrite).format("parquet").partitionBy(partitionColumns).saveAsTable(table);
-        log.info("replaced table {}", table);
+        // created empty with the rows' schema, then filled by an insert: the insert is a write whose rows Spark counts
+        spark.sql("DROP TABLE IF EXISTS " + table);
+        rows.limit(0).write().format("parquet").partitionBy(partitionColumns).saveAsTable(table);
+        Dataset<Row> inTableOrder = rows.select(java.util.Arrays.stream(spark.table(table).columns()).map(rows::col).toArray(org.apache.spark.sql.Column[]::new));
+        WriteCounts.Count count = counts.countWrite(tableLocation(table),
+                () -> inTableOrder.write().mode(SaveMode.Overwrite).insertInto(table), SPARK_REPORT_TIMEOUT);
+        log.info("replaced table {}: {} rows", table, count.rowsWritten());
+        record(count);
+    }
+
+    /** A whole-table write's counts go into the run's rows read and written, as every job reports them. */
+    private void record(WriteCounts.Count count) {
+        metrics.add("rows_read", count.rowsRead());
+        metrics.add("rows_written", count.rowsWritten());
     }
 
     /** The version this publish replaced, if it is a Kindling version of this table (never a folder it did not write). */

@@ -8,12 +8,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import dev.kindling.dsl.Marketplace;
 import dev.kindling.dsl.Tables;
 import dev.kindling.testing.Kindling;
 import dev.kindling.testing.Kindling.Result;
+import dev.kindling.testing.RunLog;
 import dev.kindling.testing.TestSpark;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -53,11 +53,6 @@ class AudienceJobTest {
         return Kindling.onTestSpark().run(args.toArray(String[]::new));
     }
 
-    private static List<String> logLinesOf(String runId) throws IOException {
-        try (Stream<String> lines = Files.lines(TestSpark.workDir().resolve("logs/kindling.jsonl"))) {
-            return lines.filter(line -> line.contains("\"run_id\":\"" + runId + "\"")).toList();
-        }
-    }
 
     @Test
     void writesTheMailingListOfASavedDefinition() throws IOException {
@@ -68,9 +63,9 @@ class AudienceJobTest {
                 .select("user_id", "first_name", "email", "postal_code").collectAsList();
         assertThat(expected).isNotEmpty();
         assertThat(SPARK.table("aud_mailings.january_sports_or_torun").collectAsList()).containsExactlyInAnyOrderElementsOf(expected);
-        assertThat(logLinesOf("aud-january_sports_or_torun"))
+        assertThat(RunLog.ofTestSpark().lines("aud-january_sports_or_torun"))
                 .anyMatch(line -> line.contains("mailing list aud_mailings.january_sports_or_torun: " + expected.size() + " users; CSV in "))
-                .anyMatch(line -> line.contains("rows_written=" + expected.size()));
+                .anyMatch(line -> line.contains("rows_written=" + expected.size()) && line.matches(".*rows_read=[1-9][0-9]*.*"));
     }
 
     @Test
@@ -88,7 +83,7 @@ class AudienceJobTest {
         assertThat(after).as("the replaced version is dropped, the other run's staged one kept")
                 .doesNotContainAnyElementsOf(first).containsAll(staged.stream().filter(v -> !first.contains(v)).toList()).hasSize(2);
         long users = SPARK.table("aud_mailings.rerun_list").count();
-        assertThat(logLinesOf("aud-rerun_list")).anyMatch(line -> line.contains("rows_written=" + users));
+        assertThat(RunLog.ofTestSpark().lines("aud-rerun_list")).anyMatch(line -> line.contains("rows_written=" + users));
     }
 
     private static List<String> versionsOf(String list) {
@@ -171,6 +166,6 @@ class AudienceJobTest {
         assertThat(SPARK.catalog().databaseExists("aud_mailings") ? SPARK.sql("SHOW TABLES IN aud_mailings LIKE 'dry*'").count() : 0)
                 .as("no version either").isZero();
         assertThat(result.out()).contains("dry run: would write table aud_mailings.dry as a new version with a CSV copy", "Physical Plan");
-        assertThat(logLinesOf("aud-dry")).anyMatch(line -> line.contains("writing mailing list dry: (users who gave permission to mailing"));
+        assertThat(RunLog.ofTestSpark().lines("aud-dry")).anyMatch(line -> line.contains("writing mailing list dry: (users who gave permission to mailing"));
     }
 }

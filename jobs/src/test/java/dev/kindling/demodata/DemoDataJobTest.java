@@ -9,6 +9,7 @@ import dev.kindling.dsl.Marketplace;
 import dev.kindling.dsl.Tables;
 import dev.kindling.testing.Kindling;
 import dev.kindling.testing.Kindling.Result;
+import dev.kindling.testing.RunLog;
 import dev.kindling.testing.TestSpark;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -34,7 +35,7 @@ class DemoDataJobTest {
 
     @BeforeAll
     static void generateOnce() {
-        first = generate("demo_a");
+        first = generate("demo_a", "--run-id", "demo-a");
     }
 
     @Test
@@ -45,6 +46,8 @@ class DemoDataJobTest {
         assertThat(count("SELECT count(*) FROM demo_a.postal_codes")).isEqualTo(200);
         assertThat(count("SELECT count(*) FROM demo_a.categories")).isEqualTo(23);
         assertThat(count("SELECT count(DISTINCT user_id) FROM demo_a.users")).isEqualTo(300);
+        // Spark's counts of the four writes, as every job reports them
+        assertThat(RunLog.ofTestSpark().summary("demo-a")).contains("rows_written=3523").containsPattern("rows_read=[1-9][0-9]*");
     }
 
     @Test

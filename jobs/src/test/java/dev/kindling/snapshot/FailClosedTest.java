@@ -11,11 +11,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 
 import dev.kindling.testing.Kindling;
 import dev.kindling.testing.Kindling.Result;
+import dev.kindling.testing.RunLog;
 import dev.kindling.testing.TestSpark;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -140,10 +140,6 @@ class FailClosedTest {
                 "--target", table, "--logical-date", DATE, "--key", "id", "--on-duplicate", "drop", "--max-bad-ratio", "0.5",
                 "--run-id", "balanced");
         assertThat(result.exitCode()).as(result.err()).isZero();
-        String summary;
-        try (Stream<String> lines = Files.lines(TestSpark.workDir().resolve("logs/kindling.jsonl"))) {
-            summary = lines.filter(l -> l.contains("\"run_id\":\"balanced\"") && l.contains(" finished: exit code")).reduce((a, b) -> b).orElseThrow();
-        }
-        assertThat(summary).contains("rows_read=5", "rows_written=2", "rows_quarantined=2", "duplicates_dropped=1");
+        assertThat(RunLog.ofTestSpark().summary("balanced")).contains("rows_read=5", "rows_written=2", "rows_quarantined=2", "duplicates_dropped=1");
     }
 }

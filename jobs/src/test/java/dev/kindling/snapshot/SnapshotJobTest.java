@@ -16,6 +16,7 @@ import java.util.stream.Stream;
 
 import dev.kindling.testing.Kindling;
 import dev.kindling.testing.Kindling.Result;
+import dev.kindling.testing.RunLog;
 import dev.kindling.testing.TestSpark;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -65,16 +66,7 @@ class SnapshotJobTest {
                 + "/_quarantine";
     }
 
-    private List<String> logLinesOf(String runId) throws IOException {
-        Path log = TestSpark.workDir().resolve("logs/kindling.jsonl");
-        try (Stream<String> lines = Files.lines(log)) {
-            return lines.filter(line -> line.contains("\"run_id\":\"" + runId + "\"")).toList();
-        }
-    }
 
-    private String summaryOf(String runId) throws IOException {
-        return logLinesOf(runId).stream().filter(line -> line.contains(" finished: exit code")).reduce((a, b) -> b).orElseThrow();
-    }
 
     @Test
     void copiesEveryRowIntoTheLogicalDatesPartition() throws IOException {
@@ -84,7 +76,7 @@ class SnapshotJobTest {
         assertThat(result.exitCode()).as(result.err()).isZero();
         assertThat(partition(table, "2024-03-01")).containsExactly(
                 "[1,customer1,10]", "[2,customer2,20]", "[3,customer3,30]", "[4,customer4,40]", "[5,customer5,50]");
-        assertThat(summaryOf("test-2024-03-01")).contains("rows_read=5", "rows_written=5", "rows_quarantined=0", "success=1");
+        assertThat(RunLog.ofTestSpark().summary("test-2024-03-01")).contains("rows_read=5", "rows_written=5", "rows_quarantined=0", "success=1");
     }
 
     @Test
@@ -95,7 +87,7 @@ class SnapshotJobTest {
 
         assertThat(result.exitCode()).as(result.err()).isZero();
         assertThat(partition(table, "2024-03-02")).hasSize(18);
-        String summary = summaryOf("test-2024-03-02");
+        String summary = RunLog.ofTestSpark().summary("test-2024-03-02");
         assertThat(summary).contains("rows_read=20", "rows_written=18", "rows_quarantined=2");
         List<Row> rejected = spark.read().json(quarantineOf(table, "2024-03-02"))
                 .orderBy("record").collectAsList();
@@ -113,7 +105,7 @@ class SnapshotJobTest {
         assertThat(result.errLines()).singleElement().asString()
                 .contains("data quality check failed: 1 of 5 rows (20.00%) were rejected (malformed record: 1), above --max-bad-ratio 0.01; nothing was published");
         assertThat(partition(table, "2024-03-03")).hasSize(4);
-        assertThat(summaryOf("test-2024-03-03")).contains("exit_code=3", "failed=1");
+        assertThat(RunLog.ofTestSpark().summary("test-2024-03-03")).contains("exit_code=3", "failed=1");
     }
 
     @Test
@@ -122,12 +114,12 @@ class SnapshotJobTest {
         String keep = newTable();
         assertThat(snapshot(source, keep, "2024-03-04", "--key", "id").exitCode()).isZero();
         assertThat(partition(keep, "2024-03-04")).hasSize(5);
-        assertThat(summaryOf("test-2024-03-04")).contains("duplicates=2", "duplicates_dropped=0", "rows_written=5");
+        assertThat(RunLog.ofTestSpark().summary("test-2024-03-04")).contains("duplicates=2", "duplicates_dropped=0", "rows_written=5");
 
         String drop = newTable();
         assertThat(snapshot(source, drop, "2024-03-05", "--key", "id", "--on-duplicate", "drop").exitCode()).isZero();
         assertThat(partition(drop, "2024-03-05")).containsExactly("[1,customer1,10]", "[2,customer2,20]", "[3,customer3,30]");
-        assertThat(summaryOf("test-2024-03-05")).contains("rows_read=5", "duplicates=2", "duplicates_dropped=2", "rows_written=3");
+        assertThat(RunLog.ofTestSpark().summary("test-2024-03-05")).contains("rows_read=5", "duplicates=2", "duplicates_dropped=2", "rows_written=3");
 
         String fail = newTable();
         Result failed = snapshot(source, fail, "2024-03-06", "--key", "id", "--on-duplicate", "fail");
@@ -141,7 +133,7 @@ class SnapshotJobTest {
         String table = newTable();
         Result result = snapshot(orders("orders.csv", 9, ",nobody,0"), table, "2024-03-07", "--key", "id", "--max-bad-ratio", "0.5");
         assertThat(result.exitCode()).as(result.err()).isZero();
-        assertThat(summaryOf("test-2024-03-07")).contains("rows_read=10", "rows_written=9", "rows_quarantined=1");
+        assertThat(RunLog.ofTestSpark().summary("test-2024-03-07")).contains("rows_read=10", "rows_written=9", "rows_quarantined=1");
         Row rejected = spark.read().json(quarantineOf(table, "2024-03-07")).first();
         assertThat(rejected.<String>getAs("reason")).isEqualTo("missing key column id");
     }
@@ -161,7 +153,7 @@ class SnapshotJobTest {
         Result result = Kindling.onTestSpark().run("snapshot", "--source", parquet.toString(), "--format", "parquet",
                 "--key", "id", "--max-bad-ratio", "0.5", "--target", fromParquet, "--logical-date", "2024-03-16", "--run-id", "keyed-parquet");
         assertThat(result.exitCode()).as(result.err()).isZero();
-        assertThat(summaryOf("keyed-parquet")).contains("rows_read=10", "rows_written=6", "rows_quarantined=4");
+        assertThat(RunLog.ofTestSpark().summary("keyed-parquet")).contains("rows_read=10", "rows_written=6", "rows_quarantined=4");
         assertThat(spark.read().json(quarantineOf(fromParquet, "2024-03-16"))
                 .selectExpr("reason", "get_json_object(record, '$.name') AS name").orderBy("name").collectAsList())
                 .extracting(Row::toString)
@@ -177,7 +169,7 @@ class SnapshotJobTest {
                 "--jdbc-table", "keyed_orders", "--key", "ID", "--max-bad-ratio", "0.5", "--target", fromJdbc,
                 "--logical-date", "2024-03-17", "--run-id", "keyed-jdbc");
         assertThat(jdbc.exitCode()).as(jdbc.err()).isZero();
-        assertThat(summaryOf("keyed-jdbc")).contains("rows_read=3", "rows_written=2", "rows_quarantined=1");
+        assertThat(RunLog.ofTestSpark().summary("keyed-jdbc")).contains("rows_read=3", "rows_written=2", "rows_quarantined=1");
     }
 
     @Test
@@ -216,7 +208,7 @@ class SnapshotJobTest {
         assertThat(failed.exitCode()).isEqualTo(1);
         assertThat(failed.errLines()).singleElement().asString().startsWith("kindling snapshot: failed: ");
         assertThat(partition(table, "2024-03-10")).containsExactly("[1,customer1,10]", "[2,customer2,20]", "[3,customer3,30]");
-        assertThat(logLinesOf("broken")).anyMatch(line -> line.contains("discarded unpublished staging"));
+        assertThat(RunLog.ofTestSpark().lines("broken")).anyMatch(line -> line.contains("discarded unpublished staging"));
     }
 
     @Test
@@ -252,7 +244,7 @@ class SnapshotJobTest {
                 "--schema", SCHEMA, "--target", table, "--logical-date", "2024-03-13", "--run-id", "json", "--max-bad-ratio", "0.5");
         assertThat(result.exitCode()).as(result.err()).isZero();
         assertThat(partition(table, "2024-03-13")).containsExactly("[1,a,10]", "[2,b,20]");
-        assertThat(summaryOf("json")).contains("rows_read=3", "rows_quarantined=1");
+        assertThat(RunLog.ofTestSpark().summary("json")).contains("rows_read=3", "rows_quarantined=1");
     }
 
     @Test
@@ -278,6 +270,6 @@ class SnapshotJobTest {
         assertThat(jdbc.exitCode()).as(jdbc.err()).isZero();
         assertThat(spark.sql("SELECT * FROM " + fromJdbc).orderBy("ID").collectAsList()).extracting(Row::toString)
                 .containsExactly("[7,j7,70,2024-03-15]", "[8,j8,80,2024-03-15]");
-        assertThat(logLinesOf("jdbc")).isNotEmpty().noneMatch(line -> line.contains("s3cret-pw"));
+        assertThat(RunLog.ofTestSpark().lines("jdbc")).isNotEmpty().noneMatch(line -> line.contains("s3cret-pw"));
     }
 }

@@ -20,7 +20,7 @@ public final class Kindling {
     }
 
     private final Map<String, String> environment = new HashMap<>();
-    private SparkSessionProvider sessions = TestSpark.provider();
+    private SparkSessionProvider sessions = SparkSessionProvider.of(TestSpark.session());
 
     private Kindling() {
     }
