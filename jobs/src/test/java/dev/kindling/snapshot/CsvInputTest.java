@@ -86,6 +86,17 @@ class CsvInputTest {
     }
 
     @Test
+    void aByteOrderMarkIsNotPartOfTheFirstValueWithoutAHeader() throws IOException {
+        Path csv = dir.resolve("bom-no-header.csv");
+        Files.write(csv, ("\uFEFF1,a,10\r\n2,b,20\r\n").getBytes(StandardCharsets.UTF_8));
+        String table = newTable();
+        Result result = snapshot(csv, table, "--schema", SCHEMA, "--no-header");
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(rows(table)).containsExactly("[1,a,10]", "[2,b,20]");
+    }
+
+    @Test
     void gzipAndBzip2FilesAreReadByTheirExtension() throws IOException {
         Path folder = Files.createDirectories(dir.resolve("compressed"));
         byte[] first = "id,name,amount\n1,\"g\nz\",10\n2,gz,20\n".getBytes(StandardCharsets.UTF_8);
