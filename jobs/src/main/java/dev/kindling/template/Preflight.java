@@ -1,6 +1,7 @@
 package dev.kindling.template;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Map;
@@ -9,6 +10,7 @@ import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.security.AccessControlException;
 import org.apache.hadoop.fs.UnsupportedFileSystemException;
 import org.apache.spark.SparkConf;
 import scala.Tuple2;
@@ -54,11 +56,22 @@ public final class Preflight {
             if (e.getMessage() != null && e.getMessage().startsWith(ILLEGAL_GLOB)) {
                 throw new InvalidInputException(option + " '" + path + "' is not a valid glob: " + firstLine(e.getMessage().substring(ILLEGAL_GLOB.length()).trim()));
             }
-            throw new InputUnavailableException(option + " '" + path + "' cannot be checked now: " + e.getClass().getSimpleName() + ": " + firstLine(e.getMessage()));
+            throw cannotRead(option + " '" + path + "' cannot be checked", e);
         }
         if (matches == null || matches.length == 0) {
             throw new InvalidInputException(option + " '" + path + "' " + (isGlob(path) ? "matches no path" : "does not exist"));
         }
+    }
+
+    /**
+     * An I/O error while checking an input: permission denied is bad input (exit 2: a retry does not
+     * grant it); anything else may pass (a timeout, safe mode, throttling) and is exit 1, retried.
+     */
+    static RuntimeException cannotRead(String what, IOException e) {
+        if (e instanceof AccessControlException || e instanceof AccessDeniedException) {
+            return new InvalidInputException(what + ": permission denied: " + firstLine(e.getMessage()));
+        }
+        return new InputUnavailableException(what + " now: " + e.getClass().getSimpleName() + ": " + firstLine(e.getMessage()));
     }
 
     private static boolean isGlob(String path) {

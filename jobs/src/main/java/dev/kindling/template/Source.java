@@ -110,7 +110,7 @@ public record Source(Format format, String location, String jdbcTable, String sc
             throw new InvalidInputException(option + " '" + location + "': the first line of a file is not a CSV header in this dialect: "
                     + firstLine(e.getMessage()));
         } catch (IOException e) {
-            throw new InputUnavailableException(option + " '" + location + "': could not read the CSV headers: " + e.getMessage());
+            throw Preflight.cannotRead(option + " '" + location + "': the CSV headers cannot be read", e);
         }
         List<String> first = null;
         String firstFile = null;

@@ -133,6 +133,29 @@ class PreflightTest {
                 .run("snapshot", "--source", "unreadable://" + csv, "--format", "csv", "--target", "preflight.orders",
                         "--logical-date", "2024-05-01", "--conf", "spark.hadoop.fs.unreadable.impl=" + UnreadableFileSystem.class.getName());
         assertThat(result.exitCode()).isEqualTo(ExitCode.JOB_FAILED.code);
-        assertThat(result.errLines()).singleElement().asString().contains("could not read the CSV headers: 503 Slow Down");
+        assertThat(result.errLines()).singleElement().asString().contains("the CSV headers cannot be read now: IOException: 503 Slow Down");
+    }
+
+    /** Lists nothing it is asked about: every look-up is refused, as HDFS refuses a user without the permission. */
+    public static class ForbiddenFileSystem extends org.apache.hadoop.fs.RawLocalFileSystem {
+        @Override
+        public java.net.URI getUri() {
+            return java.net.URI.create("forbidden:///");
+        }
+
+        @Override
+        public org.apache.hadoop.fs.FileStatus getFileStatus(org.apache.hadoop.fs.Path path) throws java.io.IOException {
+            throw new org.apache.hadoop.security.AccessControlException("Permission denied: user=etl, access=EXECUTE, inode=\"/data\"");
+        }
+    }
+
+    @Test
+    void permissionDeniedIsExit2NotRetried() {
+        Result result = Kindling.with(NO_SPARK)
+                .run("snapshot", "--source", "forbidden:///data/orders.csv", "--format", "csv", "--target", "preflight.orders",
+                        "--logical-date", "2024-05-01", "--conf", "spark.hadoop.fs.forbidden.impl=" + ForbiddenFileSystem.class.getName());
+        assertThat(result.exitCode()).isEqualTo(ExitCode.BAD_USAGE.code);
+        assertThat(result.errLines()).containsExactly("kindling snapshot: error: --source 'forbidden:///data/orders.csv' cannot be checked: "
+                + "permission denied: Permission denied: user=etl, access=EXECUTE, inode=\"/data\"");
     }
 }
