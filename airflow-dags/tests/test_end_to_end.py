@@ -99,8 +99,10 @@ def probe_spec(tmp_path_factory):
                                        "KINDLING_JDBC_PASSWORD": "warehouse_db.password"}},
         # 1 KiB input splits: the 200k-row input becomes thousands of tasks, far more than any machine
         # runs within the timeout, so the timeout always strikes mid-job, whatever the machine's speed.
+        # (Files are split only when read line by line: by default each CSV file is read whole.)
         "timeout_probe": {**entry, "retries": 0, "execution_timeout": "PT20S",
-                          "options": {**options, "--conf": ["spark.sql.files.maxPartitionBytes=1024"]}},
+                          "options": {**options, "--no-quoted-newlines": True,
+                                      "--conf": ["spark.sql.files.maxPartitionBytes=1024"]}},
     }}
     path = tmp_path_factory.mktemp("spec") / "jobs.yaml"
     path.write_text(yaml.safe_dump(document))
