@@ -65,11 +65,13 @@ def graphite(request, tmp_path_factory):
                 pytest.fail("CI needs graphite-carbon and graphite-web (bin/install-services)")
             pytest.skip("no local Graphite: run bin/install-services (Debian's graphite-carbon, graphite-web)")
         server_dir = tmp_path_factory.mktemp("graphite")
-        started = subprocess.run([str(HERE / "graphite_server.py"), "start", str(server_dir)],
-                                 check=True, capture_output=True, text=True)
-        ports = json.loads(started.stdout)
-        yield Graphite(ports["line_port"], f"http://127.0.0.1:{ports['web_port']}", server_dir)
-        subprocess.run([str(HERE / "graphite_server.py"), "stop", str(server_dir)], check=True)
+        try:  # stop also what a start that failed half-way left running (carbon up, graphite-web not)
+            started = subprocess.run([str(HERE / "graphite_server.py"), "start", str(server_dir)],
+                                     check=True, capture_output=True, text=True)
+            ports = json.loads(started.stdout)
+            yield Graphite(ports["line_port"], f"http://127.0.0.1:{ports['web_port']}", server_dir)
+        finally:
+            subprocess.run([str(HERE / "graphite_server.py"), "stop", str(server_dir)], check=True)
     else:
         testcontainers = pytest.importorskip("testcontainers.core.container")
         try:
