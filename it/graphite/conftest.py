@@ -16,6 +16,7 @@ import pytest
 from kindling_it import run_kindling
 
 HERE = pathlib.Path(__file__).resolve().parent
+GRAPHITE_SERVER = HERE.parents[1] / "bin" / "lib" / "graphite_server.py"
 
 
 class Graphite:
@@ -50,7 +51,7 @@ class Graphite:
     def server(self, command):
         if self.server_dir is None:
             pytest.skip("stopping carbon is scripted for the local Graphite only")
-        subprocess.run([str(HERE / "graphite_server.py"), command, str(self.server_dir)], check=True)
+        subprocess.run([str(GRAPHITE_SERVER), command, str(self.server_dir)], check=True)
 
 
 def local_graphite_available():
@@ -66,12 +67,12 @@ def graphite(request, tmp_path_factory):
             pytest.skip("no local Graphite: run bin/install-services (Debian's graphite-carbon, graphite-web)")
         server_dir = tmp_path_factory.mktemp("graphite")
         try:  # stop also what a start that failed half-way left running (carbon up, graphite-web not)
-            started = subprocess.run([str(HERE / "graphite_server.py"), "start", str(server_dir)],
+            started = subprocess.run([str(GRAPHITE_SERVER), "start", str(server_dir)],
                                      check=True, capture_output=True, text=True)
             ports = json.loads(started.stdout)
             yield Graphite(ports["line_port"], f"http://127.0.0.1:{ports['web_port']}", server_dir)
         finally:
-            subprocess.run([str(HERE / "graphite_server.py"), "stop", str(server_dir)], check=True)
+            subprocess.run([str(GRAPHITE_SERVER), "stop", str(server_dir)], check=True)
     else:
         testcontainers = pytest.importorskip("testcontainers.core.container")
         try:

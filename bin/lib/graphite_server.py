@@ -16,7 +16,7 @@ import sys
 import time
 import urllib.request
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "bin" / "lib"))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from processes import free_port, stop_pid, wait_for_port  # noqa: E402 (found through the path above)
 
 DEBIAN_PYTHON = "/usr/bin/python3"  # graphite-web is a Django app of Debian's Python, not of a venv
@@ -82,9 +82,11 @@ def stop_carbon(root: pathlib.Path) -> None:
         pid_file.unlink(missing_ok=True)
 
 
-def start(root: pathlib.Path) -> dict:
+def start(root: pathlib.Path, line_port: int = 0, web_port: int = 0) -> dict:
+    """Starts both servers; a port of 0 is any free one."""
     root.mkdir(parents=True, exist_ok=True)
-    ports = {"line_port": free_port(), "pickle_port": free_port(), "cache_query_port": free_port(), "web_port": free_port()}
+    ports = {"line_port": line_port or free_port(), "pickle_port": free_port(), "cache_query_port": free_port(),
+             "web_port": web_port or free_port()}
     write_carbon_conf(root, ports)
     write_web_settings(root, ports)
     start_carbon(root, ports)

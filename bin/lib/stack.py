@@ -1,0 +1,496 @@
+"""Kindling's cluster stack on one machine, every part the one a production user runs, on 127.0.0.1:
+PostgreSQL (Debian's) holding the Hive metastore database, the Hive 2.3 metastore thrift service, a Spark
+standalone master and workers, the Spark history server, a Spark Connect server, and Graphite.
+
+    bin/stack up       start what is not running, wait until each part answers, print where each listens
+    bin/stack down     stop every part; data (metastore, warehouse, event logs) stays for the next up
+    bin/stack status   each part: running or not, and its address
+    bin/stack env      the shell exports that point spark-submit and Kindling at the stack
+
+Settings are environment variables (see SETTINGS); a port of 0 means any free port. State lives in
+$KINDLING_STACK_DIR (default <repo>/work/stack): conf/ (what `up` writes for clients), logs/, run/ (pid
+files and stack.json, the addresses of the running stack), postgres/, warehouse/, spark-events/.
+"""
+import hashlib
+import json
+import os
+import pathlib
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import graphite_server  # noqa: E402 (found through the path above)
+from processes import free_port, stop_pid, wait_for_port  # noqa: E402
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+HOST = "127.0.0.1"
+
+# name: (default, meaning). Each is read from the environment variable of the same name.
+SETTINGS = {
+    "KINDLING_STACK_DIR": (str(ROOT / "work" / "stack"), "where the stack keeps its state"),
+    "KINDLING_STACK_POSTGRES_PORT": ("15432", "PostgreSQL (the metastore database)"),
+    "KINDLING_STACK_METASTORE_PORT": ("19083", "Hive metastore thrift service"),
+    "KINDLING_STACK_MASTER_PORT": ("17077", "Spark master (spark://)"),
+    "KINDLING_STACK_MASTER_REST_PORT": ("16066", "Spark master REST submission server (cluster deploy mode status)"),
+    "KINDLING_STACK_MASTER_WEB_PORT": ("18080", "Spark master web UI"),
+    "KINDLING_STACK_HISTORY_PORT": ("18018", "Spark history server web UI"),
+    "KINDLING_STACK_CONNECT_PORT": ("15002", "Spark Connect server (sc://)"),
+    "KINDLING_STACK_GRAPHITE_PORT": ("12003", "Graphite plaintext receiver (carbon)"),
+    "KINDLING_STACK_GRAPHITE_WEB_PORT": ("18090", "graphite-web render API"),
+    "KINDLING_STACK_WORKERS": ("2", "number of Spark workers"),
+    "KINDLING_STACK_WORKER_CORES": ("4", "cores each worker offers (may exceed the machine's)"),
+    "KINDLING_STACK_WORKER_MEMORY": ("4g", "memory each worker offers to executors"),
+}
+
+
+def setting(name: str) -> str:
+    return os.environ.get(name, SETTINGS[name][0])
+
+
+def port_setting(name: str) -> int:
+    value = setting(name)
+    if not value.isdigit() or int(value) > 65535:
+        raise SystemExit(f"stack: {name} is '{value}': expected a port from 0 (any free one) to 65535")
+    return int(value) or free_port()
+
+
+class Stack:
+    def __init__(self, directory: pathlib.Path):
+        self.dir = directory
+        self.conf = directory / "conf"
+        self.logs = directory / "logs"
+        self.run = directory / "run"
+        self.state_file = self.run / "stack.json"
+
+    # ---- state: the addresses chosen at the last up, kept while anything runs ----
+
+    def state(self) -> dict:
+        return json.loads(self.state_file.read_text()) if self.state_file.exists() else {}
+
+    def addresses(self) -> dict:
+        state = self.state()
+        if state and any(self.alive(part) for part in state["parts"]):
+            return state["ports"]
+        workers = int(setting("KINDLING_STACK_WORKERS"))
+        return {
+            "postgres": port_setting("KINDLING_STACK_POSTGRES_PORT"),
+            "metastore": port_setting("KINDLING_STACK_METASTORE_PORT"),
+            "master": port_setting("KINDLING_STACK_MASTER_PORT"),
+            "master_rest": port_setting("KINDLING_STACK_MASTER_REST_PORT"),
+            "master_web": port_setting("KINDLING_STACK_MASTER_WEB_PORT"),
+            "history": port_setting("KINDLING_STACK_HISTORY_PORT"),
+            "connect": port_setting("KINDLING_STACK_CONNECT_PORT"),
+            "graphite": port_setting("KINDLING_STACK_GRAPHITE_PORT"),
+            "graphite_web": port_setting("KINDLING_STACK_GRAPHITE_WEB_PORT"),
+            "workers": [free_port() for _ in range(workers)],
+        }
+
+    def pid_file(self, part: str) -> pathlib.Path:
+        return self.run / f"{part}.pid"
+
+    def pid(self, part: str) -> int | None:
+        if part == "postgres":
+            pid_file = self.dir / "postgres" / "data" / "postmaster.pid"
+        elif part == "graphite":
+            pid_file = self.dir / "graphite" / "run" / "carbon.pid"
+        else:
+            pid_file = self.pid_file(part)
+        try:
+            return int(pid_file.read_text().split()[0])
+        except (FileNotFoundError, ValueError, IndexError):
+            return None
+
+    def alive(self, part: str) -> bool:
+        pid = self.pid(part)
+        if pid is None:
+            return False
+        try:
+            os.kill(pid, 0)
+            return True
+        except ProcessLookupError:
+            return False
+
+    # ---- up ----
+
+    def up(self) -> dict:
+        for folder in (self.conf, self.logs, self.run, self.dir / "warehouse", self.dir / "spark-events"):
+            folder.mkdir(parents=True, exist_ok=True)
+        ports = self.addresses()
+        worker_names = [f"worker-{n + 1}" for n in range(len(ports["workers"]))]
+        parts = ["postgres", "graphite", "metastore", "master", *worker_names, "history", "connect"]
+        self.state_file.write_text(json.dumps({"ports": ports, "parts": parts}, indent=1))
+        self.write_client_conf(ports)
+        home = spark_home()
+        starters = {
+            "postgres": lambda: self.start_postgres(ports),
+            "graphite": lambda: self.start_graphite(ports),
+            "metastore": lambda: self.start_metastore(ports, home),
+            "master": lambda: self.start_master(ports, home),
+            "history": lambda: self.start_history(ports, home),
+            "connect": lambda: self.start_connect(ports, home),
+        }
+        for n, name in enumerate(worker_names):
+            starters[name] = lambda n=n, name=name: self.start_worker(ports, home, name, ports["workers"][n])
+        for part in parts:
+            if self.alive(part):
+                continue
+            try:
+                starters[part]()
+            except Exception as failure:  # name the part and show the end of its log, then stop
+                raise SystemExit(f"stack: {part} did not start: {failure}\n{self.log_tail(part)}")
+        self.wait_for_workers(ports, len(worker_names))
+        return ports
+
+    def log_tail(self, part: str, lines: int = 20) -> str:
+        log = self.logs / f"{part}.log"
+        if part == "graphite":
+            log = self.dir / "graphite" / "log" / "webapp.log"
+        if not log.exists():
+            return f"(no log at {log})"
+        tail = log.read_text(errors="replace").splitlines()[-lines:]
+        return f"last lines of {log}:\n" + "\n".join("  " + line for line in tail)
+
+    def spawn(self, part: str, command: list[str], env: dict | None = None) -> subprocess.Popen:
+        """Starts a long-running part in its own session, output to logs/<part>.log, pid in run/."""
+        log = open(self.logs / f"{part}.log", "ab")
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                   cwd=self.dir, env=dict(os.environ, **(env or {})), start_new_session=True)
+        log.close()
+        self.pid_file(part).write_text(str(process.pid))
+        return process
+
+    def spark_env(self) -> dict:
+        return {"SPARK_CONF_DIR": str(self.conf / "spark"), "SPARK_LOG_DIR": str(self.logs),
+                "SPARK_LOCAL_IP": HOST, "SPARK_DAEMON_MEMORY": "512m", "SPARK_HOME": spark_home()}
+
+    # PostgreSQL: Debian's server binaries; it refuses to run as root, so under root it runs as `postgres`.
+
+    def start_postgres(self, ports: dict) -> None:
+        data = self.postgres_data()
+        secret_dir = self.dir / "secrets"
+        secret_dir.mkdir(mode=0o700, exist_ok=True)
+        superuser_password = read_or_create_secret(secret_dir / "postgres-superuser")
+        if not (data / "PG_VERSION").exists():
+            password_file = data.parent / "initdb-password"
+            password_file.write_text(superuser_password)
+            as_postgres_owner(password_file)
+            run_as_postgres([postgres_binary("initdb"), "-D", str(data), "-U", "kindling", "--auth=scram-sha-256",
+                             f"--pwfile={password_file}", "-E", "UTF8", "--locale=C.UTF-8"], self.logs / "postgres.log")
+            password_file.unlink()
+        (data.parent / "run").mkdir(exist_ok=True)
+        as_postgres_owner(data.parent / "run")
+        run_as_postgres([postgres_binary("pg_ctl"), "-D", str(data), "-l", str(data.parent / "postgres.log"), "-w", "-t", "60",
+                         "-o", f"-c listen_addresses={HOST} -c port={ports['postgres']} -c unix_socket_directories={data.parent / 'run'}",
+                         "start"], self.logs / "postgres.log")
+        wait_for_port(ports["postgres"], "PostgreSQL")
+        metastore_password = read_or_create_secret(secret_dir / "metastore")
+        self.psql(ports, superuser_password,
+                  "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'hive') THEN "
+                  f"CREATE ROLE hive LOGIN PASSWORD '{metastore_password}'; END IF; END $$;")
+        exists = self.psql(ports, superuser_password, "SELECT 1 FROM pg_database WHERE datname = 'metastore'")
+        if "1" not in exists:
+            self.psql(ports, superuser_password, "CREATE DATABASE metastore OWNER hive")
+
+    def postgres_data(self) -> pathlib.Path:
+        """postgres/data in the stack dir, or, where the `postgres` user cannot reach the stack dir (a
+        checkout under /root), a folder in /var/tmp that postgres/ links to."""
+        link = self.dir / "postgres"
+        if link.exists():
+            return link.resolve() / "data"
+        link.mkdir()
+        as_postgres_owner(link)
+        if os.geteuid() == 0 and subprocess.run(["runuser", "-u", "postgres", "--", "test", "-w", str(link)]).returncode != 0:
+            link.rmdir()
+            elsewhere = pathlib.Path("/var/tmp") / f"kindling-stack-{hashlib.sha1(str(self.dir).encode()).hexdigest()[:10]}"
+            elsewhere.mkdir(exist_ok=True)
+            as_postgres_owner(elsewhere)
+            link.symlink_to(elsewhere)
+        return link.resolve() / "data"
+
+    def psql(self, ports: dict, password: str, sql: str) -> str:
+        result = subprocess.run(["psql", "-h", HOST, "-p", str(ports["postgres"]), "-U", "kindling", "-d", "postgres",
+                                 "-tA", "-v", "ON_ERROR_STOP=1", "-c", sql],
+                                env=dict(os.environ, PGPASSWORD=password), capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"psql failed: {result.stderr.strip()}")
+        return result.stdout
+
+    def stop_postgres(self) -> None:
+        data = self.dir / "postgres" / "data"
+        if (data / "postmaster.pid").exists():
+            run_as_postgres([postgres_binary("pg_ctl"), "-D", str(data.resolve()), "-m", "fast", "-w", "stop"],
+                            self.logs / "postgres.log", check=False)
+
+    # Graphite: the same server as the metrics tests.
+
+    def start_graphite(self, ports: dict) -> None:
+        graphite_server.start(self.dir / "graphite", ports["graphite"], ports["graphite_web"])
+
+    # Hive metastore: Hive 2.3.10 from pyspark's jars, its database in PostgreSQL.
+
+    def start_metastore(self, ports: dict, home: str) -> None:
+        marker = self.dir / "postgres" / "metastore-schema-created"
+        classpath = os.pathsep.join([str(self.conf / "metastore"), f"{home}/jars/*", str(postgresql_jar(self.dir))])
+        command = ["java", "-Xmx512m", *jvm_module_options(), f"-Dlog4j2.configurationFile={self.conf / 'metastore' / 'log4j2.properties'}",
+                   "-cp", classpath, str(ROOT / "bin" / "lib" / "LoopbackMetastore.java"), HOST, str(ports["metastore"])]
+        if not marker.exists():
+            command.append("--create-schema")
+        process = self.spawn("metastore", command)
+        wait_for_port(ports["metastore"], "the Hive metastore", seconds=240, process=process)
+        marker.touch()
+
+    # Spark standalone: master, workers, history server from pyspark's distribution.
+
+    def start_master(self, ports: dict, home: str) -> None:
+        process = self.spawn("master", [f"{home}/bin/spark-class", "org.apache.spark.deploy.master.Master", "--host", HOST,
+                                        "--port", str(ports["master"]), "--webui-port", str(ports["master_web"])], self.spark_env())
+        wait_for_port(ports["master"], "the Spark master", seconds=120, process=process)
+        wait_for_port(ports["master_rest"], "the Spark master's REST server", seconds=60, process=process)
+
+    def start_worker(self, ports: dict, home: str, name: str, web_port: int) -> None:
+        work = self.dir / "workers" / name
+        (work / "local").mkdir(parents=True, exist_ok=True)
+        env = dict(self.spark_env(), SPARK_LOCAL_DIRS=str(work / "local"))
+        process = self.spawn(name, [f"{home}/bin/spark-class", "org.apache.spark.deploy.worker.Worker", "--host", HOST,
+                                    "--webui-port", str(web_port), "--cores", setting("KINDLING_STACK_WORKER_CORES"),
+                                    "--memory", setting("KINDLING_STACK_WORKER_MEMORY"), "--work-dir", str(work),
+                                    f"spark://{HOST}:{ports['master']}"], env)
+        wait_for_port(web_port, f"Spark {name}", seconds=120, process=process)
+
+    def wait_for_workers(self, ports: dict, expected: int, seconds: float = 120) -> None:
+        deadline = time.time() + seconds
+        alive = 0
+        while time.time() < deadline:
+            alive = master_json(ports).get("aliveworkers", 0)
+            if alive >= expected:
+                return
+            time.sleep(0.5)
+        raise SystemExit(f"stack: {alive} of {expected} Spark workers registered with the master within {seconds} s\n"
+                         + self.log_tail("worker-1"))
+
+    def start_history(self, ports: dict, home: str) -> None:
+        process = self.spawn("history", [f"{home}/bin/spark-class", "org.apache.spark.deploy.history.HistoryServer"],
+                             dict(self.spark_env(), SPARK_HISTORY_OPTS=f"-Dspark.history.ui.port={ports['history']}"))
+        wait_for_port(ports["history"], "the Spark history server", seconds=120, process=process)
+
+    def start_connect(self, ports: dict, home: str) -> None:
+        process = self.spawn("connect", [
+            f"{home}/bin/spark-submit", "--class", "org.apache.spark.sql.connect.service.SparkConnectServer",
+            "--name", "kindling-connect", "--conf", "spark.cores.max=1", "--conf", "spark.executor.memory=1g",
+            "--conf", f"spark.connect.grpc.binding.address={HOST}", "--conf", f"spark.connect.grpc.binding.port={ports['connect']}",
+            "spark-internal"], self.spark_env())
+        wait_for_port(ports["connect"], "the Spark Connect server", seconds=240, process=process)
+
+    # ---- what clients read: spark-defaults, hive-site, spark-env and Kindling's cluster profile ----
+
+    def write_client_conf(self, ports: dict) -> None:
+        spark, kindling, metastore = self.conf / "spark", self.conf / "kindling", self.conf / "metastore"
+        for folder in (spark, kindling, metastore):
+            folder.mkdir(parents=True, exist_ok=True)
+        master = f"spark://{HOST}:{ports['master']}"
+        events = f"file:{self.dir / 'spark-events'}"
+        warehouse = f"file:{self.dir / 'warehouse'}"
+        metastore_uri = f"thrift://{HOST}:{ports['metastore']}"
+        (spark / "spark-defaults.conf").write_text(f"""# Written by bin/stack up: how every Spark process finds the stack at {self.dir}.
+spark.master                      {master}
+spark.driver.host                 {HOST}
+spark.driver.bindAddress          {HOST}
+spark.sql.catalogImplementation   hive
+spark.sql.warehouse.dir           {warehouse}
+spark.eventLog.enabled            true
+spark.eventLog.dir                {events}
+spark.history.fs.logDirectory     {events}
+spark.history.fs.update.interval  2s
+spark.master.rest.enabled         true
+spark.master.rest.host            {HOST}
+spark.master.rest.port            {ports['master_rest']}
+spark.ui.showConsoleProgress      false
+""")
+        (spark / "hive-site.xml").write_text(hive_site({"hive.metastore.uris": metastore_uri}))
+        (spark / "spark-env.sh").write_text(f"""# Written by bin/stack up: the environment of every Spark process of the stack, drivers included.
+export SPARK_LOCAL_IP={HOST}
+export KINDLING_CONF_DIR={kindling}
+""")
+        (kindling / "cluster.properties").write_text(f"""# The `cluster` env, written by bin/stack up: Kindling's jobs on the stack at {self.dir}.
+spark.master={master}
+spark.sql.catalogImplementation=hive
+spark.hadoop.hive.metastore.uris={metastore_uri}
+spark.sql.warehouse.dir={warehouse}
+spark.eventLog.enabled=true
+spark.eventLog.dir={events}
+# each job takes at most two of the workers' cores, so that two jobs and the analysts' server run at once
+spark.cores.max=2
+spark.executor.memory=1g
+graphite.host={HOST}
+graphite.port={ports['graphite']}
+metrics.period.seconds=10
+""")
+        metastore_password = read_or_create_secret(self.dir / "secrets" / "metastore")
+        server_site = metastore / "hive-site.xml"
+        server_site.touch(mode=0o600)
+        server_site.write_text(hive_site({
+            "javax.jdo.option.ConnectionURL": f"jdbc:postgresql://{HOST}:{ports['postgres']}/metastore",
+            "javax.jdo.option.ConnectionDriverName": "org.postgresql.Driver",
+            "javax.jdo.option.ConnectionUserName": "hive",
+            "javax.jdo.option.ConnectionPassword": metastore_password,
+            "datanucleus.connectionPoolingType": "HikariCP",  # Hive 2.3's default, BoneCP, is not in Spark's jars
+            # DataNucleus creates the schema (Hive's schema tool needs SQL scripts that no jar ships);
+            # `up` creates it once, on the first start, before the service takes clients.
+            "datanucleus.schema.autoCreateAll": "true",
+            "hive.metastore.schema.verification": "false",
+            "hive.metastore.warehouse.dir": warehouse,
+        }))
+        (metastore / "log4j2.properties").write_text(
+            "rootLogger.level = warn\nrootLogger.appenderRef.console.ref = console\n"
+            "appender.console.type = Console\nappender.console.name = console\n"
+            "appender.console.layout.type = PatternLayout\nappender.console.layout.pattern = %d %p %c{1}: %m%n\n")
+
+    # ---- down, status, env ----
+
+    def down(self) -> None:
+        state = self.state()
+        parts = state.get("parts", [])
+        for part in reversed(parts):
+            if part == "postgres":
+                self.stop_postgres()
+            elif part == "graphite":
+                graphite_server.stop(self.dir / "graphite")
+            else:
+                stop_process_group(self.pid(part))
+                self.pid_file(part).unlink(missing_ok=True)
+        left = [part for part in parts if self.alive(part)]
+        if left:
+            raise SystemExit(f"stack: still running after down: {', '.join(left)}")
+
+    def status(self) -> list[tuple[str, bool, str]]:
+        state = self.state()
+        if not state:
+            return []
+        ports = state["ports"]
+        where = {
+            "postgres": f"postgresql://{HOST}:{ports['postgres']}/metastore",
+            "graphite": f"{HOST}:{ports['graphite']} (plaintext), http://{HOST}:{ports['graphite_web']} (render)",
+            "metastore": f"thrift://{HOST}:{ports['metastore']}",
+            "master": f"spark://{HOST}:{ports['master']}, http://{HOST}:{ports['master_web']} (UI), "
+                      f"http://{HOST}:{ports['master_rest']} (REST)",
+            "history": f"http://{HOST}:{ports['history']}",
+            "connect": f"sc://{HOST}:{ports['connect']}",
+        }
+        for n, port in enumerate(ports["workers"]):
+            where[f"worker-{n + 1}"] = f"http://{HOST}:{port} (UI)"
+        return [(part, self.alive(part), where[part]) for part in state["parts"]]
+
+    def env(self) -> str:
+        return (f"export SPARK_CONF_DIR={self.conf / 'spark'}\n"
+                f"export KINDLING_CONF_DIR={self.conf / 'kindling'}\n"
+                f"export SPARK_HOME={spark_home()}\n")
+
+
+def hive_site(properties: dict) -> str:
+    entries = "".join(f"  <property><name>{name}</name><value>{value}</value></property>\n" for name, value in properties.items())
+    return f'<?xml version="1.0"?>\n<!-- Written by bin/stack up. -->\n<configuration>\n{entries}</configuration>\n'
+
+
+def read_or_create_secret(path: pathlib.Path) -> str:
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(24))
+    return path.read_text().strip()
+
+
+def as_postgres_owner(path: pathlib.Path) -> None:
+    if os.geteuid() == 0:
+        shutil.chown(path, "postgres", "postgres")
+
+
+def run_as_postgres(command: list[str], log: pathlib.Path, check: bool = True) -> None:
+    if os.geteuid() == 0:
+        command = ["runuser", "-u", "postgres", "--", *command]
+    with open(log, "ab") as out:
+        result = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    if check and result.returncode != 0:
+        raise RuntimeError(f"{pathlib.Path(command[-1]).name if len(command) < 3 else ' '.join(command[:3])}... exited {result.returncode}")
+
+
+def postgres_binary(name: str) -> str:
+    candidates = sorted(pathlib.Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), key=lambda p: int(p.parts[-3]))
+    if candidates:
+        return str(candidates[-1])
+    found = shutil.which(name)
+    if found is None:
+        raise RuntimeError(f"no {name}: install Debian's postgresql package (bin/install-services does)")
+    return found
+
+
+def stop_process_group(pid: int | None) -> None:
+    if pid is None:
+        return
+    try:
+        os.killpg(pid, 15)
+    except (ProcessLookupError, PermissionError):
+        pass
+    stop_pid(pid, seconds=30)
+
+
+def master_json(ports: dict) -> dict:
+    try:
+        with urllib.request.urlopen(f"http://{HOST}:{ports['master_web']}/json/", timeout=5) as response:
+            return json.load(response)
+    except OSError:
+        return {}
+
+
+def pom_property(name: str) -> str:
+    return re.search(rf"<{re.escape(name)}>(.*?)</{re.escape(name)}>", (ROOT / "pom.xml").read_text()).group(1)
+
+
+def jvm_module_options() -> list[str]:
+    return pom_property("spark.test.jvm.args").split()
+
+
+def postgresql_jar(stack_dir: pathlib.Path) -> pathlib.Path:
+    """The PostgreSQL JDBC driver of the version the pom names, from Maven Central (cached in ~/.m2)."""
+    version = pom_property("postgresql.version")
+    jar = stack_dir / "lib" / f"postgresql-{version}.jar"
+    if not jar.exists():
+        subprocess.run(["mvn", "-B", "-q", "-ntp", "dependency:copy", f"-Dartifact=org.postgresql:postgresql:{version}",
+                        f"-DoutputDirectory={jar.parent}", "-Dstyle.color=never"], check=True, cwd=stack_dir, stdout=subprocess.DEVNULL)
+    return jar
+
+
+def spark_home() -> str:
+    return subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-c", "import os, pyspark; print(os.path.dirname(pyspark.__file__))"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+def main() -> None:
+    if len(sys.argv) != 2 or sys.argv[1] not in ("up", "down", "status", "env"):
+        settings = "\n".join(f"  {name:36} {meaning} (default {default})" for name, (default, meaning) in SETTINGS.items())
+        raise SystemExit(f"{__doc__}\nSettings:\n{settings}")
+    stack = Stack(pathlib.Path(setting("KINDLING_STACK_DIR")).resolve())
+    command = sys.argv[1]
+    if command == "up":
+        stack.up()
+        command = "status"
+    if command == "down":
+        stack.down()
+    elif command == "env":
+        print(stack.env(), end="")
+    else:
+        rows = stack.status()
+        if not rows:
+            print(f"stack: nothing at {stack.dir} (run bin/stack up)")
+        for part, running, where in rows:
+            print(f"{part:10} {'up' if running else 'DOWN':5} {where}")
+        if any(not running for _, running, _ in rows):
+            sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
