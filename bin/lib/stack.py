@@ -248,7 +248,7 @@ class Stack:
 
     def start_master(self, ports: dict, home: str) -> None:
         process = self.spawn("master", [f"{home}/bin/spark-class", "org.apache.spark.deploy.master.Master", "--host", HOST,
-                                        "--port", str(ports["master"]), "--webui-port", str(ports["master_web"])], self.spark_env())
+                                        "--port", str(ports["master"])], self.spark_env())
         wait_for_port(ports["master"], "the Spark master", seconds=120, process=process)
         wait_for_port(ports["master_rest"], "the Spark master's REST server", seconds=60, process=process)
 
@@ -309,6 +309,7 @@ spark.history.fs.update.interval  2s
 spark.master.rest.enabled         true
 spark.master.rest.host            {HOST}
 spark.master.rest.port            {ports['master_rest']}
+spark.master.ui.port              {ports['master_web']}
 spark.ui.showConsoleProgress      false
 """)
         (spark / "hive-site.xml").write_text(hive_site({"hive.metastore.uris": metastore_uri}))

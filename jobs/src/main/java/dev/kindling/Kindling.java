@@ -8,6 +8,7 @@ import dev.kindling.demodata.DemoDataJob;
 import dev.kindling.snapshot.SnapshotJob;
 import dev.kindling.template.Job;
 import dev.kindling.template.Launcher;
+import dev.kindling.template.RunOutcome;
 import dev.kindling.template.SparkSessionProvider;
 
 /** The main class of the jobs jar. Adding a job is one line in {@link #JOBS}. */
@@ -20,6 +21,8 @@ public final class Kindling {
     }
 
     public static void main(String[] args) {
-        System.exit(new Launcher(JOBS, SparkSessionProvider.standard(), System.getenv(), System.out, System.err).execute(args));
+        int code = new Launcher(JOBS, SparkSessionProvider.standard(), System.getenv(), System.out, System.err).execute(args);
+        RunOutcome.record(System.getProperty(RunOutcome.FILE_SETTING), code, System.err);
+        System.exit(code);
     }
 }
