@@ -19,7 +19,8 @@ atexit.register(shutil.rmtree, os.environ["AIRFLOW_HOME"], ignore_errors=True)
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 
 import pytest  # noqa: E402
-from kindling_it import KINDLING, ROOT  # noqa: E402 (it/kindling_it.py, on the path through pytest.ini)
+import kindling_it  # noqa: E402 (it/kindling_it.py, on the path through pytest.ini)
+from kindling_it import KINDLING, ROOT  # noqa: E402
 
 DAGS_FOLDER = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(DAGS_FOLDER))  # as Airflow does for its DAGs folder
@@ -122,13 +123,6 @@ def rendered_fields(airflow_home, dag_id) -> str:
 @pytest.fixture(scope="module")
 def read_partition(work_dir):
     """Reads a Hive partition back in a separate process (Derby admits one JVM at a time)."""
-    reader = ROOT / "it" / "cli" / "read_table.py"
-
     def read(table, column, value):
-        env = dict(os.environ, PYSPARK_SUBMIT_ARGS=(
-            f"--driver-java-options \"-Dlog4j2.configurationFile={ROOT / 'conf' / 'log4j2-bootstrap.properties'}"
-            f" -Dderby.stream.error.file={work_dir / 'derby-reader.log'}\" pyspark-shell"))
-        completed = subprocess.run([str(ROOT / ".venv" / "bin" / "python"), str(reader), str(work_dir), table,
-                                    column, value], capture_output=True, text=True, env=env, timeout=300, check=True)
-        return json.loads(completed.stdout.strip().splitlines()[-1])
+        return kindling_it.read_partition(table, column, value, work_dir=work_dir)
     return read

@@ -13,7 +13,6 @@ import os
 import pathlib
 import subprocess
 import sys
-import time
 import urllib.request
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))

@@ -1,13 +1,8 @@
 """Runs bin/kindling (spark-submit on the shaded jar) as a user or Airflow would."""
-import json
-import os
-import pathlib
-import subprocess
-import sys
-
 import pytest
 
-from kindling_it import ROOT, run_kindling
+import kindling_it
+from kindling_it import run_kindling
 
 
 @pytest.fixture(scope="module")
@@ -25,11 +20,5 @@ def kindling(work_dir):
 @pytest.fixture(scope="module")
 def read_partition(work_dir):
     def read(table, column, value):
-        env = dict(os.environ, PYSPARK_SUBMIT_ARGS=(
-            f"--driver-java-options \"-Dlog4j2.configurationFile={ROOT / 'conf' / 'log4j2-bootstrap.properties'}"
-            f" -Dderby.stream.error.file={work_dir / 'derby-reader.log'}\" pyspark-shell"))
-        completed = subprocess.run([sys.executable, str(pathlib.Path(__file__).parent / "read_table.py"),
-                                    str(work_dir), table, column, value],
-                                   capture_output=True, text=True, env=env, timeout=300, check=True)
-        return json.loads(completed.stdout.strip().splitlines()[-1])
+        return kindling_it.read_partition(table, column, value, work_dir=work_dir)
     return read
