@@ -2,7 +2,8 @@
 
 Deployment settings come from two places, so rolling a new jar out (or back) is one change:
 - the Airflow Variable `kindling` (JSON): "jar" (the application path) and "env" (the job's --env),
-  plus any keys that job options refer to as {{ var.json.kindling.<key> }};
+  "outcome_dir" in standalone cluster deploy mode (see KindlingSubmitOperator), plus any keys that
+  job options refer to as {{ var.json.kindling.<key> }};
 - the Spark connection `spark_default`: master, deploy mode, queue, namespace.
 """
 from __future__ import annotations
@@ -54,6 +55,8 @@ def build_dag(spec: DagSpec) -> DAG:
             "AIRFLOW_CTX_DAG_RUN_ID": "{{ run_id }}",
         },
         secret_env=spec.secret_env,
+        # Only read in standalone cluster deploy mode: where the job leaves its exit code for the task.
+        outcome_dir=f"{{{{ var.json.{VARIABLE}.get('outcome_dir', '') }}}}",
         retries=spec.retries,
         retry_delay=spec.retry_delay,
         retry_exponential_backoff=spec.retry_exponential_backoff,

@@ -1,6 +1,9 @@
 """SparkSubmitOperator that knows Kindling's exit codes and hands secrets to the job out of sight."""
 from __future__ import annotations
 
+import json
+import pathlib
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 
@@ -13,6 +16,9 @@ from kindling_airflow import jar_spec
 # Exit codes that a retry cannot fix, as the jar declares them ("retried": false in its spec). Any
 # other non-zero code (1: I/O, cluster, a bug; 143: killed) stays an ordinary failure, which Airflow retries.
 NOT_RETRIED = jar_spec.not_retried(jar_spec.load())
+# What a driver that a standalone worker starts needs from the submitter (see the jar's spec).
+DRIVER_JAVA_OPTIONS = jar_spec.load()["driver_java_options"]
+OUTCOME_FILE_SETTING = jar_spec.load()["outcome_file_setting"]
 
 
 class KindlingSubmitOperator(SparkSubmitOperator):
@@ -22,19 +28,31 @@ class KindlingSubmitOperator(SparkSubmitOperator):
     (e.g. KINDLING_JDBC_PASSWORD -> ("kindling_jdbc", "password")). The values are read when the
     task runs and go only into the spark-submit process environment: never into a templated field,
     so they are neither rendered, stored with the task instance, nor part of the command line.
+
+    On a standalone cluster in cluster deploy mode the master reports only that a driver FINISHED or
+    FAILED. The job then writes its exit code to a file under outcome_dir (a path that the Spark
+    workers and Airflow's workers both see), and this operator reads it once the driver has ended.
     """
 
-    def __init__(self, *, job: str, secret_env: Mapping[str, tuple[str, str]] | None = None, **kwargs):
+    template_fields = (*SparkSubmitOperator.template_fields, "outcome_dir")
+
+    def __init__(self, *, job: str, secret_env: Mapping[str, tuple[str, str]] | None = None,
+                 outcome_dir: str | None = None, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(job, str) or not job.strip():
             raise ValueError(f"job: {job!r} is not allowed; expected the name of a Kindling job, e.g. 'snapshot'")
         self.job = job
         self.secret_env = MappingProxyType(dict(secret_env or {}))
+        self.outcome_dir = outcome_dir
+        self._outcome_file: pathlib.Path | None = None
 
     def execute(self, context):
+        if self._get_hook()._should_track_driver_status:
+            self._prepare_standalone_cluster_mode(context)
+        self._hook = None  # built again by the provider, after it has added its own conf
         try:
             super().execute(context)
-        except AirflowException as failure:
+        except (AirflowException, RuntimeError) as failure:  # RuntimeError: the provider's "driver FAILED"
             code = self._exit_code()
             if code is None:  # spark-submit never ran (e.g. a missing connection): Airflow decides
                 raise
@@ -46,7 +64,32 @@ class KindlingSubmitOperator(SparkSubmitOperator):
                            self.job, code)
             raise
 
+    def _prepare_standalone_cluster_mode(self, context) -> None:
+        """The driver runs on a worker: it reports its exit code in a file, gets Spark's module
+        openings from its options, and cannot receive environment variables (the provider refuses them)."""
+        if self.secret_env:
+            raise AirflowFailException(
+                f"secret_env {sorted(self.secret_env)} cannot reach a driver in standalone cluster mode: "
+                "use client deploy mode for this job, or YARN or Kubernetes")
+        if not self.outcome_dir:
+            raise AirflowFailException(
+                "standalone cluster mode needs outcome_dir (the 'outcome_dir' key of the kindling Variable): "
+                "a directory that both the Spark workers and Airflow can read, where the job writes its exit code")
+        ti = context["ti"]
+        safe = [re.sub(r"[^A-Za-z0-9._-]", "_", str(part)) for part in (ti.dag_id, ti.task_id, ti.run_id)]
+        self._outcome_file = pathlib.Path(self.outcome_dir, *safe, f"try-{ti.try_number}.json")
+        conf = dict(self.conf or {})
+        extra_java_options = " ".join(filter(None, [DRIVER_JAVA_OPTIONS, conf.get("spark.driver.extraJavaOptions")]))
+        self.conf = {**conf, OUTCOME_FILE_SETTING: str(self._outcome_file), "spark.driver.extraJavaOptions": extra_java_options}
+        self.env_vars = None
+
     def _exit_code(self) -> int | None:
+        if self._outcome_file is not None:
+            # cluster deploy mode: spark-submit ended long before the driver; the job's file tells
+            try:
+                return int(json.loads(self._outcome_file.read_text())["exit_code"])
+            except (OSError, ValueError, KeyError):
+                return None  # no outcome: unknown, so Airflow decides (a retry)
         # The provider keeps the spark-submit process on its hook; its exception carries only text.
         process = getattr(self._hook, "_submit_sp", None)
         return None if process is None else process.returncode

@@ -87,14 +87,14 @@ def run_dag(airflow_home, work_dir, landing_dir):
     A run has 5 minutes: a task retried where it should not be waits out the shipped retry delay.
     """
     def run(dag_id, logical_date, spec=None, env=None, timeout=300):
-        environment = dict(
-            os.environ,
-            AIRFLOW_HOME=str(airflow_home),
-            KINDLING_WORK_DIR=str(work_dir),
-            AIRFLOW_CONN_SPARK_DEFAULT=json.dumps(LOCAL_CONNECTION),
-            AIRFLOW_VAR_KINDLING=json.dumps({"jar": str(JAR), "env": "local", "landing_dir": str(landing_dir)}),
+        environment = {
+            **os.environ,
+            "AIRFLOW_HOME": str(airflow_home),
+            "KINDLING_WORK_DIR": str(work_dir),
+            "AIRFLOW_CONN_SPARK_DEFAULT": json.dumps(LOCAL_CONNECTION),
+            "AIRFLOW_VAR_KINDLING": json.dumps({"jar": str(JAR), "env": "local", "landing_dir": str(landing_dir)}),
             **(env or {}),
-        )
+        }
         if spec is not None:
             environment["KINDLING_DAGS_SPEC"] = str(spec)
         completed = subprocess.run([str(ROOT / "bin" / "airflow"), "dags", "test", dag_id, logical_date],

@@ -44,7 +44,7 @@ SETTINGS = {
     "KINDLING_STACK_GRAPHITE_WEB_PORT": ("18090", "graphite-web render API"),
     "KINDLING_STACK_WORKERS": ("2", "number of Spark workers"),
     "KINDLING_STACK_WORKER_CORES": ("4", "cores each worker offers (may exceed the machine's)"),
-    "KINDLING_STACK_WORKER_MEMORY": ("4g", "memory each worker offers to executors"),
+    "KINDLING_STACK_WORKER_MEMORY": ("8g", "memory each worker offers to drivers and executors (the DAGs ask 2g + 4g)"),
 }
 
 

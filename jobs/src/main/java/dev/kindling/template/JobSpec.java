@@ -28,6 +28,8 @@ final class JobSpec {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("kindling", version.getProperty("version"));
         root.put("spark", version.getProperty("spark.version"));
+        root.put("driver_java_options", version.getProperty("driver.java.options"));
+        root.put("outcome_file_setting", RunOutcome.FILE_SETTING);
         List<Object> exitCodes = new ArrayList<>();
         for (ExitCode code : ExitCode.values()) {
             Map<String, Object> entry = new LinkedHashMap<>();

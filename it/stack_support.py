@@ -1,0 +1,61 @@
+"""The cluster stack (bin/stack) for tests: started in a temporary KINDLING_STACK_DIR on free ports,
+stopped at the end whatever happened, leaving no process. Used by it/cluster and the Airflow tests."""
+import contextlib
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import urllib.request
+
+import pytest
+
+import kindling_it
+from kindling_it import ROOT, run_kindling
+
+PORT_SETTINGS = ("KINDLING_STACK_POSTGRES_PORT", "KINDLING_STACK_METASTORE_PORT", "KINDLING_STACK_MASTER_PORT",
+                 "KINDLING_STACK_MASTER_REST_PORT", "KINDLING_STACK_MASTER_WEB_PORT", "KINDLING_STACK_HISTORY_PORT",
+                 "KINDLING_STACK_CONNECT_PORT", "KINDLING_STACK_GRAPHITE_PORT", "KINDLING_STACK_GRAPHITE_WEB_PORT")
+
+
+class Stack:
+    def __init__(self, directory: pathlib.Path, env: dict):
+        self.dir = directory
+        self.env = env
+        self.ports = json.loads((directory / "run" / "stack.json").read_text())["ports"]
+        self.spark_conf = directory / "conf" / "spark"
+
+    def command(self, *args, check=True) -> subprocess.CompletedProcess:
+        completed = subprocess.run([str(ROOT / "bin" / "stack"), *args], env=self.env, capture_output=True, text=True,
+                                   timeout=900)
+        if check and completed.returncode != 0:
+            raise AssertionError(f"bin/stack {' '.join(args)} exited {completed.returncode}:\n{completed.stdout}{completed.stderr}")
+        return completed
+
+    def kindling(self, *args, work_dir, deploy_mode="client", timeout=600, on_line=None):
+        env = dict(self.env, KINDLING_DEPLOY_MODE=deploy_mode)
+        return run_kindling(*args, "--env", "cluster", work_dir=work_dir, env=env, timeout=timeout, on_line=on_line)
+
+    def read_partition(self, table, column, value) -> dict:
+        return kindling_it.read_partition(table, column, value, spark_conf_dir=self.spark_conf)
+
+    def history(self) -> list[dict]:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.ports['history']}/api/v1/applications", timeout=10) as response:
+            return json.load(response)
+
+
+@contextlib.contextmanager
+def running_stack(directory: pathlib.Path):
+    if not list(pathlib.Path("/usr/lib/postgresql").glob("*/bin/initdb")) and not shutil.which("initdb") and not os.environ.get("CI"):
+        pytest.skip("no PostgreSQL server binaries: `sudo bin/install-services` installs them (CI does)")
+    env = dict(os.environ, KINDLING_STACK_DIR=str(directory), **{name: "0" for name in PORT_SETTINGS})
+    up = subprocess.run([str(ROOT / "bin" / "stack"), "up"], env=env, capture_output=True, text=True, timeout=900)
+    try:
+        assert up.returncode == 0, f"bin/stack up exited {up.returncode}:\n{up.stdout}{up.stderr}"
+        yield Stack(directory, env)
+    finally:
+        down = subprocess.run([str(ROOT / "bin" / "stack"), "down"], env=env, capture_output=True, text=True, timeout=300)
+        data = (directory / "postgres").resolve()
+        if data != directory / "postgres":  # the data lived outside the stack dir (see bin/lib/stack.py)
+            shutil.rmtree(data, ignore_errors=True)
+        assert down.returncode == 0, f"bin/stack down exited {down.returncode}:\n{down.stdout}{down.stderr}"
