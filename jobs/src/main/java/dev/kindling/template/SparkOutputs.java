@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -51,6 +52,7 @@ final class SparkOutputs implements RunOutputs {
     private final String runToken;
     private final List<Staging> unpublished = new ArrayList<>();
     private final WriteCounts counts;
+    private UnaryOperator<VersionedLocation> partitionLocations = UnaryOperator.identity();
 
     SparkOutputs(SparkSession spark, JobMetrics metrics, Logger log, String runId) {
         this.spark = spark;
@@ -58,6 +60,11 @@ final class SparkOutputs implements RunOutputs {
         this.log = log;
         this.runToken = runId.replaceAll("[^A-Za-z0-9._-]", "_");
         this.counts = new WriteCounts(spark);
+    }
+
+    /** For tests of concurrent runs: {@code otherRun} runs at {@code step} of each partition publish of this run. */
+    void interleavePublish(VersionedLocation.Step step, Runnable otherRun) {
+        partitionLocations = location -> location.interleaving(step, otherRun);
     }
 
     /** A version folder this run wrote, and the first of its parent folders that the write created. */
@@ -141,7 +148,8 @@ final class SparkOutputs implements RunOutputs {
             createTableIfMissing(table, partitionColumn, schema, tableLocation);
             // From here the version may be what readers see: whatever happens, this run no longer deletes it.
             unpublished.remove(staging);
-            Optional<String> replaced = VersionedLocation.ofPartition(spark, table, partitionColumn, partitionValue).publish(version.toString());
+            Optional<String> replaced = partitionLocations.apply(VersionedLocation.ofPartition(spark, table, partitionColumn, partitionValue))
+                    .publish(version.toString());
             log.info("published {} partition {} from {}", table, PartitionTables.partitionSpec(partitionColumn, partitionValue), version);
             replaced.ifPresent(location -> deleteReplaced(new Path(location), new Path(tableLocation, VERSIONS)));
             deleteAbandoned(version, VersionedLocation.ofPartition(spark, table, partitionColumn, partitionValue));

@@ -22,11 +22,35 @@ public final class VersionedLocation {
     private final SparkSession spark;
     private final String table;
     private final String partitionSpec; // null for a whole table
+    private final Step interleaved;
+    private final Runnable otherRun;
 
-    private VersionedLocation(SparkSession spark, String table, String partitionSpec) {
+    /** The points of {@link #publish} between its read of the current location and its read-back. */
+    public enum Step {
+        /** After the current location is read, before the swap. */
+        BEFORE_SWAP,
+        /** After the swap, before the location is read back. */
+        AFTER_SWAP
+    }
+
+    private VersionedLocation(SparkSession spark, String table, String partitionSpec, Step interleaved, Runnable otherRun) {
         this.spark = Objects.requireNonNull(spark, "spark");
         this.table = Objects.requireNonNull(table, "table");
         this.partitionSpec = partitionSpec;
+        this.interleaved = interleaved;
+        this.otherRun = otherRun;
+    }
+
+    private VersionedLocation(SparkSession spark, String table, String partitionSpec) {
+        this(spark, table, partitionSpec, null, null);
+    }
+
+    /**
+     * This location, with {@code otherRun} run at {@code step} of its publish: how tests make another
+     * run publish at exactly the moment a race would, without timing.
+     */
+    public VersionedLocation interleaving(Step step, Runnable otherRun) {
+        return new VersionedLocation(spark, table, partitionSpec, Objects.requireNonNull(step, "step"), Objects.requireNonNull(otherRun, "otherRun"));
     }
 
     /** A whole table, published by pointing it at a folder of Parquet files (created as an external table). */
@@ -63,6 +87,7 @@ public final class VersionedLocation {
     public Optional<String> publish(String version) {
         Optional<String> replaced = current().filter(location -> !sameLocation(location, version));
         String target = partitionSpec == null ? table : table + " partition " + partitionSpec;
+        at(Step.BEFORE_SWAP);
         try {
             if (replaced.isPresent()) {
                 spark.sql("ALTER TABLE " + table + (partitionSpec == null ? "" : " PARTITION " + partitionSpec) + " SET LOCATION " + sqlString(version));
@@ -78,6 +103,7 @@ public final class VersionedLocation {
             }
             throw e;
         }
+        at(Step.AFTER_SWAP);
         spark.catalog().refreshTable(table);
         String now = current().orElse("(none)");
         if (!sameLocation(now, version)) {
@@ -85,6 +111,12 @@ public final class VersionedLocation {
                     + now + ", not at this run's " + version + "; nothing was deleted, and a rerun publishes again", null);
         }
         return replaced;
+    }
+
+    private void at(Step step) {
+        if (step == interleaved) {
+            otherRun.run();
+        }
     }
 
     private static boolean sameLocation(String a, String b) {
