@@ -76,7 +76,7 @@ final class SparkOutputs implements RunOutputs {
         PartitionTables.checkNames(table, partitionColumn, partitionValue);
         PartitionTables.Fit fit = PartitionTables.fitToTable(spark, table, partitionColumn, rows, evolution);
         Dataset<Row> ordered = fit.rows();
-        Path tableLocation = tableLocation(table);
+        Path tableLocation = tableLocation(table, fit.tableExists());
         Path version = new Path(tableLocation, VERSIONS + "/" + partitionColumn + "=" + partitionValue + "/" + runToken + "-" + System.currentTimeMillis());
         Staging staging = new Staging(version, firstMissing(version));
         unpublished.add(staging);
@@ -152,7 +152,7 @@ final class SparkOutputs implements RunOutputs {
                     .publish(version.toString());
             log.info("published {} partition {} from {}", table, PartitionTables.partitionSpec(partitionColumn, partitionValue), version);
             replaced.ifPresent(location -> deleteReplaced(new Path(location), new Path(tableLocation, VERSIONS)));
-            deleteAbandoned(version, VersionedLocation.ofPartition(spark, table, partitionColumn, partitionValue));
+            deleteAbandoned(version);
         }
     }
 
@@ -187,7 +187,7 @@ final class SparkOutputs implements RunOutputs {
         spark.sql("DROP TABLE IF EXISTS " + table);
         rows.limit(0).write().format("parquet").partitionBy(partitionColumns).saveAsTable(table);
         Dataset<Row> inTableOrder = rows.select(java.util.Arrays.stream(spark.table(table).columns()).map(rows::col).toArray(org.apache.spark.sql.Column[]::new));
-        WriteCounts.Count count = counts.countWrite(tableLocation(table),
+        WriteCounts.Count count = counts.countWrite(tableLocation(table, true),
                 () -> inTableOrder.write().mode(SaveMode.Overwrite).insertInto(table), SPARK_REPORT_TIMEOUT);
         log.info("replaced table {}: {} rows", table, count.rowsWritten());
         record(count);
@@ -216,17 +216,17 @@ final class SparkOutputs implements RunOutputs {
 
     /**
      * Versions of this partition that were staged more than {@link #ABANDONED_AFTER} ago and are not
-     * what readers see: left by killed runs, or replaced by a publish that raced with another.
+     * what readers see (the version just published: the publish read it back): left by killed runs, or
+     * replaced by a publish that raced with another.
      */
-    private void deleteAbandoned(Path published, VersionedLocation partition) {
+    private void deleteAbandoned(Path published) {
         long now = System.currentTimeMillis();
-        String current = partition.current().map(location -> new Path(location).getName()).orElse(published.getName());
         try {
             FileSystem fs = published.getFileSystem(spark.sparkContext().hadoopConfiguration());
             for (FileStatus other : fs.listStatus(published.getParent())) {
                 boolean abandoned = now - stagedAt(other) > ABANDONED_AFTER.toMillis();
                 String name = other.getPath().getName();
-                if (abandoned && !name.equals(published.getName()) && !name.equals(current)) {
+                if (abandoned && !name.equals(published.getName())) {
                     fs.delete(other.getPath(), true);
                     log.info("deleted the abandoned version {}", other.getPath());
                 }
@@ -330,8 +330,8 @@ final class SparkOutputs implements RunOutputs {
     }
 
     /** The table's location; for a table not created yet, where Spark would put it: {@code <database location>/<table>}. */
-    private Path tableLocation(String table) {
-        if (spark.catalog().tableExists(table)) {
+    private Path tableLocation(String table, boolean exists) {
+        if (exists) {
             return new Path(describedLocation("DESCRIBE TABLE EXTENDED " + table));
         }
         int dot = table.indexOf('.');

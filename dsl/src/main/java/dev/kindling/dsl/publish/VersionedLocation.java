@@ -1,8 +1,11 @@
 package dev.kindling.dsl.publish;
 
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
+import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
@@ -18,6 +21,9 @@ import org.apache.spark.sql.SparkSession;
  * there fails. Uses SQL only, so it also works from the DSL's shell and over Spark Connect.
  */
 public final class VersionedLocation {
+
+    /** The conditions of Spark's errors for a table, or a partition, that does not exist. */
+    private static final Set<String> NOT_FOUND = Set.of("TABLE_OR_VIEW_NOT_FOUND", "PARTITIONS_NOT_FOUND");
 
     private final SparkSession spark;
     private final String table;
@@ -65,15 +71,19 @@ public final class VersionedLocation {
 
     /** Where readers are pointed now; empty while the table (or the partition) does not exist. */
     public Optional<String> current() {
-        if (!spark.catalog().tableExists(table)) {
-            return Optional.empty();
-        }
-        // commands' results are read whole and filtered here: a Dataset filter on them would run a Spark job
-        if (partitionSpec != null && spark.sql("SHOW PARTITIONS " + table + " PARTITION " + partitionSpec).collectAsList().isEmpty()) {
-            return Optional.empty();
-        }
         String describe = "DESCRIBE TABLE EXTENDED " + table + (partitionSpec == null ? "" : " PARTITION " + partitionSpec);
-        return spark.sql(describe).collectAsList().stream()
+        List<Row> description;
+        try {
+            // one metastore lookup: a table or partition that does not exist is the command's own error
+            description = spark.sql(describe).collectAsList();
+        } catch (Exception e) { // Spark's AnalysisException is checked in Java, but thrown undeclared
+            if (e instanceof AnalysisException analysis && NOT_FOUND.contains(analysis.getCondition())) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+        // read whole and filtered here: a Dataset filter on a command's result would run a Spark job
+        return description.stream()
                 .filter(row -> "Location".equals(row.getString(0)))
                 .map(row -> row.getString(1))
                 .findFirst();
