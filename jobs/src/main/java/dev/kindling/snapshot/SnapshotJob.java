@@ -56,6 +56,8 @@ public final class SnapshotJob implements Job {
     /** Hive's longest table or column name. */
     private static final int MAX_NAME = 128;
 
+    /** The source as its options give it, built once: its schema is parsed here. */
+    private Source built;
     /** The source as checked by validate: with the columns known before Spark starts. */
     private Source checkedSource;
 
@@ -142,12 +144,19 @@ public final class SnapshotJob implements Job {
         if (csv.firstGiven() != null && format != Source.Format.CSV) {
             throw new InvalidInputException(csv.firstGiven() + " applies to csv sources only, not " + format);
         }
-        new Source(format, source, jdbcTable, schema, csv.dialect()).checkOptions("--source");
+        built().checkOptions("--source");
+    }
+
+    private Source built() {
+        if (built == null) {
+            built = new Source(format, source, jdbcTable, schema, csv.dialect());
+        }
+        return built;
     }
 
     @Override
     public void validate(Preflight preflight) {
-        checkedSource = new Source(format, source, jdbcTable, schema, csv.dialect()).check(preflight, "--source");
+        checkedSource = built().check(preflight, "--source");
         requireColumns(checkedSource.columns());
     }
 

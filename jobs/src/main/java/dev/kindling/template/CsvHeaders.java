@@ -5,17 +5,14 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PushbackReader;
 import java.io.Reader;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import com.univocity.parsers.csv.CsvParser;
 import com.univocity.parsers.csv.CsvParserSettings;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.io.compress.CompressionCodec;
 import org.apache.hadoop.io.compress.CompressionCodecFactory;
 
@@ -32,40 +29,19 @@ final class CsvHeaders {
     }
 
     /**
-     * The header of every file under {@code location} (a file, a folder or a glob) that has one, by
-     * file, in listing order; empty files have none and are left out.
+     * The header of every file of the source that has one, by file, in listing order; empty files
+     * have none and are left out.
      */
-    static Map<String, List<String>> read(Configuration conf, String location, CsvDialect dialect) throws IOException {
-        Path path = new Path(location);
-        FileSystem fs = path.getFileSystem(conf);
-        CompressionCodecFactory codecs = new CompressionCodecFactory(conf);
+    static Map<String, List<String>> read(SourceFiles source, CsvDialect dialect) throws IOException {
+        CompressionCodecFactory codecs = new CompressionCodecFactory(source.conf());
         Map<String, List<String>> headers = new LinkedHashMap<>();
-        for (FileStatus file : dataFiles(fs, path)) {
-            List<String> header = firstRecord(fs, file, codecs, dialect);
+        for (FileStatus file : source.files()) {
+            List<String> header = firstRecord(source.fs(), file, codecs, dialect);
             if (header != null) {
                 headers.put(file.getPath().toUri().getPath(), header);
             }
         }
         return headers;
-    }
-
-    /** The files Spark would read: a glob's matches, a folder's files; hidden ones ('_', '.') left out. */
-    static List<FileStatus> dataFiles(FileSystem fs, Path path) throws IOException {
-        FileStatus[] matched = fs.globStatus(path);
-        List<FileStatus> files = new ArrayList<>();
-        if (matched == null) {
-            return files;
-        }
-        for (FileStatus status : matched) {
-            for (FileStatus file : status.isDirectory() ? fs.listStatus(status.getPath()) : new FileStatus[] {status}) {
-                String name = file.getPath().getName();
-                if (file.isFile() && !name.startsWith("_") && !name.startsWith(".")) {
-                    files.add(file);
-                }
-            }
-        }
-        files.sort(null);
-        return files;
     }
 
     private static List<String> firstRecord(FileSystem fs, FileStatus file, CompressionCodecFactory codecs, CsvDialect dialect) throws IOException {

@@ -30,11 +30,9 @@ import org.apache.spark.sql.types.StructType;
  * headers are read before Spark starts ({@link #check}), and a header that does not name the
  * schema's columns is bad input.
  *
- * @param csv     the CSV dialect (RFC 4180 unless told otherwise); ignored for other formats
- * @param columns the source's columns in file order, when known before Spark starts (a CSV header,
- *                or {@code --schema}); empty when only Spark can tell
+ * <p>A source is checked as it is built: its {@code --schema} is parsed once, here, and kept.
  */
-public record Source(Format format, String location, String jdbcTable, String schemaDdl, CsvDialect csv, List<String> columns) {
+public final class Source {
 
     public static final String CORRUPT_RECORD = "_corrupt_record";
     private static final String BYTE_ORDER_MARK = "\uFEFF";
@@ -51,27 +49,73 @@ public record Source(Format format, String location, String jdbcTable, String sc
         }
     }
 
-    public Source {
+    private final Format format;
+    private final String location;
+    private final String jdbcTable;
+    private final String schemaDdl;
+    private final StructType schema; // null without --schema
+    private final CsvDialect csv;
+    private final List<String> columns;
+
+    /**
+     * A source as its options give it; a schema that does not parse is bad input.
+     *
+     * @param csv the CSV dialect (RFC 4180 unless told otherwise); ignored for other formats
+     */
+    public Source(Format format, String location, String jdbcTable, String schemaDdl, CsvDialect csv) {
+        this(format, location, jdbcTable, schemaDdl, schemaDdl == null ? null : parsed(schemaDdl), csv, List.of());
+    }
+
+    private Source(Format format, String location, String jdbcTable, String schemaDdl, StructType schema, CsvDialect csv, List<String> columns) {
         if (format == null || location == null || location.isBlank()) {
             throw new InvalidInputException("a source needs a format and a location");
         }
-        csv = csv == null ? CsvDialect.RFC_4180 : csv;
-        columns = columns == null ? List.of() : List.copyOf(columns);
+        this.format = format;
+        this.location = location;
+        this.jdbcTable = jdbcTable;
+        this.schemaDdl = schemaDdl;
+        this.schema = schema;
+        this.csv = csv == null ? CsvDialect.RFC_4180 : csv;
+        this.columns = columns == null ? List.of() : List.copyOf(columns);
     }
 
-    public Source(Format format, String location, String jdbcTable, String schemaDdl, CsvDialect csv) {
-        this(format, location, jdbcTable, schemaDdl, csv, List.of());
+    public Format format() {
+        return format;
+    }
+
+    public String location() {
+        return location;
+    }
+
+    public String jdbcTable() {
+        return jdbcTable;
+    }
+
+    public String schemaDdl() {
+        return schemaDdl;
+    }
+
+    public CsvDialect csv() {
+        return csv;
     }
 
     /**
-     * Checks what can be checked without Spark (the path, the schema, the JDBC driver, CSV headers)
-     * and returns this source with the columns that are known now.
+     * The source's columns in file order, when known before Spark starts (a CSV header, a Parquet
+     * footer, or {@code --schema}); empty when only Spark can tell.
+     */
+    public List<String> columns() {
+        return columns;
+    }
+
+    /**
+     * Checks what can be checked without Spark (the path, the JDBC driver, CSV headers) and returns
+     * this source with the columns that are known now. The path is listed once, for all of them.
      */
     public Source check(Preflight preflight, String option) {
         checkOptions(option);
-        StructType schema = schemaDdl == null ? null : parsedSchema();
+        SourceFiles files = null;
         switch (format) {
-            case CSV, JSON, PARQUET -> preflight.requirePathExists(option, location);
+            case CSV, JSON, PARQUET -> files = preflight.sourceFiles(option, location);
             case JDBC -> preflight.requireJdbcDriver(option, location);
             case HIVE -> {
                 // the table is looked up once Spark's catalog is up
@@ -79,33 +123,30 @@ public record Source(Format format, String location, String jdbcTable, String sc
         }
         List<String> known = schema == null ? List.of() : List.of(schema.fieldNames());
         if (format == Format.CSV && csv.header()) {
-            List<String> header = commonHeader(preflight, option);
+            List<String> header = commonHeader(files, option);
             if (schema != null && header != null) {
                 requireSameColumns(header, schema);
             }
             known = header != null ? header : known;
         }
         if (format == Format.PARQUET && schema == null) {
-            known = parquetColumns(preflight);
+            known = parquetColumns(files);
         }
-        return new Source(format, location, jdbcTable, schemaDdl, csv, known);
+        return new Source(format, location, jdbcTable, schemaDdl, schema, csv, known);
     }
 
-    /** Checks what needs no I/O: the schema parses, a JDBC source names its table. */
+    /** Checks what needs no I/O and was not checked when the source was built: a JDBC source names its table. */
     public void checkOptions(String option) {
-        if (schemaDdl != null) {
-            parsedSchema();
-        }
         if (format == Format.JDBC && (jdbcTable == null || jdbcTable.isBlank())) {
             throw new InvalidInputException("--jdbc-table is required when --format is jdbc");
         }
     }
 
     /** The one header all files share, or null when no file has a line yet. */
-    private List<String> commonHeader(Preflight preflight, String option) {
+    private List<String> commonHeader(SourceFiles files, String option) {
         Map<String, List<String>> headers;
         try {
-            headers = CsvHeaders.read(Preflight.hadoopConfiguration(preflight.settings()), location, csv);
+            headers = CsvHeaders.read(files, csv);
         } catch (TextParsingException e) {
             throw new InvalidInputException(option + " '" + location + "': the first line of a file is not a CSV header in this dialect: "
                     + firstLine(e.getMessage()));
@@ -127,9 +168,9 @@ public record Source(Format format, String location, String jdbcTable, String sc
     }
 
     /** A footer that cannot be read leaves the columns unknown here: Spark's read reports what is wrong with the file. */
-    private List<String> parquetColumns(Preflight preflight) {
+    private List<String> parquetColumns(SourceFiles files) {
         try {
-            return ParquetColumns.read(Preflight.hadoopConfiguration(preflight.settings()), location);
+            return ParquetColumns.read(files);
         } catch (IOException | RuntimeException unreadable) {
             return List.of();
         }
@@ -152,7 +193,7 @@ public record Source(Format format, String location, String jdbcTable, String sc
     Dataset<Row> read(SparkSession spark, Map<String, String> environment) {
         return switch (format) {
             case CSV -> readCsv(spark);
-            case JSON -> permissive(spark, spark.read(), parsedSchemaOrNull(), reader -> reader.json(location));
+            case JSON -> permissive(spark, spark.read(), schema, reader -> reader.json(location));
             case PARQUET -> withSchema(spark.read()).parquet(location);
             case HIVE -> {
                 if (!spark.catalog().tableExists(location)) {
@@ -174,13 +215,12 @@ public record Source(Format format, String location, String jdbcTable, String sc
             spark.conf().set("spark.sql.legacy.javaCharsets", "true");
         }
         DataFrameReader reader = spark.read().options(csv.sparkOptions());
-        if (schemaDdl == null) {
+        if (schema == null) {
             Dataset<Row> inferred = permissive(spark, reader, null, r -> r.csv(location));
             String first = inferred.columns().length == 0 ? "" : inferred.columns()[0];
             // Spark keeps a UTF-8 byte-order mark as part of the first column's name when it reads whole files
             return first.startsWith(BYTE_ORDER_MARK) ? inferred.withColumnRenamed(first, first.substring(1)) : inferred;
         }
-        StructType schema = parsedSchema();
         if (!csv.header() || columns.isEmpty()) {
             return permissive(spark, reader, schema, r -> r.csv(location));
         }
@@ -203,33 +243,29 @@ public record Source(Format format, String location, String jdbcTable, String sc
      */
     private Dataset<Row> permissive(SparkSession spark, DataFrameReader reader, StructType given, Function<DataFrameReader, Dataset<Row>> load) {
         reader.option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", CORRUPT_RECORD);
-        StructType schema = given;
-        if (schema == null) {
+        StructType readWith = given;
+        if (readWith == null) {
             try {
-                schema = load.apply(reader.option("inferSchema", "true")).schema();
+                readWith = load.apply(reader.option("inferSchema", "true")).schema();
             } catch (Exception e) { // Spark's AnalysisException is a checked exception to Java
                 if (e instanceof AnalysisException analysis && "UNABLE_TO_INFER_SCHEMA".equals(analysis.getCondition())) {
                     return spark.emptyDataFrame();
                 }
                 throw e instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getMessage(), e);
             }
-            if (schema.fields().length == 0) {
+            if (readWith.fields().length == 0) {
                 return spark.emptyDataFrame();
             }
         }
-        StructType withoutCorrupt = new StructType(Arrays.stream(schema.fields()).filter(f -> !f.name().equals(CORRUPT_RECORD)).toArray(StructField[]::new));
+        StructType withoutCorrupt = new StructType(Arrays.stream(readWith.fields()).filter(f -> !f.name().equals(CORRUPT_RECORD)).toArray(StructField[]::new));
         return load.apply(reader.schema(withoutCorrupt.add(CORRUPT_RECORD, DataTypes.StringType, true)));
     }
 
     private DataFrameReader withSchema(DataFrameReader reader) {
-        return schemaDdl == null ? reader : reader.schema(parsedSchema());
+        return schema == null ? reader : reader.schema(schema);
     }
 
-    private StructType parsedSchemaOrNull() {
-        return schemaDdl == null ? null : parsedSchema();
-    }
-
-    private StructType parsedSchema() {
+    private static StructType parsed(String schemaDdl) {
         try {
             return StructType.fromDDL(schemaDdl);
         } catch (Exception e) { // Spark's ParseException is a checked exception to Java
