@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import com.univocity.parsers.common.TextParsingException;
 import com.univocity.parsers.csv.CsvParser;
 import com.univocity.parsers.csv.CsvParserSettings;
 import org.apache.hadoop.fs.FileStatus;
@@ -28,15 +29,19 @@ final class CsvHeaders {
     private CsvHeaders() {
     }
 
+    /** A file's header, and whether a record follows it (a row, well-formed or not). */
+    record Header(List<String> names, boolean rowsFollow) {
+    }
+
     /**
      * The header of every file of the source that has one, by file, in listing order; empty files
      * have none and are left out.
      */
-    static Map<String, List<String>> read(SourceFiles source, CsvDialect dialect) throws IOException {
+    static Map<String, Header> read(SourceFiles source, CsvDialect dialect) throws IOException {
         CompressionCodecFactory codecs = new CompressionCodecFactory(source.conf());
-        Map<String, List<String>> headers = new LinkedHashMap<>();
+        Map<String, Header> headers = new LinkedHashMap<>();
         for (FileStatus file : source.files()) {
-            List<String> header = firstRecord(source.fs(), file, codecs, dialect);
+            Header header = header(source.fs(), file, codecs, dialect);
             if (header != null) {
                 headers.put(file.getPath().toUri().getPath(), header);
             }
@@ -44,7 +49,7 @@ final class CsvHeaders {
         return headers;
     }
 
-    private static List<String> firstRecord(FileSystem fs, FileStatus file, CompressionCodecFactory codecs, CsvDialect dialect) throws IOException {
+    private static Header header(FileSystem fs, FileStatus file, CompressionCodecFactory codecs, CsvDialect dialect) throws IOException {
         if (file.getLen() == 0) {
             return null;
         }
@@ -63,10 +68,22 @@ final class CsvHeaders {
             parser.beginParsing((Reader) reader);
             try {
                 String[] record = parser.parseNext();
-                return record == null ? null : java.util.Arrays.stream(record).map(v -> v == null ? "" : v).toList();
+                if (record == null) {
+                    return null;
+                }
+                return new Header(java.util.Arrays.stream(record).map(v -> v == null ? "" : v).toList(), recordFollows(parser));
             } finally {
                 parser.stopParsing();
             }
+        }
+    }
+
+    /** A record that does not parse is a row too: Spark quarantines it. */
+    private static boolean recordFollows(CsvParser parser) {
+        try {
+            return parser.parseNext() != null;
+        } catch (TextParsingException malformed) {
+            return true;
         }
     }
 

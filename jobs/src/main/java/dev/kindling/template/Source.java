@@ -56,6 +56,7 @@ public final class Source {
     private final StructType schema; // null without --schema
     private final CsvDialect csv;
     private final List<String> columns;
+    private final boolean noRows;
 
     /**
      * A source as its options give it; a schema that does not parse is bad input.
@@ -63,10 +64,11 @@ public final class Source {
      * @param csv the CSV dialect (RFC 4180 unless told otherwise); ignored for other formats
      */
     public Source(Format format, String location, String jdbcTable, String schemaDdl, CsvDialect csv) {
-        this(format, location, jdbcTable, schemaDdl, schemaDdl == null ? null : parsed(schemaDdl), csv, List.of());
+        this(format, location, jdbcTable, schemaDdl, schemaDdl == null ? null : parsed(schemaDdl), csv, List.of(), false);
     }
 
-    private Source(Format format, String location, String jdbcTable, String schemaDdl, StructType schema, CsvDialect csv, List<String> columns) {
+    private Source(Format format, String location, String jdbcTable, String schemaDdl, StructType schema, CsvDialect csv, List<String> columns,
+                   boolean noRows) {
         if (format == null || location == null || location.isBlank()) {
             throw new InvalidInputException("a source needs a format and a location");
         }
@@ -77,6 +79,7 @@ public final class Source {
         this.schema = schema;
         this.csv = csv == null ? CsvDialect.RFC_4180 : csv;
         this.columns = columns == null ? List.of() : List.copyOf(columns);
+        this.noRows = noRows;
     }
 
     public Format format() {
@@ -108,6 +111,14 @@ public final class Source {
     }
 
     /**
+     * Whether the source is known, before Spark starts, to hold no rows: a CSV source with a header
+     * whose files are empty or hold their header alone. False when only Spark can tell.
+     */
+    public boolean hasNoRows() {
+        return noRows;
+    }
+
+    /**
      * Checks what can be checked without Spark (the path, the JDBC driver, CSV headers) and returns
      * this source with the columns that are known now. The path is listed once, for all of them.
      */
@@ -122,17 +133,20 @@ public final class Source {
             }
         }
         List<String> known = schema == null ? List.of() : List.of(schema.fieldNames());
+        boolean noRows = false;
         if (format == Format.CSV && csv.header()) {
-            List<String> header = commonHeader(files, option);
+            Map<String, CsvHeaders.Header> headers = headers(files, option);
+            List<String> header = commonHeader(headers);
             if (schema != null && header != null) {
                 requireSameColumns(header, schema);
             }
             known = header != null ? header : known;
+            noRows = headers.values().stream().noneMatch(CsvHeaders.Header::rowsFollow);
         }
         if (format == Format.PARQUET && schema == null) {
             known = parquetColumns(files);
         }
-        return new Source(format, location, jdbcTable, schemaDdl, schema, csv, known);
+        return new Source(format, location, jdbcTable, schemaDdl, schema, csv, known, noRows);
     }
 
     /** Checks what needs no I/O and was not checked when the source was built: a JDBC source names its table. */
@@ -142,25 +156,28 @@ public final class Source {
         }
     }
 
-    /** The one header all files share, or null when no file has a line yet. */
-    private List<String> commonHeader(SourceFiles files, String option) {
-        Map<String, List<String>> headers;
+    private Map<String, CsvHeaders.Header> headers(SourceFiles files, String option) {
         try {
-            headers = CsvHeaders.read(files, csv);
+            return CsvHeaders.read(files, csv);
         } catch (TextParsingException e) {
             throw new InvalidInputException(option + " '" + location + "': the first line of a file is not a CSV header in this dialect: "
                     + firstLine(e.getMessage()));
         } catch (IOException e) {
             throw Preflight.cannotRead(option + " '" + location + "': the CSV headers cannot be read", e);
         }
+    }
+
+    /** The one header all files share, or null when no file has a line yet. */
+    private static List<String> commonHeader(Map<String, CsvHeaders.Header> headers) {
         List<String> first = null;
         String firstFile = null;
-        for (Map.Entry<String, List<String>> file : headers.entrySet()) {
+        for (Map.Entry<String, CsvHeaders.Header> file : headers.entrySet()) {
+            List<String> names = file.getValue().names();
             if (first == null) {
-                first = file.getValue();
+                first = names;
                 firstFile = file.getKey();
-            } else if (!lowerCase(first).equals(lowerCase(file.getValue()))) {
-                throw new InvalidInputException("the header of " + file.getKey() + " (" + String.join(", ", file.getValue())
+            } else if (!lowerCase(first).equals(lowerCase(names))) {
+                throw new InvalidInputException("the header of " + file.getKey() + " (" + String.join(", ", names)
                         + ") differs from the header of " + firstFile + " (" + String.join(", ", first) + ")");
             }
         }

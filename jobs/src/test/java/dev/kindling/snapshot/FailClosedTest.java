@@ -107,6 +107,27 @@ class FailClosedTest {
     }
 
     @Test
+    void aHeaderOnlyCsvWithoutSchemaHasNoTypesToPublishEvenWithAllowEmpty() throws IOException {
+        String table = "closed.guessed_" + TABLES.incrementAndGet();
+        Path headerOnly = Files.writeString(dir.resolve("header-only.csv"), "id,name,amount\n");
+        Result result = snapshot(headerOnly, table, "--allow-empty");
+        assertThat(result.exitCode()).as(result.err()).isEqualTo(3);
+        assertThat(result.errLines()).singleElement().asString()
+                .contains("the source has no rows; nothing was published (--allow-empty with --schema publishes an empty partition)");
+        assertThat(spark.catalog().tableExists(table)).as("no table of guessed STRING columns").isFalse();
+    }
+
+    @Test
+    void anEmptyParquetSourceWhoseColumnsDifferIsBadInputWithADiff() throws IOException {
+        String table = tableWithGoodPartition();
+        Path empty = dir.resolve("empty-parquet");
+        spark.range(0).selectExpr("cast(id as int) id", "'x' AS title").write().parquet(empty.toString());
+        Result result = Kindling.onTestSpark().run("snapshot", "--source", empty.toString(), "--format", "parquet",
+                "--target", table, "--logical-date", DATE);
+        assertUntouched(table, result, 2, "missing: name STRING, amount INT; added: title STRING");
+    }
+
+    @Test
     void aSourceWhoseColumnsDifferFromTheTableIsBadInputWithADiff() throws IOException {
         String table = tableWithGoodPartition();
         String[][] cases = {
