@@ -56,6 +56,8 @@ public final class SnapshotJob implements Job {
     /** Hive's longest table or column name. */
     private static final int MAX_NAME = 128;
 
+    /** The source as its options give it, built once: its schema is parsed here. */
+    private Source built;
     /** The source as checked by validate: with the columns known before Spark starts. */
     private Source checkedSource;
 
@@ -142,12 +144,19 @@ public final class SnapshotJob implements Job {
         if (csv.firstGiven() != null && format != Source.Format.CSV) {
             throw new InvalidInputException(csv.firstGiven() + " applies to csv sources only, not " + format);
         }
-        new Source(format, source, jdbcTable, schema, csv.dialect()).checkOptions("--source");
+        built().checkOptions("--source");
+    }
+
+    private Source built() {
+        if (built == null) {
+            built = new Source(format, source, jdbcTable, schema, csv.dialect());
+        }
+        return built;
     }
 
     @Override
     public void validate(Preflight preflight) {
-        checkedSource = new Source(format, source, jdbcTable, schema, csv.dialect()).check(preflight, "--source");
+        checkedSource = built().check(preflight, "--source");
         requireColumns(checkedSource.columns());
     }
 
@@ -177,21 +186,16 @@ public final class SnapshotJob implements Job {
         if (userColumns(raw).isEmpty()) {
             throw new DataQualityException("the source has no rows (and no header or --schema to take columns from); nothing was published");
         }
+        if (schema == null && checkedSource.hasNoRows()) {
+            // columns from a header alone: their types are Spark's guesses, not the data's, so nothing to publish
+            throw new DataQualityException("the source has no rows; nothing was published (--allow-empty with --schema publishes an empty partition)");
+        }
         requireKeyColumns(raw);
         CheckedRows checked = CheckedRows.check(raw, REASON, rejectionReason(raw));
         Dataset<Row> accepted = applyDuplicatePolicy(checked.accepted().drop(Source.CORRUPT_RECORD), metrics);
 
         String date = context.logicalDate().toString();
-        StagedPartition staged;
-        try {
-            staged = context.outputs().stagePartition(target, partitionColumn, date, accepted, schemaEvolution);
-        } catch (InvalidInputException doesNotFit) {
-            // A source without rows has only guessed column types: it is empty rather than unfit.
-            if (schema == null && raw.isEmpty()) {
-                throw new DataQualityException("the source has no rows; nothing was published (--allow-empty with --schema publishes an empty partition)");
-            }
-            throw doesNotFit;
-        }
+        StagedPartition staged = context.outputs().stagePartition(target, partitionColumn, date, accepted, schemaEvolution);
 
         if (context.dryRun()) {
             staged.publish(); // prints what would be published; a dry run counts nothing

@@ -5,17 +5,15 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PushbackReader;
 import java.io.Reader;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import com.univocity.parsers.common.TextParsingException;
 import com.univocity.parsers.csv.CsvParser;
 import com.univocity.parsers.csv.CsvParserSettings;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.io.compress.CompressionCodec;
 import org.apache.hadoop.io.compress.CompressionCodecFactory;
 
@@ -31,17 +29,19 @@ final class CsvHeaders {
     private CsvHeaders() {
     }
 
+    /** A file's header, and whether a record follows it (a row, well-formed or not). */
+    record Header(List<String> names, boolean rowsFollow) {
+    }
+
     /**
-     * The header of every file under {@code location} (a file, a folder or a glob) that has one, by
-     * file, in listing order; empty files have none and are left out.
+     * The header of every file of the source that has one, by file, in listing order; empty files
+     * have none and are left out.
      */
-    static Map<String, List<String>> read(Configuration conf, String location, CsvDialect dialect) throws IOException {
-        Path path = new Path(location);
-        FileSystem fs = path.getFileSystem(conf);
-        CompressionCodecFactory codecs = new CompressionCodecFactory(conf);
-        Map<String, List<String>> headers = new LinkedHashMap<>();
-        for (FileStatus file : dataFiles(fs, path)) {
-            List<String> header = firstRecord(fs, file, codecs, dialect);
+    static Map<String, Header> read(SourceFiles source, CsvDialect dialect) throws IOException {
+        CompressionCodecFactory codecs = new CompressionCodecFactory(source.conf());
+        Map<String, Header> headers = new LinkedHashMap<>();
+        for (FileStatus file : source.files()) {
+            Header header = header(source.fs(), file, codecs, dialect);
             if (header != null) {
                 headers.put(file.getPath().toUri().getPath(), header);
             }
@@ -49,26 +49,7 @@ final class CsvHeaders {
         return headers;
     }
 
-    /** The files Spark would read: a glob's matches, a folder's files; hidden ones ('_', '.') left out. */
-    static List<FileStatus> dataFiles(FileSystem fs, Path path) throws IOException {
-        FileStatus[] matched = fs.globStatus(path);
-        List<FileStatus> files = new ArrayList<>();
-        if (matched == null) {
-            return files;
-        }
-        for (FileStatus status : matched) {
-            for (FileStatus file : status.isDirectory() ? fs.listStatus(status.getPath()) : new FileStatus[] {status}) {
-                String name = file.getPath().getName();
-                if (file.isFile() && !name.startsWith("_") && !name.startsWith(".")) {
-                    files.add(file);
-                }
-            }
-        }
-        files.sort(null);
-        return files;
-    }
-
-    private static List<String> firstRecord(FileSystem fs, FileStatus file, CompressionCodecFactory codecs, CsvDialect dialect) throws IOException {
+    private static Header header(FileSystem fs, FileStatus file, CompressionCodecFactory codecs, CsvDialect dialect) throws IOException {
         if (file.getLen() == 0) {
             return null;
         }
@@ -87,10 +68,22 @@ final class CsvHeaders {
             parser.beginParsing((Reader) reader);
             try {
                 String[] record = parser.parseNext();
-                return record == null ? null : java.util.Arrays.stream(record).map(v -> v == null ? "" : v).toList();
+                if (record == null) {
+                    return null;
+                }
+                return new Header(java.util.Arrays.stream(record).map(v -> v == null ? "" : v).toList(), recordFollows(parser));
             } finally {
                 parser.stopParsing();
             }
+        }
+    }
+
+    /** A record that does not parse is a row too: Spark quarantines it. */
+    private static boolean recordFollows(CsvParser parser) {
+        try {
+            return parser.parseNext() != null;
+        } catch (TextParsingException malformed) {
+            return true;
         }
     }
 

@@ -26,7 +26,7 @@ final class DryRunOutputs implements RunOutputs {
         PartitionTables.Fit fit = PartitionTables.fitToTable(spark, table, partitionColumn, rows, evolution);
         Dataset<Row> ordered = fit.rows();
         String target = table + " partition " + PartitionTables.partitionSpec(partitionColumn, partitionValue);
-        out.println("dry run: would write table " + target + (spark.catalog().tableExists(table) ? "" : " (new table)")
+        out.println("dry run: would write table " + target + (fit.tableExists() ? "" : " (new table)")
                 + " with columns " + ordered.schema().toDDL()
                 + (fit.newColumns().isEmpty() ? "" : ", adding columns " + SchemaDiff.columns(fit.newColumns())));
         out.println("dry run: Spark plan of the rows to write:");

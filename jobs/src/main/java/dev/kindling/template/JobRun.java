@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 import com.codahale.metrics.CsvReporter;
 import org.apache.logging.log4j.LogManager;
@@ -35,12 +36,14 @@ final class JobRun {
     private final CommonOptions common;
     private final Map<String, String> environment;
     private final SparkSessionProvider sessions;
+    private final UnaryOperator<Outputs> outputsSeam;
     private final PrintStream out;
     private final PrintStream err;
 
     JobRun(String name, Job job, CommonOptions common, Map<String, String> environment,
-           SparkSessionProvider sessions, PrintStream out, PrintStream err) {
+           SparkSessionProvider sessions, UnaryOperator<Outputs> outputsSeam, PrintStream out, PrintStream err) {
         this.name = name;
+        this.outputsSeam = outputsSeam;
         this.job = job;
         this.common = common;
         this.environment = environment;
@@ -90,7 +93,7 @@ final class JobRun {
             // spark.log.structuredLogging.enabled): Kindling's layout must stay in force.
             Logs.configure(settings, fields);
             outputs = common.dryRun() ? new DryRunOutputs(spark, out) : new SparkOutputs(spark, metrics, log, common.runId());
-            job.run(new RunContext(name, common, settings, spark, metrics, log, outputs, environment, out));
+            job.run(new RunContext(name, common, settings, spark, metrics, log, outputsSeam.apply(outputs), environment, out));
             outcome = ExitCode.SUCCESS;
         } catch (InvalidInputException e) {
             outcome = ExitCode.BAD_USAGE;

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -32,14 +33,29 @@ public final class Launcher {
     private final Map<String, String> environment;
     private final PrintStream out;
     private final PrintStream err;
+    private final UnaryOperator<Outputs> outputsSeam;
 
     public Launcher(List<Supplier<Job>> jobs, SparkSessionProvider sessions, Map<String, String> environment,
                     PrintStream out, PrintStream err) {
+        this(jobs, sessions, environment, out, err, UnaryOperator.identity());
+    }
+
+    private Launcher(List<Supplier<Job>> jobs, SparkSessionProvider sessions, Map<String, String> environment,
+                     PrintStream out, PrintStream err, UnaryOperator<Outputs> outputsSeam) {
         this.jobs = List.copyOf(jobs);
         this.sessions = sessions;
         this.environment = Map.copyOf(environment);
         this.out = out;
         this.err = err;
+        this.outputsSeam = outputsSeam;
+    }
+
+    /**
+     * For tests: jobs write through {@code seam} applied to the run's outputs (a fake that forwards
+     * to them); the template still discards what the real outputs staged and did not publish.
+     */
+    public Launcher withOutputs(UnaryOperator<Outputs> seam) {
+        return new Launcher(jobs, sessions, environment, out, err, seam);
     }
 
     @Command(name = "kindling", mixinStandardHelpOptions = true, versionProvider = Version.class,
@@ -103,7 +119,7 @@ public final class Launcher {
             return checkArgs(check.jobArgs);
         }
         CommonOptions common = (CommonOptions) sub.commandSpec().mixins().get("common").userObject();
-        return new JobRun(sub.commandSpec().name(), (Job) command, common, environment, sessions, out, err).execute();
+        return new JobRun(sub.commandSpec().name(), (Job) command, common, environment, sessions, outputsSeam, out, err).execute();
     }
 
     /** Parses the command line; on a mistake prints one line naming it and returns null. */

@@ -38,8 +38,8 @@ final class PartitionTables {
         }
     }
 
-    /** Rows ready to write into a table, and the columns the table must gain at publish. */
-    record Fit(Dataset<Row> rows, List<StructField> newColumns) {
+    /** Rows ready to write into a table, the columns the table must gain at publish, and whether the table existed. */
+    record Fit(Dataset<Row> rows, List<StructField> newColumns, boolean tableExists) {
     }
 
     /**
@@ -52,7 +52,7 @@ final class PartitionTables {
             throw new InvalidInputException("the rows already have a column '" + partitionColumn + "', which is the partition column of " + table);
         }
         if (!spark.catalog().tableExists(table)) {
-            return new Fit(rows, List.of());
+            return new Fit(rows, List.of(), false);
         }
         StructType columns = new StructType(Arrays.stream(spark.table(table).schema().fields())
                 .filter(field -> !field.name().equalsIgnoreCase(partitionColumn))
@@ -69,7 +69,7 @@ final class PartitionTables {
         }
         List<StructField> added = adding ? diff.added() : List.of();
         added.forEach(field -> select.add(rows.col("`" + field.name() + "`")));
-        return new Fit(rows.select(select.toArray(Column[]::new)), added);
+        return new Fit(rows.select(select.toArray(Column[]::new)), added, true);
     }
 
     static String partitionSpec(String column, String value) {

@@ -9,6 +9,7 @@ import java.util.TreeMap;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.security.AccessControlException;
 import org.apache.hadoop.fs.UnsupportedFileSystemException;
@@ -24,6 +25,7 @@ public final class Preflight {
     private static final String ILLEGAL_GLOB = "Illegal file pattern:";
 
     private final Settings settings;
+    private Configuration hadoop;
 
     Preflight(Settings settings) {
         this.settings = settings;
@@ -40,15 +42,23 @@ public final class Preflight {
      * {@link InputUnavailableException} (exit 1, retried).
      */
     public void requirePathExists(String option, String path) {
+        sourceFiles(option, path);
+    }
+
+    /** The files path names, checked as {@link #requirePathExists} says: the path is globbed once, here. */
+    SourceFiles sourceFiles(String option, String path) {
         Path hadoopPath;
         try {
             hadoopPath = new Path(path);
         } catch (IllegalArgumentException e) {
             throw new InvalidInputException(option + " '" + path + "' is not a valid path: " + e.getMessage());
         }
+        Configuration conf = hadoopConfiguration();
+        FileSystem fs;
         FileStatus[] matches;
         try {
-            matches = hadoopPath.getFileSystem(hadoopConfiguration(settings)).globStatus(hadoopPath);
+            fs = hadoopPath.getFileSystem(conf);
+            matches = fs.globStatus(hadoopPath);
         } catch (UnsupportedFileSystemException e) {
             throw new InvalidInputException(option + " '" + path + "' cannot be checked: " + e.getMessage());
         } catch (IOException e) {
@@ -61,6 +71,7 @@ public final class Preflight {
         if (matches == null || matches.length == 0) {
             throw new InvalidInputException(option + " '" + path + "' " + (isGlob(path) ? "matches no path" : "does not exist"));
         }
+        return new SourceFiles(conf, fs, matches);
     }
 
     /**
@@ -89,6 +100,14 @@ public final class Preflight {
         } catch (SQLException e) {
             throw new InvalidInputException(option + " '" + Source.maskSecrets(url) + "': no JDBC driver on the class path accepts this URL (add the driver jar with spark-submit --jars)");
         }
+    }
+
+    /** The Hadoop configuration Spark's session will have, built once per preflight. */
+    Configuration hadoopConfiguration() {
+        if (hadoop == null) {
+            hadoop = hadoopConfiguration(settings);
+        }
+        return hadoop;
     }
 
     /**

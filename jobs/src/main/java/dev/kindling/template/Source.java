@@ -30,11 +30,9 @@ import org.apache.spark.sql.types.StructType;
  * headers are read before Spark starts ({@link #check}), and a header that does not name the
  * schema's columns is bad input.
  *
- * @param csv     the CSV dialect (RFC 4180 unless told otherwise); ignored for other formats
- * @param columns the source's columns in file order, when known before Spark starts (a CSV header,
- *                or {@code --schema}); empty when only Spark can tell
+ * <p>A source is checked as it is built: its {@code --schema} is parsed once, here, and kept.
  */
-public record Source(Format format, String location, String jdbcTable, String schemaDdl, CsvDialect csv, List<String> columns) {
+public final class Source {
 
     public static final String CORRUPT_RECORD = "_corrupt_record";
     private static final String BYTE_ORDER_MARK = "\uFEFF";
@@ -51,75 +49,135 @@ public record Source(Format format, String location, String jdbcTable, String sc
         }
     }
 
-    public Source {
+    private final Format format;
+    private final String location;
+    private final String jdbcTable;
+    private final String schemaDdl;
+    private final StructType schema; // null without --schema
+    private final CsvDialect csv;
+    private final List<String> columns;
+    private final boolean noRows;
+
+    /**
+     * A source as its options give it; a schema that does not parse is bad input.
+     *
+     * @param csv the CSV dialect (RFC 4180 unless told otherwise); ignored for other formats
+     */
+    public Source(Format format, String location, String jdbcTable, String schemaDdl, CsvDialect csv) {
+        this(format, location, jdbcTable, schemaDdl, schemaDdl == null ? null : parsed(schemaDdl), csv, List.of(), false);
+    }
+
+    private Source(Format format, String location, String jdbcTable, String schemaDdl, StructType schema, CsvDialect csv, List<String> columns,
+                   boolean noRows) {
         if (format == null || location == null || location.isBlank()) {
             throw new InvalidInputException("a source needs a format and a location");
         }
-        csv = csv == null ? CsvDialect.RFC_4180 : csv;
-        columns = columns == null ? List.of() : List.copyOf(columns);
+        this.format = format;
+        this.location = location;
+        this.jdbcTable = jdbcTable;
+        this.schemaDdl = schemaDdl;
+        this.schema = schema;
+        this.csv = csv == null ? CsvDialect.RFC_4180 : csv;
+        this.columns = columns == null ? List.of() : List.copyOf(columns);
+        this.noRows = noRows;
     }
 
-    public Source(Format format, String location, String jdbcTable, String schemaDdl, CsvDialect csv) {
-        this(format, location, jdbcTable, schemaDdl, csv, List.of());
+    public Format format() {
+        return format;
+    }
+
+    public String location() {
+        return location;
+    }
+
+    public String jdbcTable() {
+        return jdbcTable;
+    }
+
+    public String schemaDdl() {
+        return schemaDdl;
+    }
+
+    public CsvDialect csv() {
+        return csv;
     }
 
     /**
-     * Checks what can be checked without Spark (the path, the schema, the JDBC driver, CSV headers)
-     * and returns this source with the columns that are known now.
+     * The source's columns in file order, when known before Spark starts (a CSV header, a Parquet
+     * footer, or {@code --schema}); empty when only Spark can tell.
+     */
+    public List<String> columns() {
+        return columns;
+    }
+
+    /**
+     * Whether the source is known, before Spark starts, to hold no rows: a CSV source with a header
+     * whose files are empty or hold their header alone. False when only Spark can tell.
+     */
+    public boolean hasNoRows() {
+        return noRows;
+    }
+
+    /**
+     * Checks what can be checked without Spark (the path, the JDBC driver, CSV headers) and returns
+     * this source with the columns that are known now. The path is listed once, for all of them.
      */
     public Source check(Preflight preflight, String option) {
         checkOptions(option);
-        StructType schema = schemaDdl == null ? null : parsedSchema();
+        SourceFiles files = null;
         switch (format) {
-            case CSV, JSON, PARQUET -> preflight.requirePathExists(option, location);
+            case CSV, JSON, PARQUET -> files = preflight.sourceFiles(option, location);
             case JDBC -> preflight.requireJdbcDriver(option, location);
             case HIVE -> {
                 // the table is looked up once Spark's catalog is up
             }
         }
         List<String> known = schema == null ? List.of() : List.of(schema.fieldNames());
+        boolean noRows = false;
         if (format == Format.CSV && csv.header()) {
-            List<String> header = commonHeader(preflight, option);
+            Map<String, CsvHeaders.Header> headers = headers(files, option);
+            List<String> header = commonHeader(headers);
             if (schema != null && header != null) {
                 requireSameColumns(header, schema);
             }
             known = header != null ? header : known;
+            noRows = headers.values().stream().noneMatch(CsvHeaders.Header::rowsFollow);
         }
         if (format == Format.PARQUET && schema == null) {
-            known = parquetColumns(preflight);
+            known = parquetColumns(files);
         }
-        return new Source(format, location, jdbcTable, schemaDdl, csv, known);
+        return new Source(format, location, jdbcTable, schemaDdl, schema, csv, known, noRows);
     }
 
-    /** Checks what needs no I/O: the schema parses, a JDBC source names its table. */
+    /** Checks what needs no I/O and was not checked when the source was built: a JDBC source names its table. */
     public void checkOptions(String option) {
-        if (schemaDdl != null) {
-            parsedSchema();
-        }
         if (format == Format.JDBC && (jdbcTable == null || jdbcTable.isBlank())) {
             throw new InvalidInputException("--jdbc-table is required when --format is jdbc");
         }
     }
 
-    /** The one header all files share, or null when no file has a line yet. */
-    private List<String> commonHeader(Preflight preflight, String option) {
-        Map<String, List<String>> headers;
+    private Map<String, CsvHeaders.Header> headers(SourceFiles files, String option) {
         try {
-            headers = CsvHeaders.read(Preflight.hadoopConfiguration(preflight.settings()), location, csv);
+            return CsvHeaders.read(files, csv);
         } catch (TextParsingException e) {
             throw new InvalidInputException(option + " '" + location + "': the first line of a file is not a CSV header in this dialect: "
                     + firstLine(e.getMessage()));
         } catch (IOException e) {
             throw Preflight.cannotRead(option + " '" + location + "': the CSV headers cannot be read", e);
         }
+    }
+
+    /** The one header all files share, or null when no file has a line yet. */
+    private static List<String> commonHeader(Map<String, CsvHeaders.Header> headers) {
         List<String> first = null;
         String firstFile = null;
-        for (Map.Entry<String, List<String>> file : headers.entrySet()) {
+        for (Map.Entry<String, CsvHeaders.Header> file : headers.entrySet()) {
+            List<String> names = file.getValue().names();
             if (first == null) {
-                first = file.getValue();
+                first = names;
                 firstFile = file.getKey();
-            } else if (!lowerCase(first).equals(lowerCase(file.getValue()))) {
-                throw new InvalidInputException("the header of " + file.getKey() + " (" + String.join(", ", file.getValue())
+            } else if (!lowerCase(first).equals(lowerCase(names))) {
+                throw new InvalidInputException("the header of " + file.getKey() + " (" + String.join(", ", names)
                         + ") differs from the header of " + firstFile + " (" + String.join(", ", first) + ")");
             }
         }
@@ -127,9 +185,9 @@ public record Source(Format format, String location, String jdbcTable, String sc
     }
 
     /** A footer that cannot be read leaves the columns unknown here: Spark's read reports what is wrong with the file. */
-    private List<String> parquetColumns(Preflight preflight) {
+    private List<String> parquetColumns(SourceFiles files) {
         try {
-            return ParquetColumns.read(Preflight.hadoopConfiguration(preflight.settings()), location);
+            return ParquetColumns.read(files);
         } catch (IOException | RuntimeException unreadable) {
             return List.of();
         }
@@ -152,7 +210,7 @@ public record Source(Format format, String location, String jdbcTable, String sc
     Dataset<Row> read(SparkSession spark, Map<String, String> environment) {
         return switch (format) {
             case CSV -> readCsv(spark);
-            case JSON -> permissive(spark, spark.read(), parsedSchemaOrNull(), reader -> reader.json(location));
+            case JSON -> permissive(spark, spark.read(), schema, reader -> reader.json(location));
             case PARQUET -> withSchema(spark.read()).parquet(location);
             case HIVE -> {
                 if (!spark.catalog().tableExists(location)) {
@@ -174,13 +232,12 @@ public record Source(Format format, String location, String jdbcTable, String sc
             spark.conf().set("spark.sql.legacy.javaCharsets", "true");
         }
         DataFrameReader reader = spark.read().options(csv.sparkOptions());
-        if (schemaDdl == null) {
+        if (schema == null) {
             Dataset<Row> inferred = permissive(spark, reader, null, r -> r.csv(location));
             String first = inferred.columns().length == 0 ? "" : inferred.columns()[0];
             // Spark keeps a UTF-8 byte-order mark as part of the first column's name when it reads whole files
             return first.startsWith(BYTE_ORDER_MARK) ? inferred.withColumnRenamed(first, first.substring(1)) : inferred;
         }
-        StructType schema = parsedSchema();
         if (!csv.header() || columns.isEmpty()) {
             return permissive(spark, reader, schema, r -> r.csv(location));
         }
@@ -203,33 +260,29 @@ public record Source(Format format, String location, String jdbcTable, String sc
      */
     private Dataset<Row> permissive(SparkSession spark, DataFrameReader reader, StructType given, Function<DataFrameReader, Dataset<Row>> load) {
         reader.option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", CORRUPT_RECORD);
-        StructType schema = given;
-        if (schema == null) {
+        StructType readWith = given;
+        if (readWith == null) {
             try {
-                schema = load.apply(reader.option("inferSchema", "true")).schema();
+                readWith = load.apply(reader.option("inferSchema", "true")).schema();
             } catch (Exception e) { // Spark's AnalysisException is a checked exception to Java
                 if (e instanceof AnalysisException analysis && "UNABLE_TO_INFER_SCHEMA".equals(analysis.getCondition())) {
                     return spark.emptyDataFrame();
                 }
                 throw e instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getMessage(), e);
             }
-            if (schema.fields().length == 0) {
+            if (readWith.fields().length == 0) {
                 return spark.emptyDataFrame();
             }
         }
-        StructType withoutCorrupt = new StructType(Arrays.stream(schema.fields()).filter(f -> !f.name().equals(CORRUPT_RECORD)).toArray(StructField[]::new));
+        StructType withoutCorrupt = new StructType(Arrays.stream(readWith.fields()).filter(f -> !f.name().equals(CORRUPT_RECORD)).toArray(StructField[]::new));
         return load.apply(reader.schema(withoutCorrupt.add(CORRUPT_RECORD, DataTypes.StringType, true)));
     }
 
     private DataFrameReader withSchema(DataFrameReader reader) {
-        return schemaDdl == null ? reader : reader.schema(parsedSchema());
+        return schema == null ? reader : reader.schema(schema);
     }
 
-    private StructType parsedSchemaOrNull() {
-        return schemaDdl == null ? null : parsedSchema();
-    }
-
-    private StructType parsedSchema() {
+    private static StructType parsed(String schemaDdl) {
         try {
             return StructType.fromDDL(schemaDdl);
         } catch (Exception e) { // Spark's ParseException is a checked exception to Java

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -51,6 +52,7 @@ final class SparkOutputs implements RunOutputs {
     private final String runToken;
     private final List<Staging> unpublished = new ArrayList<>();
     private final WriteCounts counts;
+    private UnaryOperator<VersionedLocation> partitionLocations = UnaryOperator.identity();
 
     SparkOutputs(SparkSession spark, JobMetrics metrics, Logger log, String runId) {
         this.spark = spark;
@@ -58,6 +60,11 @@ final class SparkOutputs implements RunOutputs {
         this.log = log;
         this.runToken = runId.replaceAll("[^A-Za-z0-9._-]", "_");
         this.counts = new WriteCounts(spark);
+    }
+
+    /** For tests of concurrent runs: {@code otherRun} runs at {@code step} of each partition publish of this run. */
+    void interleavePublish(VersionedLocation.Step step, Runnable otherRun) {
+        partitionLocations = location -> location.interleaving(step, otherRun);
     }
 
     /** A version folder this run wrote, and the first of its parent folders that the write created. */
@@ -69,7 +76,7 @@ final class SparkOutputs implements RunOutputs {
         PartitionTables.checkNames(table, partitionColumn, partitionValue);
         PartitionTables.Fit fit = PartitionTables.fitToTable(spark, table, partitionColumn, rows, evolution);
         Dataset<Row> ordered = fit.rows();
-        Path tableLocation = tableLocation(table);
+        Path tableLocation = tableLocation(table, fit.tableExists());
         Path version = new Path(tableLocation, VERSIONS + "/" + partitionColumn + "=" + partitionValue + "/" + runToken + "-" + System.currentTimeMillis());
         Staging staging = new Staging(version, firstMissing(version));
         unpublished.add(staging);
@@ -141,10 +148,11 @@ final class SparkOutputs implements RunOutputs {
             createTableIfMissing(table, partitionColumn, schema, tableLocation);
             // From here the version may be what readers see: whatever happens, this run no longer deletes it.
             unpublished.remove(staging);
-            Optional<String> replaced = VersionedLocation.ofPartition(spark, table, partitionColumn, partitionValue).publish(version.toString());
+            Optional<String> replaced = partitionLocations.apply(VersionedLocation.ofPartition(spark, table, partitionColumn, partitionValue))
+                    .publish(version.toString());
             log.info("published {} partition {} from {}", table, PartitionTables.partitionSpec(partitionColumn, partitionValue), version);
             replaced.ifPresent(location -> deleteReplaced(new Path(location), new Path(tableLocation, VERSIONS)));
-            deleteAbandoned(version, VersionedLocation.ofPartition(spark, table, partitionColumn, partitionValue));
+            deleteAbandoned(version);
         }
     }
 
@@ -179,7 +187,7 @@ final class SparkOutputs implements RunOutputs {
         spark.sql("DROP TABLE IF EXISTS " + table);
         rows.limit(0).write().format("parquet").partitionBy(partitionColumns).saveAsTable(table);
         Dataset<Row> inTableOrder = rows.select(java.util.Arrays.stream(spark.table(table).columns()).map(rows::col).toArray(org.apache.spark.sql.Column[]::new));
-        WriteCounts.Count count = counts.countWrite(tableLocation(table),
+        WriteCounts.Count count = counts.countWrite(tableLocation(table, true),
                 () -> inTableOrder.write().mode(SaveMode.Overwrite).insertInto(table), SPARK_REPORT_TIMEOUT);
         log.info("replaced table {}: {} rows", table, count.rowsWritten());
         record(count);
@@ -208,17 +216,17 @@ final class SparkOutputs implements RunOutputs {
 
     /**
      * Versions of this partition that were staged more than {@link #ABANDONED_AFTER} ago and are not
-     * what readers see: left by killed runs, or replaced by a publish that raced with another.
+     * what readers see (the version just published: the publish read it back): left by killed runs, or
+     * replaced by a publish that raced with another.
      */
-    private void deleteAbandoned(Path published, VersionedLocation partition) {
+    private void deleteAbandoned(Path published) {
         long now = System.currentTimeMillis();
-        String current = partition.current().map(location -> new Path(location).getName()).orElse(published.getName());
         try {
             FileSystem fs = published.getFileSystem(spark.sparkContext().hadoopConfiguration());
             for (FileStatus other : fs.listStatus(published.getParent())) {
                 boolean abandoned = now - stagedAt(other) > ABANDONED_AFTER.toMillis();
                 String name = other.getPath().getName();
-                if (abandoned && !name.equals(published.getName()) && !name.equals(current)) {
+                if (abandoned && !name.equals(published.getName())) {
                     fs.delete(other.getPath(), true);
                     log.info("deleted the abandoned version {}", other.getPath());
                 }
@@ -322,8 +330,8 @@ final class SparkOutputs implements RunOutputs {
     }
 
     /** The table's location; for a table not created yet, where Spark would put it: {@code <database location>/<table>}. */
-    private Path tableLocation(String table) {
-        if (spark.catalog().tableExists(table)) {
+    private Path tableLocation(String table, boolean exists) {
+        if (exists) {
             return new Path(describedLocation("DESCRIBE TABLE EXTENDED " + table));
         }
         int dot = table.indexOf('.');

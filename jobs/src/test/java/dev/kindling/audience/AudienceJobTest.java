@@ -136,6 +136,27 @@ class AudienceJobTest {
     }
 
     @Test
+    void aDefinitionThatCannotBeReadNowIsExit1AndOneThatIsNotThereOrNotTextExit2BeforeSparkStarts() throws IOException {
+        Kindling noSpark = Kindling.with((settings, app) -> {
+            throw new AssertionError("Spark must not start");
+        });
+        // a folder where the file should be: it exists, and reading it is an I/O error other than "no such file"
+        Result unreadable = noSpark.run("audience", "--logical-date", "2024-02-01", "--definition", dir.toString(), "--name", "x");
+        assertThat(unreadable.exitCode()).as(unreadable.err()).isEqualTo(1);
+        assertThat(unreadable.errLines()).singleElement().asString()
+                .contains("failed: --definition '" + dir + "' cannot be read now: java.io.IOException: Is a directory");
+
+        Result missing = noSpark.run("audience", "--logical-date", "2024-02-01", "--definition", dir.resolve("gone.audience").toString(), "--name", "x");
+        assertThat(missing.exitCode()).as(missing.err()).isEqualTo(2);
+        assertThat(missing.errLines()).singleElement().asString().contains("error: --definition '" + dir.resolve("gone.audience") + "' cannot be read: ");
+
+        Path latin2 = Files.write(dir.resolve("latin2.audience"), new byte[] {'u', 's', 'e', 'r', 's', '(', ')', (byte) 0xB3});
+        Result notUtf8 = noSpark.run("audience", "--logical-date", "2024-02-01", "--definition", latin2.toString(), "--name", "x");
+        assertThat(notUtf8.exitCode()).as(notUtf8.err()).isEqualTo(2);
+        assertThat(notUtf8.errLines()).singleElement().asString().contains("MalformedInputException");
+    }
+
+    @Test
     void aBadDefinitionIsRefusedInOneLineBeforeSparkStarts() throws IOException {
         Kindling noSpark = Kindling.with((settings, app) -> {
             throw new AssertionError("Spark must not start");

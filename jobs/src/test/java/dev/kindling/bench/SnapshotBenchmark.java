@@ -14,6 +14,7 @@ import dev.kindling.Kindling;
 import dev.kindling.template.CsvDialect;
 import dev.kindling.template.Launcher;
 import dev.kindling.template.SparkSessionProvider;
+import org.apache.spark.metrics.source.HiveCatalogMetrics;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -66,7 +67,7 @@ public final class SnapshotBenchmark {
             Runnable bare = () -> BareSnapshot.run(spark, dialect.sparkOptions(), csv, SCHEMA, "bench.bare", "2024-01-01",
                     work.resolve("bare-versions/" + mode + "/" + bareRun.incrementAndGet()).toString());
 
-            List<long[]> results = new ArrayList<>(); // bare ms, template ms, bare jobs, template jobs
+            List<long[]> results = new ArrayList<>(); // bare ms, template ms, bare jobs, template jobs, bare and template metastore calls
             for (int i = 0; i <= repetitions; i++) {
                 boolean bareFirst = i % 2 == 0;
                 long[] first = timed(spark, bareFirst ? bare : viaTemplate);
@@ -74,7 +75,7 @@ public final class SnapshotBenchmark {
                 long[] b = bareFirst ? first : second;
                 long[] t = bareFirst ? second : first;
                 if (i > 0) {
-                    results.add(new long[] {b[0], t[0], b[1], t[1]});
+                    results.add(new long[] {b[0], t[0], b[1], t[1], b[2], t[2]});
                 }
             }
             print(mode, rows, repetitions, results, spark.table("bench.template").count(), spark.table("bench.bare").count());
@@ -84,12 +85,13 @@ public final class SnapshotBenchmark {
 
     private static long[] timed(SparkSession spark, Runnable work) {
         long[] ms = new long[1];
+        long metastoreCalls = HiveCatalogMetrics.METRIC_HIVE_CLIENT_CALLS().getCount();
         int jobs = SparkJobs.startedBy(spark, () -> {
             long started = System.nanoTime();
             work.run();
             ms[0] = (System.nanoTime() - started) / 1_000_000;
         });
-        return new long[] {ms[0], jobs};
+        return new long[] {ms[0], jobs, HiveCatalogMetrics.METRIC_HIVE_CLIENT_CALLS().getCount() - metastoreCalls};
     }
 
     private static void print(String mode, long rows, int repetitions, List<long[]> results, long templateRows, long bareRows) {
@@ -108,5 +110,8 @@ public final class SnapshotBenchmark {
         long templateTotal = results.stream().mapToLong(r -> r[1]).sum();
         System.out.printf(Locale.ROOT, "%nrows %d, repetitions %d: median ratio %.3f, total ratio %.3f; rows in tables: template %d, bare %d%n",
                 rows, repetitions, median, (double) templateTotal / bareTotal, templateRows, bareRows);
+        // calls to the Hive metastore client (Spark's HiveCatalogMetrics), each a round trip to the metastore
+        System.out.printf(Locale.ROOT, "metastore calls per run: bare %s, template %s%n",
+                results.stream().map(r -> Long.toString(r[4])).distinct().toList(), results.stream().map(r -> Long.toString(r[5])).distinct().toList());
     }
 }

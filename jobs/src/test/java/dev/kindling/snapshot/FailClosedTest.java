@@ -13,10 +13,13 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.GZIPOutputStream;
 
+import dev.kindling.template.Outputs;
+import dev.kindling.template.SchemaEvolution;
 import dev.kindling.testing.Kindling;
 import dev.kindling.testing.Kindling.Result;
 import dev.kindling.testing.RunLog;
 import dev.kindling.testing.TestSpark;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
@@ -104,6 +107,27 @@ class FailClosedTest {
     }
 
     @Test
+    void aHeaderOnlyCsvWithoutSchemaHasNoTypesToPublishEvenWithAllowEmpty() throws IOException {
+        String table = "closed.guessed_" + TABLES.incrementAndGet();
+        Path headerOnly = Files.writeString(dir.resolve("header-only.csv"), "id,name,amount\n");
+        Result result = snapshot(headerOnly, table, "--allow-empty");
+        assertThat(result.exitCode()).as(result.err()).isEqualTo(3);
+        assertThat(result.errLines()).singleElement().asString()
+                .contains("the source has no rows; nothing was published (--allow-empty with --schema publishes an empty partition)");
+        assertThat(spark.catalog().tableExists(table)).as("no table of guessed STRING columns").isFalse();
+    }
+
+    @Test
+    void anEmptyParquetSourceWhoseColumnsDifferIsBadInputWithADiff() throws IOException {
+        String table = tableWithGoodPartition();
+        Path empty = dir.resolve("empty-parquet");
+        spark.range(0).selectExpr("cast(id as int) id", "'x' AS title").write().parquet(empty.toString());
+        Result result = Kindling.onTestSpark().run("snapshot", "--source", empty.toString(), "--format", "parquet",
+                "--target", table, "--logical-date", DATE);
+        assertUntouched(table, result, 2, "missing: name STRING, amount INT; added: title STRING");
+    }
+
+    @Test
     void aSourceWhoseColumnsDifferFromTheTableIsBadInputWithADiff() throws IOException {
         String table = tableWithGoodPartition();
         String[][] cases = {
@@ -130,6 +154,54 @@ class FailClosedTest {
         assertThat(result.exitCode()).as(result.err()).isZero();
         assertThat(spark.sql("SELECT id, note, ds FROM " + table + " ORDER BY id").collectAsList()).extracting(Row::toString)
                 .containsExactly("[1,null,2024-06-01]", "[2,null,2024-06-01]", "[3,null,2024-06-01]", "[4,new,2024-06-02]");
+    }
+
+    @Test
+    void rowsThatDoNotBalanceFailTheRunWithExit1AndPublishNothing() throws IOException {
+        String table = tableWithGoodPartition();
+        Path next = Files.writeString(dir.resolve("next.csv"), "id,name,amount\n1,x,11\n2,y,21\n");
+        Result result = Kindling.onTestSpark().outputs(OneRowMoreRead::new).run("snapshot", "--source", next.toString(), "--format", "csv",
+                "--schema", SCHEMA, "--target", table, "--logical-date", DATE, "--run-id", "unbalanced");
+        assertUntouched(table, result, 1, "the row counts do not balance: 3 read but 2 written + 0 quarantined + 0 duplicates dropped; nothing was published");
+    }
+
+    /** Outputs whose staged partitions report one row more read than Spark counted: rows the write lost. */
+    private record OneRowMoreRead(Outputs real) implements Outputs {
+        @Override
+        public StagedPartition stagePartition(String table, String column, String value, Dataset<Row> rows, SchemaEvolution evolution) {
+            StagedPartition staged = real.stagePartition(table, column, value, rows, evolution);
+            return new StagedPartition() {
+                @Override
+                public long rowsRead() {
+                    return staged.rowsRead() + 1;
+                }
+
+                @Override
+                public long rowsWritten() {
+                    return staged.rowsWritten();
+                }
+
+                @Override
+                public Outputs.Quarantine quarantine(Dataset<Row> rejects) {
+                    return staged.quarantine(rejects);
+                }
+
+                @Override
+                public void publish() {
+                    staged.publish();
+                }
+            };
+        }
+
+        @Override
+        public Replaced replaceWithCsv(String table, Dataset<Row> rows) {
+            return real.replaceWithCsv(table, rows);
+        }
+
+        @Override
+        public void overwriteTable(String table, Dataset<Row> rows, String... partitionColumns) {
+            real.overwriteTable(table, rows, partitionColumns);
+        }
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.util.Map;
 
 import dev.kindling.testing.Kindling;
 import dev.kindling.testing.Kindling.Result;
+import dev.kindling.testing.TestSpark;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -99,6 +100,26 @@ class PreflightTest {
             System.clearProperty(key);
             System.clearProperty("spark.hadoop.kindling.preflight.only-submitted");
         }
+    }
+
+    @Test
+    void aSourceIsGlobbedOnceAndItsFolderListedOnceWhileItsColumnsAreRead() throws IOException {
+        Path csv = Files.createDirectories(dir.resolve("csv"));
+        Files.writeString(csv.resolve("a.csv"), "id,name\n1,a\n");
+        Files.writeString(csv.resolve("b.csv"), "id,name\n2,b\n");
+        CountingFileSystem.reset();
+        Source csvSource = new Source(Source.Format.CSV, CountingFileSystem.SCHEME + "://" + csv, null, "id INT, name STRING", CsvDialect.RFC_4180)
+                .check(preflight(CountingFileSystem.SETTING), "--source");
+        assertThat(csvSource.columns()).containsExactly("id", "name");
+        assertThat(List.of(CountingFileSystem.GLOBS.get(), CountingFileSystem.LISTINGS.get())).as("CSV: globs, listings").containsExactly(1, 1);
+
+        Path parquet = dir.resolve("parquet");
+        TestSpark.session().range(2).selectExpr("id", "'x' AS name").coalesce(1).write().parquet(parquet.toString());
+        CountingFileSystem.reset();
+        Source parquetSource = new Source(Source.Format.PARQUET, CountingFileSystem.SCHEME + "://" + parquet, null, null, null)
+                .check(preflight(CountingFileSystem.SETTING), "--source");
+        assertThat(parquetSource.columns()).containsExactly("id", "name");
+        assertThat(List.of(CountingFileSystem.GLOBS.get(), CountingFileSystem.LISTINGS.get())).as("Parquet: globs, listings").containsExactly(1, 1);
     }
 
     @Test

@@ -6,8 +6,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 import dev.kindling.template.Launcher;
+import dev.kindling.template.Outputs;
 import dev.kindling.template.SparkSessionProvider;
 
 /** Runs the real entry point in-process and keeps what it printed and returned. */
@@ -21,6 +23,7 @@ public final class Kindling {
 
     private final Map<String, String> environment = new HashMap<>();
     private SparkSessionProvider sessions = SparkSessionProvider.of(TestSpark.session());
+    private UnaryOperator<Outputs> outputs = UnaryOperator.identity();
 
     private Kindling() {
     }
@@ -45,11 +48,17 @@ public final class Kindling {
         return this;
     }
 
+    /** Jobs write through a fake that forwards to the run's outputs (see {@link Launcher#withOutputs}). */
+    public Kindling outputs(UnaryOperator<Outputs> fake) {
+        outputs = fake;
+        return this;
+    }
+
     public Result run(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = new Launcher(dev.kindling.Kindling.JOBS, sessions, environment,
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)).execute(args);
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)).withOutputs(outputs).execute(args);
         return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 }

@@ -1,8 +1,11 @@
 package dev.kindling.dsl.publish;
 
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
+import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
@@ -19,14 +22,41 @@ import org.apache.spark.sql.SparkSession;
  */
 public final class VersionedLocation {
 
+    /** The conditions of Spark's errors for a table, or a partition, that does not exist. */
+    private static final Set<String> NOT_FOUND = Set.of("TABLE_OR_VIEW_NOT_FOUND", "PARTITIONS_NOT_FOUND");
+
     private final SparkSession spark;
     private final String table;
     private final String partitionSpec; // null for a whole table
+    private final Step interleaved;
+    private final Runnable otherRun;
 
-    private VersionedLocation(SparkSession spark, String table, String partitionSpec) {
+    /** The points of {@link #publish} between its read of the current location and its read-back. */
+    public enum Step {
+        /** After the current location is read, before the swap. */
+        BEFORE_SWAP,
+        /** After the swap, before the location is read back. */
+        AFTER_SWAP
+    }
+
+    private VersionedLocation(SparkSession spark, String table, String partitionSpec, Step interleaved, Runnable otherRun) {
         this.spark = Objects.requireNonNull(spark, "spark");
         this.table = Objects.requireNonNull(table, "table");
         this.partitionSpec = partitionSpec;
+        this.interleaved = interleaved;
+        this.otherRun = otherRun;
+    }
+
+    private VersionedLocation(SparkSession spark, String table, String partitionSpec) {
+        this(spark, table, partitionSpec, null, null);
+    }
+
+    /**
+     * This location, with {@code otherRun} run at {@code step} of its publish: how tests make another
+     * run publish at exactly the moment a race would, without timing.
+     */
+    public VersionedLocation interleaving(Step step, Runnable otherRun) {
+        return new VersionedLocation(spark, table, partitionSpec, Objects.requireNonNull(step, "step"), Objects.requireNonNull(otherRun, "otherRun"));
     }
 
     /** A whole table, published by pointing it at a folder of Parquet files (created as an external table). */
@@ -41,15 +71,19 @@ public final class VersionedLocation {
 
     /** Where readers are pointed now; empty while the table (or the partition) does not exist. */
     public Optional<String> current() {
-        if (!spark.catalog().tableExists(table)) {
-            return Optional.empty();
-        }
-        // commands' results are read whole and filtered here: a Dataset filter on them would run a Spark job
-        if (partitionSpec != null && spark.sql("SHOW PARTITIONS " + table + " PARTITION " + partitionSpec).collectAsList().isEmpty()) {
-            return Optional.empty();
-        }
         String describe = "DESCRIBE TABLE EXTENDED " + table + (partitionSpec == null ? "" : " PARTITION " + partitionSpec);
-        return spark.sql(describe).collectAsList().stream()
+        List<Row> description;
+        try {
+            // one metastore lookup: a table or partition that does not exist is the command's own error
+            description = spark.sql(describe).collectAsList();
+        } catch (Exception e) { // Spark's AnalysisException is checked in Java, but thrown undeclared
+            if (e instanceof AnalysisException analysis && NOT_FOUND.contains(analysis.getCondition())) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+        // read whole and filtered here: a Dataset filter on a command's result would run a Spark job
+        return description.stream()
                 .filter(row -> "Location".equals(row.getString(0)))
                 .map(row -> row.getString(1))
                 .findFirst();
@@ -63,6 +97,7 @@ public final class VersionedLocation {
     public Optional<String> publish(String version) {
         Optional<String> replaced = current().filter(location -> !sameLocation(location, version));
         String target = partitionSpec == null ? table : table + " partition " + partitionSpec;
+        at(Step.BEFORE_SWAP);
         try {
             if (replaced.isPresent()) {
                 spark.sql("ALTER TABLE " + table + (partitionSpec == null ? "" : " PARTITION " + partitionSpec) + " SET LOCATION " + sqlString(version));
@@ -78,6 +113,7 @@ public final class VersionedLocation {
             }
             throw e;
         }
+        at(Step.AFTER_SWAP);
         spark.catalog().refreshTable(table);
         String now = current().orElse("(none)");
         if (!sameLocation(now, version)) {
@@ -85,6 +121,12 @@ public final class VersionedLocation {
                     + now + ", not at this run's " + version + "; nothing was deleted, and a rerun publishes again", null);
         }
         return replaced;
+    }
+
+    private void at(Step step) {
+        if (step == interleaved) {
+            otherRun.run();
+        }
     }
 
     private static boolean sameLocation(String a, String b) {
