@@ -51,7 +51,7 @@ def run_kindling(*args, work_dir, env=None, on_line=None, timeout=600) -> Run:
     return Run(process.returncode, "", "".join(lines), time.time() - started)
 
 
-def read_partition(table: str, column: str, value: str, work_dir=None, spark_conf_dir=None) -> dict:
+def read_partition(table: str, column: str, value: str, work_dir=None, spark_conf_dir=None, count_only=False) -> dict:
     """One partition read back in a separate process (it/read_table.py): from a work dir's embedded
     metastore, or with spark_conf_dir from the metastore its hive-site.xml names."""
     env = dict(os.environ, PYSPARK_SUBMIT_ARGS=(
@@ -60,7 +60,7 @@ def read_partition(table: str, column: str, value: str, work_dir=None, spark_con
     if spark_conf_dir is not None:
         env["SPARK_CONF_DIR"] = str(spark_conf_dir)
     completed = subprocess.run([str(ROOT / ".venv" / "bin" / "python"), str(ROOT / "it" / "read_table.py"),
-                                str(work_dir or "-"), table, column, value],
+                                str(work_dir or "-"), table, column, value, *(["count"] if count_only else [])],
                                capture_output=True, text=True, env=env, timeout=300)
     if completed.returncode != 0:
         raise AssertionError(f"reading {table} ({column}='{value}') failed:\n{completed.stderr[-3000:]}")

@@ -2,6 +2,7 @@
 
     read_table.py WORK_DIR TABLE COLUMN VALUE   # the embedded metastore of a Kindling work dir
     read_table.py - TABLE COLUMN VALUE          # the metastore of $SPARK_CONF_DIR's hive-site.xml (the stack)
+    read_table.py ... VALUE count               # {"location": ..., "count": N, "files": [...]} for big partitions
 
 Run in its own process: the embedded Derby metastore admits one JVM at a time.
 """
@@ -15,6 +16,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "bin" / "li
 import local_hive  # noqa: E402 (found through the path above)
 
 work, table, column, value = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+count_only = sys.argv[5:] == ["count"]
 if work == "-":
     spark = (SparkSession.builder.master("local[1]").appName("read-table").config("spark.ui.enabled", "false")
              .config("spark.sql.catalogImplementation", "hive").config("spark.eventLog.enabled", "false").getOrCreate())
@@ -23,11 +25,12 @@ else:
     spark = local_hive.session(pathlib.Path(work), "read-table")
 described = spark.sql(f"DESCRIBE TABLE EXTENDED {table} PARTITION ({column}='{value}')").collect()
 location = [row.data_type for row in described if row.col_name == "Location"][0]
-rows = [row.asDict() for row in spark.sql(f"SELECT * FROM {table} WHERE {column} = '{value}'").collect()]
+selected = spark.sql(f"SELECT * FROM {table} WHERE {column} = '{value}'")
+rows = [] if count_only else [row.asDict() for row in selected.collect()]
 jvm = spark._jvm
 path = jvm.org.apache.hadoop.fs.Path(location)
 fs = path.getFileSystem(spark._jsc.hadoopConfiguration())
 files = sorted(status.getPath().getName() for status in fs.listStatus(path))
-print(json.dumps({"location": location, "rows": sorted(rows, key=lambda row: json.dumps(row, default=str)), "files": files},
-                 default=str))
+shown = {"count": selected.count()} if count_only else {"rows": sorted(rows, key=lambda row: json.dumps(row, default=str))}
+print(json.dumps({"location": location, **shown, "files": files}, default=str))
 spark.stop()

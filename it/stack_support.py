@@ -5,12 +5,15 @@ import json
 import os
 import pathlib
 import shutil
+import signal
 import subprocess
+import time
 import urllib.request
 
 import pytest
 
 import kindling_it
+import processes  # bin/lib, on the path through kindling_it
 from kindling_it import ROOT, run_kindling
 
 PORT_SETTINGS = ("KINDLING_STACK_POSTGRES_PORT", "KINDLING_STACK_METASTORE_PORT", "KINDLING_STACK_MASTER_PORT",
@@ -36,8 +39,19 @@ class Stack:
         env = dict(self.env, KINDLING_DEPLOY_MODE=deploy_mode)
         return run_kindling(*args, "--env", "cluster", work_dir=work_dir, env=env, timeout=timeout, on_line=on_line)
 
-    def read_partition(self, table, column, value) -> dict:
-        return kindling_it.read_partition(table, column, value, spark_conf_dir=self.spark_conf)
+    def kill(self, part: str) -> None:
+        """SIGKILL to a part's process group (as a crash would), waiting until it is gone."""
+        pid = int((self.dir / "run" / f"{part}.pid").read_text())
+        os.killpg(pid, signal.SIGKILL)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if not processes.running(pid):
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"{part} (pid {pid}) still runs 30 s after SIGKILL")
+
+    def read_partition(self, table, column, value, count_only=False) -> dict:
+        return kindling_it.read_partition(table, column, value, spark_conf_dir=self.spark_conf, count_only=count_only)
 
     def history(self) -> list[dict]:
         with urllib.request.urlopen(f"http://127.0.0.1:{self.ports['history']}/api/v1/applications", timeout=10) as response:

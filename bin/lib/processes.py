@@ -26,6 +26,16 @@ def wait_for_port(port: int, what: str, seconds: float = 60, process=None) -> No
     raise RuntimeError(f"{what} did not listen on 127.0.0.1:{port} within {seconds} s")
 
 
+def running(pid: int) -> bool:
+    """Whether the process exists and is not a zombie (one that no parent has reaped, as happens to
+    daemons whose parent exited when PID 1 does not reap)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+
+
 def stop_pid(pid: int, seconds: float = 10) -> None:
     """SIGTERM, then SIGKILL if the process is still there after `seconds`."""
     try:
@@ -34,9 +44,10 @@ def stop_pid(pid: int, seconds: float = 10) -> None:
         return
     deadline = time.time() + seconds
     while time.time() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if not running(pid):
             return
         time.sleep(0.1)
-    os.kill(pid, signal.SIGKILL)
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass

@@ -25,7 +25,7 @@ import urllib.request
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import graphite_server  # noqa: E402 (found through the path above)
-from processes import free_port, stop_pid, wait_for_port  # noqa: E402
+from processes import free_port, running, stop_pid, wait_for_port  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
@@ -107,13 +107,7 @@ class Stack:
 
     def alive(self, part: str) -> bool:
         pid = self.pid(part)
-        if pid is None:
-            return False
-        try:
-            os.kill(pid, 0)
-            return True
-        except ProcessLookupError:
-            return False
+        return pid is not None and running(pid)
 
     # ---- up ----
 
@@ -487,9 +481,9 @@ def main() -> None:
         rows = stack.status()
         if not rows:
             print(f"stack: nothing at {stack.dir} (run bin/stack up)")
-        for part, running, where in rows:
-            print(f"{part:10} {'up' if running else 'DOWN':5} {where}")
-        if any(not running for _, running, _ in rows):
+        for part, up, where in rows:
+            print(f"{part:10} {'up' if up else 'DOWN':5} {where}")
+        if any(not up for _, up, _ in rows):
             sys.exit(1)
 
 

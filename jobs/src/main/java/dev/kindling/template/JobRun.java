@@ -57,7 +57,9 @@ final class JobRun {
         try {
             resolved = Settings.resolve(common.env(), common.conf(), environment);
             job.checkOptions();
-            job.validate(new Preflight(resolved));
+            Preflight preflight = new Preflight(resolved);
+            job.validate(preflight);
+            preflight.requireMetastore();
         } catch (InvalidInputException e) {
             err.println("kindling " + name + ": error: " + e.getMessage());
             return ExitCode.BAD_USAGE.code;

@@ -5,6 +5,7 @@ import java.nio.file.AccessDeniedException;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 import org.apache.hadoop.conf.Configuration;
@@ -91,6 +92,27 @@ public final class Preflight {
 
     private static String firstLine(String message) {
         return message == null ? "" : message.lines().findFirst().orElse("");
+    }
+
+    /**
+     * Fails unless the run's Hive metastore service answers (exit 1, retried); nothing to ask on the
+     * embedded default, whose metastore is a Derby database that Spark opens itself.
+     */
+    public void requireMetastore() {
+        metastore().ifPresent(MetastoreService::requireAnswering);
+    }
+
+    /** Fails (exit 2) when the metastore service says the table does not exist; on the embedded default, Spark checks. */
+    public void requireTable(String option, String table) {
+        metastore().ifPresent(service -> {
+            if (!service.tableExists(table)) {
+                throw new InvalidInputException(option + " table '" + table + "' does not exist");
+            }
+        });
+    }
+
+    private Optional<MetastoreService> metastore() {
+        return MetastoreService.of(hadoopConfiguration());
     }
 
     /** Fails unless a JDBC driver on the class path accepts url. */

@@ -1,0 +1,55 @@
+"""Faults on the cluster stack, each leaving nothing lost: a metastore that does not answer, a part
+restarted by `bin/stack up`."""
+from test_jobs_on_the_cluster import snapshot, write_orders
+
+
+def test_a_metastore_that_does_not_answer_is_exit_1_before_spark_starts_and_up_brings_it_back(stack, tmp_path):
+    source = write_orders(tmp_path / "orders.csv", 100, "before")
+    assert snapshot(stack, tmp_path / "work", source, "shop.faults", "2026-11-20").code == 0
+
+    stack.kill("metastore")
+    down = snapshot(stack, tmp_path / "work", write_orders(tmp_path / "new.csv", 50, "after"), "shop.faults", "2026-11-20")
+    assert down.code == 1, "\n".join(down.err_lines[-20:])
+    assert any(line.startswith(f"kindling snapshot: failed: the Hive metastore thrift://127.0.0.1:{stack.ports['metastore']}"
+                               " does not answer now: ") for line in down.err_lines), down.err_lines[-5:]
+    assert down.json_lines() == []  # found before logging, metrics and Spark start
+
+    stack.command("up")  # restarts only what is down
+    partition = stack.read_partition("shop.faults", "ds", "2026-11-20")
+    assert {row["label"] for row in partition["rows"]} == {"before"} and len(partition["rows"]) == 100
+    again = snapshot(stack, tmp_path / "work", tmp_path / "new.csv", "shop.faults", "2026-11-20")
+    assert again.code == 0, "\n".join(again.err_lines[-20:])
+    assert len(stack.read_partition("shop.faults", "ds", "2026-11-20")["rows"]) == 50
+
+
+def test_a_hive_source_table_that_does_not_exist_is_exit_2_before_spark_starts(stack, tmp_path):
+    run = stack.kindling("snapshot", "--source", "shop.no_such_table", "--format", "hive", "--target", "shop.copy",
+                         "--logical-date", "2026-11-20", work_dir=tmp_path / "work")
+    assert run.code == 2, "\n".join(run.err_lines[-20:])
+    assert "kindling snapshot: error: --source table 'shop.no_such_table' does not exist" in run.err_lines
+    assert run.json_lines() == []
+
+
+def test_a_worker_killed_mid_write_costs_a_rerun_of_its_tasks_not_a_row(stack, tmp_path):
+    rows = 2_000_000
+    source = write_orders(tmp_path / "big.csv", rows, "big")
+    killed = []
+
+    def kill_a_worker_when_the_write_starts(line, process):
+        if not killed and "to staging" in line:
+            stack.kill("worker-1")
+            killed.append(line)
+
+    try:
+        run = stack.kindling("snapshot", "--source", str(source), "--format", "csv", "--schema", "id INT, amount DOUBLE, label STRING",
+                             "--no-quoted-newlines", "--target", "shop.big", "--logical-date", "2026-11-20",
+                             "--conf", "spark.executor.cores=1", "--conf", "spark.sql.files.maxPartitionBytes=4m",
+                             work_dir=tmp_path / "work", on_line=kill_a_worker_when_the_write_starts)
+    finally:
+        stack.command("up")  # the worker comes back for the other tests
+
+    assert killed, "the run never reached its write"
+    assert run.code == 0, "\n".join(run.err_lines[-30:])
+    finished = next(line for line in run.json_lines() if line["message"].startswith("snapshot finished"))
+    assert f"rows_read={rows}, rows_written={rows}" in finished["message"], finished["message"]
+    assert stack.read_partition("shop.big", "ds", "2026-11-20", count_only=True)["count"] == rows
