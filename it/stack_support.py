@@ -50,6 +50,16 @@ class Stack:
             time.sleep(0.1)
         raise AssertionError(f"{part} (pid {pid}) still runs 30 s after SIGKILL")
 
+    def restart_postgres(self) -> None:
+        """Stops PostgreSQL as its service would (a fast shutdown: sessions cut) and starts it again."""
+        data = (self.dir / "postgres").resolve() / "data"
+        pg_ctl = sorted(pathlib.Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))[-1]
+        command = [str(pg_ctl), "-D", str(data), "-m", "fast", "-w", "stop"]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, capture_output=True)
+        self.command("up")
+
     def read_partition(self, table, column, value, count_only=False) -> dict:
         return kindling_it.read_partition(table, column, value, spark_conf_dir=self.spark_conf, count_only=count_only)
 

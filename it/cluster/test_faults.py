@@ -53,3 +53,40 @@ def test_a_worker_killed_mid_write_costs_a_rerun_of_its_tasks_not_a_row(stack, t
     finished = next(line for line in run.json_lines() if line["message"].startswith("snapshot finished"))
     assert f"rows_read={rows}, rows_written={rows}" in finished["message"], finished["message"]
     assert stack.read_partition("shop.big", "ds", "2026-11-20", count_only=True)["count"] == rows
+
+
+def test_a_driver_killed_mid_write_leaves_the_old_partition_and_a_rerun_publishes_it_whole(stack, tmp_path):
+    old = write_orders(tmp_path / "old.csv", 300, "old")
+    assert snapshot(stack, tmp_path / "work", old, "shop.driver_killed", "2026-11-20").code == 0
+    new = write_orders(tmp_path / "new.csv", 1_000_000, "new")
+    killed = []
+
+    def kill_the_driver_when_the_write_starts(line, process):
+        if not killed and "to staging" in line:
+            process.kill()  # bin/kindling execs spark-submit, whose JVM is the driver in client mode
+            killed.append(line)
+
+    run = stack.kindling("snapshot", "--source", str(new), "--format", "csv", "--schema", "id INT, amount DOUBLE, label STRING",
+                         "--no-quoted-newlines", "--target", "shop.driver_killed", "--logical-date", "2026-11-20", "--key", "id",
+                         work_dir=tmp_path / "work", on_line=kill_the_driver_when_the_write_starts)
+    assert killed and run.code == -9, run.code
+
+    before = stack.read_partition("shop.driver_killed", "ds", "2026-11-20")
+    assert len(before["rows"]) == 300 and {row["label"] for row in before["rows"]} == {"old"}
+
+    rerun = stack.kindling("snapshot", "--source", str(new), "--format", "csv", "--schema", "id INT, amount DOUBLE, label STRING",
+                           "--no-quoted-newlines", "--target", "shop.driver_killed", "--logical-date", "2026-11-20", "--key", "id",
+                           work_dir=tmp_path / "work")
+    assert rerun.code == 0, "\n".join(rerun.err_lines[-20:])
+    assert stack.read_partition("shop.driver_killed", "ds", "2026-11-20", count_only=True)["count"] == 1_000_000
+
+
+def test_postgresql_restarted_between_runs_costs_nothing(stack, tmp_path):
+    source = write_orders(tmp_path / "orders.csv", 100, "first")
+    assert snapshot(stack, tmp_path / "work", source, "shop.pg_restart", "2026-11-20").code == 0
+
+    stack.restart_postgres()
+    second = snapshot(stack, tmp_path / "work", write_orders(tmp_path / "second.csv", 80, "second"), "shop.pg_restart", "2026-11-21")
+    assert second.code == 0, "\n".join(second.err_lines[-20:])
+    assert len(stack.read_partition("shop.pg_restart", "ds", "2026-11-20")["rows"]) == 100
+    assert {row["label"] for row in stack.read_partition("shop.pg_restart", "ds", "2026-11-21")["rows"]} == {"second"}
