@@ -14,7 +14,10 @@ import pytest
 
 import kindling_it
 import processes  # bin/lib, on the path through kindling_it
+import stack  # bin/lib/stack.py
 from kindling_it import ROOT, run_kindling
+
+spark_home, jvm_module_options = stack.spark_home, stack.jvm_module_options  # the stack's own, for clients
 
 PORT_SETTINGS = ("KINDLING_STACK_POSTGRES_PORT", "KINDLING_STACK_METASTORE_PORT", "KINDLING_STACK_MASTER_PORT",
                  "KINDLING_STACK_MASTER_REST_PORT", "KINDLING_STACK_MASTER_WEB_PORT", "KINDLING_STACK_HISTORY_PORT",
