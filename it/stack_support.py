@@ -19,9 +19,7 @@ from kindling_it import ROOT, run_kindling
 
 spark_home, jvm_module_options = stack.spark_home, stack.jvm_module_options  # the stack's own, for clients
 
-PORT_SETTINGS = ("KINDLING_STACK_POSTGRES_PORT", "KINDLING_STACK_METASTORE_PORT", "KINDLING_STACK_MASTER_PORT",
-                 "KINDLING_STACK_MASTER_REST_PORT", "KINDLING_STACK_MASTER_WEB_PORT", "KINDLING_STACK_HISTORY_PORT",
-                 "KINDLING_STACK_CONNECT_PORT", "KINDLING_STACK_GRAPHITE_PORT", "KINDLING_STACK_GRAPHITE_WEB_PORT")
+PORT_SETTINGS = [name for name in stack.SETTINGS if name.endswith("_PORT")]  # each 0 in tests: any free port
 
 
 class Stack:

@@ -16,7 +16,7 @@ import sys
 import urllib.request
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from processes import free_port, stop_pid, wait_for_port  # noqa: E402 (found through the path above)
+from processes import free_ports, stop_pid, wait_for_port  # noqa: E402 (found through the path above)
 
 DEBIAN_PYTHON = "/usr/bin/python3"  # graphite-web is a Django app of Debian's Python, not of a venv
 
@@ -81,11 +81,13 @@ def stop_carbon(root: pathlib.Path) -> None:
         pid_file.unlink(missing_ok=True)
 
 
-def start(root: pathlib.Path, line_port: int = 0, web_port: int = 0) -> dict:
-    """Starts both servers; a port of 0 is any free one."""
+PORTS = ("line_port", "pickle_port", "cache_query_port", "web_port")
+
+
+def start(root: pathlib.Path, ports: dict | None = None) -> dict:
+    """Starts both servers, on the given ports (the PORTS keys) or on free ones."""
     root.mkdir(parents=True, exist_ok=True)
-    ports = {"line_port": line_port or free_port(), "pickle_port": free_port(), "cache_query_port": free_port(),
-             "web_port": web_port or free_port()}
+    ports = dict(ports) if ports else dict(zip(PORTS, free_ports(len(PORTS))))
     write_carbon_conf(root, ports)
     write_web_settings(root, ports)
     start_carbon(root, ports)

@@ -12,6 +12,8 @@ def session(work: pathlib.Path, app_name: str, derby_log: pathlib.Path | None = 
         builder = builder.config("spark.driver.extraJavaOptions", f"-Dderby.stream.error.file={derby_log}")
     spark = (builder.master("local[1]").appName(app_name)
              .config("spark.ui.enabled", "false")
+             .config("spark.driver.bindAddress", "127.0.0.1")
+             .config("spark.driver.host", "127.0.0.1")
              .config("spark.ui.showConsoleProgress", "false")
              .config("spark.sql.catalogImplementation", "hive")
              .config("spark.sql.warehouse.dir", str(work / "warehouse"))

@@ -12,6 +12,21 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def free_ports(count: int) -> list[int]:
+    """`count` different ports that are free now: held open together while chosen, because the system
+    may hand a port just released to the next bind, and two servers of one stack given one port collide."""
+    probes = []
+    try:
+        for _ in range(count):
+            probe = socket.socket()
+            probe.bind(("127.0.0.1", 0))
+            probes.append(probe)
+        return [probe.getsockname()[1] for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
+
+
 def wait_for_port(port: int, what: str, seconds: float = 60, process=None) -> None:
     """Returns once 127.0.0.1:port accepts connections; fails naming `what` after `seconds`, or as
     soon as `process` (a Popen) has ended."""

@@ -25,7 +25,7 @@ import urllib.request
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import graphite_server  # noqa: E402 (found through the path above)
-from processes import free_port, running, stop_pid, wait_for_port  # noqa: E402
+from processes import free_ports, running, stop_pid, wait_for_port  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
@@ -53,10 +53,11 @@ def setting(name: str) -> str:
 
 
 def port_setting(name: str) -> int:
+    """The port a setting names; 0 (any free one) is chosen with the others, in Stack.addresses."""
     value = setting(name)
     if not value.isdigit() or int(value) > 65535:
         raise SystemExit(f"stack: {name} is '{value}': expected a port from 0 (any free one) to 65535")
-    return int(value) or free_port()
+    return int(value)
 
 
 class Stack:
@@ -77,18 +78,18 @@ class Stack:
         if state and any(self.alive(part) for part in state["parts"]):
             return state["ports"]
         workers = int(setting("KINDLING_STACK_WORKERS"))
-        return {
-            "postgres": port_setting("KINDLING_STACK_POSTGRES_PORT"),
-            "metastore": port_setting("KINDLING_STACK_METASTORE_PORT"),
-            "master": port_setting("KINDLING_STACK_MASTER_PORT"),
-            "master_rest": port_setting("KINDLING_STACK_MASTER_REST_PORT"),
-            "master_web": port_setting("KINDLING_STACK_MASTER_WEB_PORT"),
-            "history": port_setting("KINDLING_STACK_HISTORY_PORT"),
-            "connect": port_setting("KINDLING_STACK_CONNECT_PORT"),
-            "graphite": port_setting("KINDLING_STACK_GRAPHITE_PORT"),
-            "graphite_web": port_setting("KINDLING_STACK_GRAPHITE_WEB_PORT"),
-            "workers": [free_port() for _ in range(workers)],
-        }
+        named = {part: port_setting(name) for part, name in (
+            ("postgres", "KINDLING_STACK_POSTGRES_PORT"), ("metastore", "KINDLING_STACK_METASTORE_PORT"),
+            ("master", "KINDLING_STACK_MASTER_PORT"), ("master_rest", "KINDLING_STACK_MASTER_REST_PORT"),
+            ("master_web", "KINDLING_STACK_MASTER_WEB_PORT"), ("history", "KINDLING_STACK_HISTORY_PORT"),
+            ("connect", "KINDLING_STACK_CONNECT_PORT"), ("graphite", "KINDLING_STACK_GRAPHITE_PORT"),
+            ("graphite_web", "KINDLING_STACK_GRAPHITE_WEB_PORT"))}
+        # every port a setting leaves to chance (0), and the internal ones, chosen at once: all different
+        chosen = iter(free_ports(sum(1 for port in named.values() if port == 0) + workers + 2))
+        ports = {part: port or next(chosen) for part, port in named.items()}
+        ports.update(workers=[next(chosen) for _ in range(workers)], graphite_pickle=next(chosen),
+                     graphite_cache_query=next(chosen))
+        return ports
 
     def pid_file(self, part: str) -> pathlib.Path:
         return self.run / f"{part}.pid"
@@ -223,7 +224,9 @@ class Stack:
     # Graphite: the same server as the metrics tests.
 
     def start_graphite(self, ports: dict) -> None:
-        graphite_server.start(self.dir / "graphite", ports["graphite"], ports["graphite_web"])
+        graphite_server.start(self.dir / "graphite", {"line_port": ports["graphite"], "web_port": ports["graphite_web"],
+                                                      "pickle_port": ports["graphite_pickle"],
+                                                      "cache_query_port": ports["graphite_cache_query"]})
 
     # Hive metastore: Hive 2.3.10 from pyspark's jars, its database in PostgreSQL.
 

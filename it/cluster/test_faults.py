@@ -1,5 +1,7 @@
 """Faults on the cluster stack, each leaving nothing lost: a metastore that does not answer, a part
 restarted by `bin/stack up`."""
+import threading
+
 from test_jobs_on_the_cluster import snapshot, write_orders
 
 
@@ -50,6 +52,8 @@ def test_a_worker_killed_mid_write_costs_a_rerun_of_its_tasks_not_a_row(stack, t
 
     assert killed, "the run never reached its write"
     assert run.code == 0, "\n".join(run.err_lines[-30:])
+    # the kill landed: Spark lost the worker's executor and ran its tasks again elsewhere
+    assert any(line["message"].startswith("Lost executor") for line in run.json_lines()), run.err_lines[-30:]
     finished = next(line for line in run.json_lines() if line["message"].startswith("snapshot finished"))
     assert f"rows_read={rows}, rows_written={rows}" in finished["message"], finished["message"]
     assert stack.read_partition("shop.big", "ds", "2026-11-20", count_only=True)["count"] == rows
@@ -90,3 +94,36 @@ def test_postgresql_restarted_between_runs_costs_nothing(stack, tmp_path):
     assert second.code == 0, "\n".join(second.err_lines[-20:])
     assert len(stack.read_partition("shop.pg_restart", "ds", "2026-11-20")["rows"]) == 100
     assert {row["label"] for row in stack.read_partition("shop.pg_restart", "ds", "2026-11-21")["rows"]} == {"second"}
+
+
+def test_the_metastore_restarted_mid_run_loses_nothing(stack, tmp_path):
+    old = write_orders(tmp_path / "old.csv", 300, "old")
+    assert snapshot(stack, tmp_path / "work", old, "shop.metastore_restart", "2026-11-20").code == 0
+    new = write_orders(tmp_path / "new.csv", 1_000_000, "new")
+    restarts = []
+
+    def restart_the_metastore():
+        stack.kill("metastore")
+        stack.command("up")
+
+    def restart_when_the_write_starts(line, process):
+        if not restarts and "to staging" in line:
+            restarts.append(threading.Thread(target=restart_the_metastore))
+            restarts[0].start()
+
+    args = ("--no-quoted-newlines", "--conf", "spark.hadoop.hive.metastore.connect.retries=30")
+    run = stack.kindling("snapshot", "--source", str(new), "--format", "csv", "--schema", "id INT, amount DOUBLE, label STRING",
+                         "--target", "shop.metastore_restart", "--logical-date", "2026-11-20", *args,
+                         work_dir=tmp_path / "work", on_line=restart_when_the_write_starts)
+    assert restarts, "the run never reached its write"
+    restarts[0].join()
+
+    print(f"metastore restarted mid-run: the run exited {run.code}")
+    # either the run rode out the restart, or it failed retryably and published nothing
+    assert run.code in (0, 1), "\n".join(run.err_lines[-20:])
+    count = stack.read_partition("shop.metastore_restart", "ds", "2026-11-20", count_only=True)["count"]
+    assert count == (1_000_000 if run.code == 0 else 300)
+    rerun = stack.kindling("snapshot", "--source", str(new), "--format", "csv", "--schema", "id INT, amount DOUBLE, label STRING",
+                           "--target", "shop.metastore_restart", "--logical-date", "2026-11-20", *args, work_dir=tmp_path / "work")
+    assert rerun.code == 0, "\n".join(rerun.err_lines[-20:])
+    assert stack.read_partition("shop.metastore_restart", "ds", "2026-11-20", count_only=True)["count"] == 1_000_000

@@ -41,6 +41,8 @@ public final class TestSpark {
                 .appName("kindling-tests")
                 .master("local[2]")
                 .config("spark.ui.enabled", "false")
+                .config("spark.driver.bindAddress", "127.0.0.1")  // tests listen on loopback only
+                .config("spark.driver.host", "127.0.0.1")
                 .config("spark.sql.shuffle.partitions", "2")
                 .config("spark.default.parallelism", "2")
                 .config("spark.sql.catalogImplementation", "hive")

@@ -1,0 +1,53 @@
+"""The audience DSL and the mailing job on the cluster stack give the same audience as on the embedded
+default, from the same generated marketplace."""
+import pathlib
+import re
+import subprocess
+
+import stack_support
+from kindling_it import ROOT, run_kindling
+
+DEFINITION = ('users().withPermissionToMailing().soldAtLeast(1, "Sports", between("2017-01-01", "2017-03-31"))'
+              '.livingNear("87-100", 30)')
+MARKETPLACE = ("--logical-date", "2017-01-01", "--users", "2000", "--transactions", "30000", "--seed", "5")
+
+
+def mailing(run, name) -> tuple[int, list[str]]:
+    """The list's size from the job's own line, and the CSV's lines (sorted) that the line names."""
+    line = next(line for line in run.err_lines if f"mailing list mailings.{name}: " in line)
+    size, csv = re.search(rf"mailing list mailings\.{name}: (\d+) users?; CSV in ([^\s\"]+)", line).groups()
+    folder = pathlib.Path(csv.removeprefix("file:"))
+    lines = sorted(row for part in sorted(folder.glob("part-*")) for row in part.read_text().splitlines()[1:])
+    return int(size), lines
+
+
+def test_the_mailing_job_and_the_dsl_give_the_embedded_defaults_audience_on_the_cluster(stack, tmp_path):
+    definition = tmp_path / "sports.audience"
+    definition.write_text(DEFINITION)
+    audience = ("audience", "--logical-date", "2017-02-01", "--definition", str(definition), "--name", "sports")
+
+    local_work = tmp_path / "local"
+    assert run_kindling("demo-data", *MARKETPLACE, work_dir=local_work).code == 0
+    local = run_kindling(*audience, work_dir=local_work)
+    assert local.code == 0, "\n".join(local.err_lines[-20:])
+
+    assert stack.kindling("demo-data", *MARKETPLACE, work_dir=tmp_path / "cluster").code == 0
+    on_cluster = stack.kindling(*audience, work_dir=tmp_path / "cluster", deploy_mode="cluster")
+    assert on_cluster.code == 0, "\n".join(on_cluster.err_lines[-20:])
+
+    expected_size, expected_rows = mailing(local, "sports")
+    assert expected_size > 0
+    assert mailing(on_cluster, "sports") == (expected_size, expected_rows)
+
+    # the DSL itself, from an analyst's thin client on the stack's Spark Connect server
+    home = stack_support.spark_home()
+    classpath = ":".join([str(ROOT / "dsl" / "target" / "classes"), str(ROOT / "dsl" / "target" / "test-classes"),
+                          *map(str, pathlib.Path(home, "jars", "connect-repl").glob("spark-connect-client-jvm_*.jar")),
+                          f"{home}/jars/*"])
+    client = subprocess.run(["java", *stack_support.jvm_module_options(),
+                             f"-Dlog4j2.configurationFile={ROOT / 'conf' / 'log4j2-bootstrap.properties'}", "-cp", classpath,
+                             "dev.kindling.dsl.ConnectClientProbe", f"sc://127.0.0.1:{stack.ports['connect']}",
+                             DEFINITION, "sports_connect"],
+                            capture_output=True, text=True, timeout=300)
+    assert client.returncode == 0, client.stderr[-3000:]
+    assert f"count {expected_size}" in client.stdout
