@@ -7,6 +7,7 @@ import json
 import os
 import pathlib
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -85,6 +86,10 @@ def main() -> None:
         for name, env, _ in configurations:
             if "KINDLING_STACK_DIR" in env:
                 subprocess.run([str(ROOT / "bin" / "stack"), "down"], env=env, capture_output=True)
+                data = pathlib.Path(env["KINDLING_STACK_DIR"], "postgres")
+                if data.is_symlink():  # the database lived outside (see bin/lib/stack.py)
+                    shutil.rmtree(data.resolve(), ignore_errors=True)
+        shutil.rmtree(base, ignore_errors=True)
     baseline = statistics.median(d for d, _ in results["local[2]"])
     print(f"{rows:,} rows, {repetitions} runs each after a warm-up\n")
     print("| configuration | job time, median (s) | rows/s | against local[2] | wall time, median (s) | runs (job s) |")
