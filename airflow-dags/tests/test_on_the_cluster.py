@@ -1,6 +1,7 @@
 """The shipped DAG under real Airflow against the cluster stack (bin/stack) in cluster deploy mode:
 the driver runs on a Spark worker, and the task still learns the job's own exit code."""
 import json
+import urllib.request
 
 import pytest
 
@@ -42,3 +43,27 @@ def test_exit_2_on_a_workers_driver_is_not_retried(run_dag, cluster_env):
 
     assert (run.state, run.try_number) == ("failed", 1), run.log[-3000:]
     assert f"kindling snapshot exited with code 2: {NOT_RETRIED[2]}; not retrying" in run.log
+
+
+def snapshots_on_the_master(stack) -> list[dict]:
+    with urllib.request.urlopen(f"http://127.0.0.1:{stack.ports['master_web']}/json/", timeout=10) as response:
+        return [app for app in json.load(response)["completedapps"] if app["name"] == "kindling-snapshot"]
+
+
+def test_a_dag_run_in_client_deploy_mode_on_the_standalone_master(stack, run_dag, landing_dir, cluster_env):
+    # client mode: the driver runs in the task's spark-submit, with the task's environment (the stack's
+    # profile dir, as a deployment sets it on its Airflow workers) and the Airflow run's ids in its logs
+    day = "2024-03-04"
+    land(landing_dir, day, orders(day, 12))
+    connection = json.dumps({"conn_type": "spark", "host": f"spark://127.0.0.1:{stack.ports['master']}",
+                             "extra": {"deploy-mode": "client"}})
+    env = dict(cluster_env, AIRFLOW_CONN_SPARK_DEFAULT=connection, KINDLING_CONF_DIR=str(stack.dir / "conf" / "kindling"))
+    before = len(snapshots_on_the_master(stack))
+    run = run_dag(DAG, day, env=env)
+
+    assert (run.code, run.state, run.try_number) == (0, "success", 1), run.log[-3000:]
+    finished = [line for line in run.job_log() if line["message"].startswith("snapshot finished")]
+    assert finished and (finished[0]["dag_id"], finished[0]["env"]) == (DAG, "cluster")
+    partition = kindling_it.read_partition("sales.orders", "ds", day, spark_conf_dir=stack.spark_conf)
+    assert sorted(row["order_id"] for row in partition["rows"]) == [row[0] for row in orders(day, 12)]
+    assert len(snapshots_on_the_master(stack)) == before + 1  # it ran on the stack's master
