@@ -53,12 +53,9 @@ class Stack:
 
     def restart_postgres(self) -> None:
         """Stops PostgreSQL as its service would (a fast shutdown: sessions cut) and starts it again."""
-        data = (self.dir / "postgres").resolve() / "data"
-        pg_ctl = sorted(pathlib.Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))[-1]
-        command = [str(pg_ctl), "-D", str(data), "-m", "fast", "-w", "stop"]
-        if os.geteuid() == 0:
-            command = ["runuser", "-u", "postgres", "--", *command]
-        subprocess.run(command, check=True, capture_output=True)
+        parts = stack.Stack(self.dir)
+        parts.stop_postgres()
+        assert not parts.alive("postgres"), "PostgreSQL still runs after pg_ctl stop"
         self.command("up")
 
     def read_partition(self, table, column, value, count_only=False) -> dict:

@@ -413,7 +413,7 @@ def run_as_postgres(command: list[str], log: pathlib.Path, check: bool = True) -
     with open(log, "ab") as out:
         result = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     if check and result.returncode != 0:
-        raise RuntimeError(f"{pathlib.Path(command[-1]).name if len(command) < 3 else ' '.join(command[:3])}... exited {result.returncode}")
+        raise RuntimeError(f"{' '.join(command)} exited {result.returncode} (see {log})")
 
 
 def postgres_binary(name: str) -> str:

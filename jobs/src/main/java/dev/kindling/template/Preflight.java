@@ -27,6 +27,7 @@ public final class Preflight {
 
     private final Settings settings;
     private Configuration hadoop;
+    private Optional<MetastoreService> metastore;
 
     Preflight(Settings settings) {
         this.settings = settings;
@@ -111,8 +112,12 @@ public final class Preflight {
         });
     }
 
+    /** The run's metastore service, looked up once per preflight (a table check and the answer check share it). */
     private Optional<MetastoreService> metastore() {
-        return MetastoreService.of(hadoopConfiguration());
+        if (metastore == null) {
+            metastore = MetastoreService.of(hadoopConfiguration());
+        }
+        return metastore;
     }
 
     /** Fails unless a JDBC driver on the class path accepts url. */
