@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import time
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -50,6 +51,21 @@ class Stack:
                 return
             time.sleep(0.1)
         raise AssertionError(f"{part} (pid {pid}) still runs 30 s after SIGKILL")
+
+    def workers_running_tasks(self, driver_ui_port: int) -> list[str]:
+        """The workers (as parts: worker-N) whose executors run tasks of the application whose driver UI listens
+        on that port: registered with the driver and busy, not only launched by their worker."""
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{driver_ui_port}/api/v1/applications", timeout=10) as response:
+                app = json.load(response)[0]["id"]
+            with urllib.request.urlopen(f"http://127.0.0.1:{driver_ui_port}/api/v1/applications/{app}/executors", timeout=10) as response:
+                executors = json.load(response)
+        except (OSError, IndexError):
+            return []  # the driver's UI is not up yet
+        # a standalone executor's log links lead to its worker's UI
+        busy_ui_ports = {urllib.parse.urlsplit(executor["executorLogs"]["stdout"]).port
+                         for executor in executors if executor["id"] != "driver" and executor["activeTasks"] > 0}
+        return [f"worker-{n + 1}" for n, port in enumerate(self.ports["workers"]) if port in busy_ui_ports]
 
     def restart_postgres(self) -> None:
         """Stops PostgreSQL as its service would (a fast shutdown: sessions cut) and starts it again."""

@@ -1,7 +1,9 @@
 """Faults on the cluster stack, each leaving nothing lost: a metastore that does not answer, a part
 restarted by `bin/stack up`."""
 import threading
+import time
 
+import processes  # bin/lib
 from test_jobs_on_the_cluster import snapshot, write_orders
 
 
@@ -35,22 +37,38 @@ def test_a_hive_source_table_that_does_not_exist_is_exit_2_before_spark_starts(s
 def test_a_worker_killed_mid_write_costs_a_rerun_of_its_tasks_not_a_row(stack, tmp_path):
     rows = 2_000_000
     source = write_orders(tmp_path / "big.csv", rows, "big")
-    killed = []
+    killed, killer = [], []
+    [ui_port] = processes.free_ports(1)
+
+    def kill_a_worker_running_an_executor():
+        # executors register with the driver after its first log lines, and the master may place both on one
+        # worker: the kill waits until a worker's executor runs the run's tasks, and takes that worker
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            hosting = stack.workers_running_tasks(ui_port)
+            if hosting:
+                stack.kill(hosting[0])
+                killed.append(hosting[0])
+                return
+            time.sleep(0.2)
 
     def kill_a_worker_when_the_write_starts(line, process):
-        if not killed and "to staging" in line:
-            stack.kill("worker-1")
-            killed.append(line)
+        if not killer and "to staging" in line:
+            killer.append(threading.Thread(target=kill_a_worker_running_an_executor))
+            killer[0].start()
 
     try:
         run = stack.kindling("snapshot", "--source", str(source), "--format", "csv", "--schema", "id INT, amount DOUBLE, label STRING",
                              "--no-quoted-newlines", "--target", "shop.big", "--logical-date", "2026-11-20",
                              "--conf", "spark.executor.cores=1", "--conf", "spark.sql.files.maxPartitionBytes=4m",
-                             work_dir=tmp_path / "work", on_line=kill_a_worker_when_the_write_starts)
+                             "--conf", f"spark.ui.port={ui_port}", work_dir=tmp_path / "work", on_line=kill_a_worker_when_the_write_starts)
     finally:
+        for thread in killer:
+            thread.join()
         stack.command("up")  # the worker comes back for the other tests
 
-    assert killed, "the run never reached its write"
+    assert killer, "the run never reached its write"
+    assert killed, "no worker's executor ran tasks of the run within 120 s of its write's start"
     assert run.code == 0, "\n".join(run.err_lines[-30:])
     # the kill landed: Spark lost the worker's executor and ran its tasks again elsewhere
     assert any(line["message"].startswith("Lost executor") for line in run.json_lines()), run.err_lines[-30:]

@@ -135,7 +135,7 @@ final class JobRun {
         return outcome.code;
     }
 
-    /** Gives the main thread a moment to discard its staging, so that the final report is the last line. */
+    /** Gives the main thread a moment to discard its staging, so that the final report is the run's last line (Spark's own threads may still log as its hook stops them). */
     private static void awaitCleanup(CountDownLatch runEnded) {
         try {
             runEnded.await(CLEANUP_GRACE_MS, TimeUnit.MILLISECONDS);
