@@ -40,6 +40,27 @@ def test_bad_input_is_one_line_and_exit_2(kindling, tmp_path):
     assert run.err_lines == [f"kindling snapshot: error: --source '{tmp_path / 'missing.csv'}' does not exist"]
 
 
+def test_a_hive_source_table_that_does_not_exist_is_exit_2_before_spark_starts(kindling, read_partition, tmp_path):
+    source = write_csv(tmp_path / "orders.csv", 5)
+    assert kindling("snapshot", "--source", str(source), "--format", "csv", "--schema", SCHEMA,
+                    "--target", "cli.hive_source", "--logical-date", "2024-02-05").code == 0
+
+    started = time.monotonic()
+    missing = kindling("snapshot", "--source", "cli.no_such_table", "--format", "hive",
+                       "--target", "cli.hive_copy", "--logical-date", "2024-02-05")
+    print(f"a missing hive source table found in {time.monotonic() - started:.1f} s")
+    assert missing.code == 2
+    # one line and nothing else: found in the work dir's Derby metastore before logging and Spark start
+    assert missing.err_lines == ["kindling snapshot: error: --source table 'cli.no_such_table' does not exist"]
+
+    # the look leaves the database closed for Spark's own Hive client: a table that exists is read
+    copy = kindling("snapshot", "--source", "CLI.Hive_Source", "--format", "hive", "--partition-column", "load_date",
+                    "--target", "cli.hive_copy", "--logical-date", "2024-02-05")
+    assert copy.code == 0, copy.err_lines[-20:]
+    rows = read_partition("cli.hive_copy", "load_date", "2024-02-05")["rows"]
+    assert sorted(row["id"] for row in rows) == [1, 2, 3, 4, 5]
+
+
 def test_snapshot_logs_json_and_a_rerun_gives_identical_content(kindling, read_partition, tmp_path):
     source = write_csv(tmp_path / "orders.csv", 50, extra=["oops,bad,row"])
     args = ("snapshot", "--source", str(source), "--format", "csv", "--schema", SCHEMA,

@@ -13,8 +13,8 @@ import org.apache.thrift.TException;
  * The Hive metastore service a run will use ({@code hive.metastore.uris}, from the cluster's
  * hive-site.xml or {@code spark.hadoop.hive.metastore.uris}), asked before Spark starts, so that a
  * metastore that does not answer is one line and exit 1 (retried), and a table that does not exist is
- * one line and exit 2. The embedded Derby metastore has no service: its tables are looked up once Spark
- * runs (Derby admits one engine per database, and Spark's is about to open it).
+ * one line and exit 2. The embedded default has no service: {@link EmbeddedMetastore} looks into its
+ * Derby database instead.
  */
 final class MetastoreService {
 

@@ -103,13 +103,30 @@ public final class Preflight {
         metastore().ifPresent(MetastoreService::requireAnswering);
     }
 
-    /** Fails (exit 2) when the metastore service says the table does not exist; on the embedded default, Spark checks. */
+    /**
+     * Fails (exit 2) when the metastore says the table does not exist: the service, or on the embedded
+     * default its Derby database; what neither can tell, Spark's catalog checks once it runs.
+     */
     public void requireTable(String option, String table) {
-        metastore().ifPresent(service -> {
-            if (!service.tableExists(table)) {
-                throw new InvalidInputException(option + " table '" + table + "' does not exist");
-            }
-        });
+        Optional<Boolean> exists = metastore().isPresent()
+                ? Optional.of(metastore().get().tableExists(table))
+                : embeddedMetastore().flatMap(derby -> derby.tableExists(table));
+        if (!exists.orElse(true)) {
+            throw new InvalidInputException(option + " table '" + table + "' does not exist");
+        }
+    }
+
+    /**
+     * The embedded Derby metastore, unless a Spark session of this JVM may hold it already (its catalog
+     * answers at once then, and a look from here would shut the database down under it).
+     */
+    private Optional<EmbeddedMetastore> embeddedMetastore() {
+        Optional<EmbeddedMetastore> derby = EmbeddedMetastore.of(hadoopConfiguration());
+        if (derby.isEmpty() || SparkSessionProvider.runningOnEmbeddedMetastore()) {
+            return Optional.empty();
+        }
+        EmbeddedMetastore.keepDerbyLogIn(settings.workDir());
+        return derby;
     }
 
     /** The run's metastore service, looked up once per preflight (a table check and the answer check share it). */

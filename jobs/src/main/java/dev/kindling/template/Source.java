@@ -128,7 +128,7 @@ public final class Source {
         switch (format) {
             case CSV, JSON, PARQUET -> files = preflight.sourceFiles(option, location);
             case JDBC -> preflight.requireJdbcDriver(option, location);
-            case HIVE -> preflight.requireTable(option, location);  // or, on the embedded default, once Spark runs
+            case HIVE -> preflight.requireTable(option, location);
         }
         List<String> known = schema == null ? List.of() : List.of(schema.fieldNames());
         boolean noRows = false;

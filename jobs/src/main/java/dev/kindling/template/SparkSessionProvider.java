@@ -1,6 +1,5 @@
 package dev.kindling.template;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -49,9 +48,8 @@ public interface SparkSessionProvider {
         return (settings, appName) -> {
             SparkSession.Builder builder = SparkSession.builder().appName(appName);
             overSubmitted(settings, new SparkConf()).forEach(builder::config);
-            if (settings.sparkSettings().getOrDefault("spark.hadoop.javax.jdo.option.ConnectionURL", "").startsWith("jdbc:derby:")
-                    && System.getProperty("derby.stream.error.file") == null) {
-                System.setProperty("derby.stream.error.file", settings.workDir().resolve(Path.of("logs", "derby.log")).toString());
+            if (settings.sparkSettings().getOrDefault("spark.hadoop." + EmbeddedMetastore.CONNECTION_URL, "").startsWith("jdbc:derby:")) {
+                EmbeddedMetastore.keepDerbyLogIn(settings.workDir());
             }
             return builder.getOrCreate();
         };
@@ -70,5 +68,12 @@ public interface SparkSessionProvider {
             }
         });
         return winning;
+    }
+
+    /** Whether a Spark session already runs in this JVM with its metastore in a Derby database (the shared test session). */
+    static boolean runningOnEmbeddedMetastore() {
+        scala.Option<SparkSession> running = SparkSession.getDefaultSession();
+        return running.isDefined()
+                && running.get().sparkContext().hadoopConfiguration().get(EmbeddedMetastore.CONNECTION_URL, "").startsWith("jdbc:derby:");
     }
 }
