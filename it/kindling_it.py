@@ -33,6 +33,13 @@ class Run:
         return [line for line in self.json_lines() if line["level"] == "WARN"]
 
 
+# A marketplace small enough for the cluster tests (bin/kindling demo-data options), and an audience of it
+# that is not empty: the same sentence on every path (the job, the DSL, the DAG) must give the same list.
+SMALL_MARKETPLACE = ("--logical-date", "2017-01-01", "--users", "2000", "--transactions", "30000", "--seed", "5")
+SPORTS_NEAR_TORUN = ('users().withPermissionToMailing().soldAtLeast(1, "Sports", between("2017-01-01", "2017-03-31"))'
+                     '.livingNear("87-100", 30)')
+
+
 def run_kindling(*args, work_dir, env=None, on_line=None, timeout=600) -> Run:
     """Runs bin/kindling with KINDLING_WORK_DIR=work_dir; with on_line, calls it with each stderr line as
     it comes and the process (to act mid-run)."""
@@ -53,7 +60,8 @@ def run_kindling(*args, work_dir, env=None, on_line=None, timeout=600) -> Run:
 
 def read_partition(table: str, column: str, value: str, work_dir=None, spark_conf_dir=None, count_only=False) -> dict:
     """One partition read back in a separate process (it/read_table.py): from a work dir's embedded
-    metastore, or with spark_conf_dir from the metastore its hive-site.xml names."""
+    metastore, or with spark_conf_dir from the metastore its hive-site.xml names. Column and value "-":
+    the whole table (one without partitions, as a mailing list)."""
     env = dict(os.environ, PYSPARK_SUBMIT_ARGS=(
         f"--driver-java-options \"-Dlog4j2.configurationFile={ROOT / 'conf' / 'log4j2-bootstrap.properties'}"
         f" -Dderby.stream.error.file={work_dir or '/tmp'}/derby-reader.log\" pyspark-shell"))

@@ -3,6 +3,7 @@
     read_table.py WORK_DIR TABLE COLUMN VALUE   # the embedded metastore of a Kindling work dir
     read_table.py - TABLE COLUMN VALUE          # the metastore of $SPARK_CONF_DIR's hive-site.xml (the stack)
     read_table.py ... VALUE count               # {"location": ..., "count": N, "files": [...]} for big partitions
+    read_table.py ... TABLE - -                 # the whole table, for a table without partitions
 
 Run in its own process: the embedded Derby metastore admits one JVM at a time.
 """
@@ -23,9 +24,10 @@ if work == "-":
     spark.sparkContext.setLogLevel("ERROR")
 else:
     spark = local_hive.session(pathlib.Path(work), "read-table")
-described = spark.sql(f"DESCRIBE TABLE EXTENDED {table} PARTITION ({column}='{value}')").collect()
+whole = column == "-"
+described = spark.sql(f"DESCRIBE TABLE EXTENDED {table}" + ("" if whole else f" PARTITION ({column}='{value}')")).collect()
 location = [row.data_type for row in described if row.col_name == "Location"][0]
-selected = spark.sql(f"SELECT * FROM {table} WHERE {column} = '{value}'")
+selected = spark.table(table) if whole else spark.sql(f"SELECT * FROM {table} WHERE {column} = '{value}'")
 rows = [] if count_only else [row.asDict() for row in selected.collect()]
 jvm = spark._jvm
 path = jvm.org.apache.hadoop.fs.Path(location)

@@ -67,3 +67,22 @@ def test_a_dag_run_in_client_deploy_mode_on_the_standalone_master(stack, run_dag
     partition = kindling_it.read_partition("sales.orders", "ds", day, spark_conf_dir=stack.spark_conf)
     assert sorted(row["order_id"] for row in partition["rows"]) == [row[0] for row in orders(day, 12)]
     assert len(snapshots_on_the_master(stack)) == before + 1  # it ran on the stack's master
+
+
+def test_the_audience_dag_in_cluster_deploy_mode_writes_the_list_the_audience_job_writes(stack, run_dag, cluster_env, tmp_path):
+    # the marketplace on the stack's metastore, and the saved definition where the DAG looks for it
+    assert stack.kindling("demo-data", *kindling_it.SMALL_MARKETPLACE, work_dir=tmp_path / "work").code == 0
+    audiences = tmp_path / "audiences"
+    audiences.mkdir()
+    definition = audiences / "sports_near_torun.audience"
+    definition.write_text(kindling_it.SPORTS_NEAR_TORUN)
+    by_hand = stack.kindling("audience", "--logical-date", "2024-01-08", "--definition", str(definition), "--name", "by_hand",
+                             work_dir=tmp_path / "work")
+    assert by_hand.code == 0, "\n".join(by_hand.err_lines[-20:])
+
+    variable = {**json.loads(cluster_env["AIRFLOW_VAR_KINDLING"]), "audiences_dir": str(audiences)}
+    run = run_dag("kindling_audience_sports_near_torun", "2024-01-08", env=dict(cluster_env, AIRFLOW_VAR_KINDLING=json.dumps(variable)))
+
+    assert (run.code, run.state, run.try_number) == (0, "success", 1), run.log[-3000:]
+    scheduled = kindling_it.read_partition("mailings.sports_near_torun", "-", "-", spark_conf_dir=stack.spark_conf)["rows"]
+    assert scheduled and scheduled == kindling_it.read_partition("mailings.by_hand", "-", "-", spark_conf_dir=stack.spark_conf)["rows"]

@@ -316,6 +316,8 @@ export KINDLING_CONF_DIR={kindling}
 """)
         (kindling / "cluster.properties").write_text(f"""# The `cluster` env, written by bin/stack up: Kindling's jobs on the stack at {self.dir}.
 spark.master={master}
+spark.driver.host={HOST}
+spark.driver.bindAddress={HOST}
 spark.sql.catalogImplementation=hive
 spark.hadoop.hive.metastore.uris={metastore_uri}
 spark.sql.warehouse.dir={warehouse}

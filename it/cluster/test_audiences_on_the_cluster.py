@@ -6,10 +6,7 @@ import subprocess
 
 import stack_support
 from kindling_it import ROOT, run_kindling
-
-DEFINITION = ('users().withPermissionToMailing().soldAtLeast(1, "Sports", between("2017-01-01", "2017-03-31"))'
-              '.livingNear("87-100", 30)')
-MARKETPLACE = ("--logical-date", "2017-01-01", "--users", "2000", "--transactions", "30000", "--seed", "5")
+from kindling_it import SMALL_MARKETPLACE as MARKETPLACE, SPORTS_NEAR_TORUN as DEFINITION
 
 
 def mailing(run, name) -> tuple[int, list[str]]:
