@@ -211,7 +211,7 @@ class LauncherTest {
                 Arguments.of("snapshot " + good + " --schema=id", "--schema 'id' is not a valid schema"),
                 Arguments.of("demo-data --logical-date=2024-03-01 --users=0", "--users 0 is out of range"),
                 Arguments.of("snapshots " + good, "Unmatched arguments from index 0: 'snapshots', '--source=/x.csv'"),
-                Arguments.of("spec --json", "kindling check-args: error: 'spec' is not a job; jobs are [snapshot, demo-data, audience]"));
+                Arguments.of("spec --json", "kindling check-args: error: 'spec' is not a job; jobs are [snapshot, demo-data, audience, export]"));
     }
 
     @ParameterizedTest(name = "check-args {0}")
