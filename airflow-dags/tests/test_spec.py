@@ -58,7 +58,7 @@ def test_the_spec_is_immutable():
      "dags.orders.secret_env.KINDLING_JDBC_PASSWORD: 'warehouse_db.secret' is not allowed"),
     ({"retires": 3}, "dags.orders: unknown key(s) ['retires']"),
     ({"job": "resnapshot"},
-     "dags.orders.job: 'resnapshot' is not allowed; expected one of ['audience', 'demo-data', 'snapshot']"),
+     "dags.orders.job: 'resnapshot' is not allowed; expected one of ['audience', 'demo-data', 'export', 'snapshot']"),
     ({"options": {"--colour": "red"}},
      "dags.orders.options: '--colour' is not allowed; expected an option of the job snapshot (bin/kindling snapshot --help)"),
 ])

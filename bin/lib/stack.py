@@ -11,13 +11,11 @@ Settings are environment variables (see SETTINGS); a port of 0 means any free po
 $KINDLING_STACK_DIR (default <repo>/work/stack): conf/ (what `up` writes for clients), logs/, run/ (pid
 files and stack.json, the addresses of the running stack), postgres/, warehouse/, spark-events/.
 """
-import hashlib
 import json
 import os
 import pathlib
 import re
 import secrets
-import shutil
 import subprocess
 import sys
 import time
@@ -25,6 +23,7 @@ import urllib.request
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import graphite_server  # noqa: E402 (found through the path above)
+import postgres  # noqa: E402
 from processes import free_ports, running, stop_pid, wait_for_port  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -171,18 +170,8 @@ class Stack:
         secret_dir.mkdir(mode=0o700, exist_ok=True)
         superuser_password = read_or_create_secret(secret_dir / "postgres-superuser")
         if not (data / "PG_VERSION").exists():
-            password_file = data.parent / "initdb-password"
-            password_file.write_text(superuser_password)
-            as_postgres_owner(password_file)
-            run_as_postgres([postgres_binary("initdb"), "-D", str(data), "-U", "kindling", "--auth=scram-sha-256",
-                             f"--pwfile={password_file}", "-E", "UTF8", "--locale=C.UTF-8"], self.logs / "postgres.log")
-            password_file.unlink()
-        (data.parent / "run").mkdir(exist_ok=True)
-        as_postgres_owner(data.parent / "run")
-        run_as_postgres([postgres_binary("pg_ctl"), "-D", str(data), "-l", str(data.parent / "postgres.log"), "-w", "-t", "60",
-                         "-o", f"-c listen_addresses={HOST} -c port={ports['postgres']} -c unix_socket_directories={data.parent / 'run'}",
-                         "start"], self.logs / "postgres.log")
-        wait_for_port(ports["postgres"], "PostgreSQL")
+            postgres.initdb(data, "kindling", superuser_password, self.logs / "postgres.log")
+        postgres.start(data, ports["postgres"], self.logs / "postgres.log")
         metastore_password = read_or_create_secret(secret_dir / "metastore")
         self.psql(ports, superuser_password,
                   "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'hive') THEN "
@@ -193,33 +182,14 @@ class Stack:
 
     def postgres_data(self) -> pathlib.Path:
         """postgres/data in the stack dir, or, where the `postgres` user cannot reach the stack dir (a
-        checkout under /root), a folder in /var/tmp that postgres/ links to."""
-        link = self.dir / "postgres"
-        if link.exists():
-            return link.resolve() / "data"
-        link.mkdir()
-        as_postgres_owner(link)
-        if os.geteuid() == 0 and subprocess.run(["runuser", "-u", "postgres", "--", "test", "-w", str(link)]).returncode != 0:
-            link.rmdir()
-            elsewhere = pathlib.Path("/var/tmp") / f"kindling-stack-{hashlib.sha1(str(self.dir).encode()).hexdigest()[:10]}"
-            elsewhere.mkdir(exist_ok=True)
-            as_postgres_owner(elsewhere)
-            link.symlink_to(elsewhere)
-        return link.resolve() / "data"
+        checkout under /root), in a folder in /var/tmp that postgres/ links to."""
+        return postgres.reachable_dir(self.dir / "postgres") / "data"
 
     def psql(self, ports: dict, password: str, sql: str) -> str:
-        result = subprocess.run(["psql", "-h", HOST, "-p", str(ports["postgres"]), "-U", "kindling", "-d", "postgres",
-                                 "-tA", "-v", "ON_ERROR_STOP=1", "-c", sql],
-                                env=dict(os.environ, PGPASSWORD=password), capture_output=True, text=True)
-        if result.returncode != 0:
-            raise RuntimeError(f"psql failed: {result.stderr.strip()}")
-        return result.stdout
+        return postgres.psql(ports["postgres"], "kindling", password, sql)
 
     def stop_postgres(self) -> None:
-        data = self.dir / "postgres" / "data"
-        if (data / "postmaster.pid").exists():
-            run_as_postgres([postgres_binary("pg_ctl"), "-D", str(data.resolve()), "-m", "fast", "-w", "stop"],
-                            self.logs / "postgres.log", check=False)
+        postgres.stop(self.dir / "postgres" / "data", self.logs / "postgres.log")
 
     # Graphite: the same server as the metrics tests.
 
@@ -402,30 +372,6 @@ def read_or_create_secret(path: pathlib.Path) -> str:
         path.touch(mode=0o600)
         path.write_text(secrets.token_urlsafe(24))
     return path.read_text().strip()
-
-
-def as_postgres_owner(path: pathlib.Path) -> None:
-    if os.geteuid() == 0:
-        shutil.chown(path, "postgres", "postgres")
-
-
-def run_as_postgres(command: list[str], log: pathlib.Path, check: bool = True) -> None:
-    if os.geteuid() == 0:
-        command = ["runuser", "-u", "postgres", "--", *command]
-    with open(log, "ab") as out:
-        result = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    if check and result.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} exited {result.returncode} (see {log})")
-
-
-def postgres_binary(name: str) -> str:
-    candidates = sorted(pathlib.Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), key=lambda p: int(p.parts[-3]))
-    if candidates:
-        return str(candidates[-1])
-    found = shutil.which(name)
-    if found is None:
-        raise RuntimeError(f"no {name}: install Debian's postgresql package (bin/install-services does)")
-    return found
 
 
 def stop_process_group(pid: int | None) -> None:

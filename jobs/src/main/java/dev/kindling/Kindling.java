@@ -5,6 +5,7 @@ import java.util.function.Supplier;
 
 import dev.kindling.audience.AudienceJob;
 import dev.kindling.demodata.DemoDataJob;
+import dev.kindling.export.ExportJob;
 import dev.kindling.snapshot.SnapshotJob;
 import dev.kindling.template.Job;
 import dev.kindling.template.Launcher;
@@ -15,7 +16,7 @@ import dev.kindling.template.SparkSessionProvider;
 public final class Kindling {
 
     /** Every job Kindling ships, in the order 'kindling --help' lists them. */
-    public static final List<Supplier<Job>> JOBS = List.of(SnapshotJob::new, DemoDataJob::new, AudienceJob::new);
+    public static final List<Supplier<Job>> JOBS = List.of(SnapshotJob::new, DemoDataJob::new, AudienceJob::new, ExportJob::new);
 
     private Kindling() {
     }

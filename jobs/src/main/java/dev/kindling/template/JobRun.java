@@ -57,7 +57,7 @@ final class JobRun {
         try {
             resolved = Settings.resolve(common.env(), common.conf(), environment);
             job.checkOptions();
-            Preflight preflight = new Preflight(resolved);
+            Preflight preflight = new Preflight(resolved, environment);
             job.validate(preflight);
             preflight.requireMetastore();
         } catch (InvalidInputException e) {

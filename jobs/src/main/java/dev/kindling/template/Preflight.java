@@ -2,10 +2,12 @@ package dev.kindling.template;
 
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
+import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.TreeMap;
 
 import org.apache.hadoop.conf.Configuration;
@@ -25,12 +27,21 @@ public final class Preflight {
 
     private static final String ILLEGAL_GLOB = "Illegal file pattern:";
 
+    /** How long a JDBC connection check may take to connect and log in, in seconds. */
+    private static final String JDBC_CHECK_TIMEOUT_SECONDS = "10";
+
     private final Settings settings;
+    private final Map<String, String> environment;
     private Configuration hadoop;
     private Optional<MetastoreService> metastore;
 
     Preflight(Settings settings) {
+        this(settings, Map.of());
+    }
+
+    Preflight(Settings settings, Map<String, String> environment) {
         this.settings = settings;
+        this.environment = environment;
     }
 
     public Settings settings() {
@@ -144,6 +155,41 @@ public final class Preflight {
         } catch (SQLException e) {
             throw new InvalidInputException(option + " '" + Source.maskSecrets(url) + "': no JDBC driver on the class path accepts this URL (add the driver jar with spark-submit --jars)");
         }
+    }
+
+    /**
+     * Fails unless a connection to url opens with the run's credentials (KINDLING_JDBC_USER and
+     * KINDLING_JDBC_PASSWORD): refused credentials or an unknown database are exit 2 (a retry does not
+     * fix them); a server that does not answer or refuses connections is exit 1, retried. The messages
+     * never carry the credentials (nor the server's own text, which names the user).
+     */
+    public void requireJdbcConnection(String option, String url) {
+        requireJdbcDriver(option, url);
+        Properties properties = Source.credentials(environment);
+        // PostgreSQL's driver's names; other drivers ignore them
+        properties.setProperty("connectTimeout", JDBC_CHECK_TIMEOUT_SECONDS);
+        properties.setProperty("loginTimeout", JDBC_CHECK_TIMEOUT_SECONDS);
+        try (Connection connection = DriverManager.getConnection(url, properties)) {
+            connection.isValid(Integer.parseInt(JDBC_CHECK_TIMEOUT_SECONDS));
+        } catch (SQLException e) {
+            throw jdbcFailure(option + " '" + Source.maskSecrets(url) + "'", e);
+        }
+    }
+
+    /**
+     * A failed JDBC connection as an exit code: SQLSTATE class 28 (credentials refused) and 3D000 (no
+     * such database) are bad input; anything else may pass and is retried.
+     */
+    public static RuntimeException jdbcFailure(String what, SQLException e) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        if (state.startsWith("28")) {
+            return new InvalidInputException(what + ": the server refused the credentials of KINDLING_JDBC_USER and KINDLING_JDBC_PASSWORD (SQLSTATE " + state + ")");
+        }
+        if (state.equals("3D000")) {
+            return new InvalidInputException(what + ": the database does not exist (SQLSTATE 3D000)");
+        }
+        return new InputUnavailableException(what + " cannot be reached now: " + Source.maskSecrets(firstLine(e.getMessage()))
+                + (state.isEmpty() ? "" : " (SQLSTATE " + state + ")"));
     }
 
     /** The Hadoop configuration Spark's session will have, built once per preflight. */

@@ -3,6 +3,7 @@ package dev.kindling.template;
 import java.io.PrintStream;
 import java.time.LocalDate;
 import java.util.Map;
+import java.util.Properties;
 
 import org.apache.logging.log4j.Logger;
 import org.apache.spark.sql.Dataset;
@@ -73,6 +74,19 @@ public final class RunContext {
 
     public Outputs outputs() {
         return outputs;
+    }
+
+    /** Standard output: where a job that writes outside {@link #outputs()} prints its dry run. */
+    public PrintStream out() {
+        return out;
+    }
+
+    /**
+     * JDBC credentials (user, password) from KINDLING_JDBC_USER and KINDLING_JDBC_PASSWORD, for a job
+     * that writes through JDBC itself: never log them nor put them in a message.
+     */
+    public Properties jdbcCredentials() {
+        return Source.credentials(environment);
     }
 
     /** Reads a source (lazily, as Spark does); credentials come from the environment. */

@@ -290,7 +290,7 @@ public final class Source {
     }
 
     // Credentials come from the environment, never from arguments that Airflow renders or ps shows.
-    private static Properties credentials(Map<String, String> environment) {
+    static Properties credentials(Map<String, String> environment) {
         Properties properties = new Properties();
         String user = environment.get("KINDLING_JDBC_USER");
         String password = environment.get("KINDLING_JDBC_PASSWORD");

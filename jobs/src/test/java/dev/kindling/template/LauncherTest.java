@@ -81,7 +81,7 @@ class LauncherTest {
         assertThat(spec.get("exit_codes")).extracting(code -> code.get("code").asInt() + ":" + code.get("retried").asBoolean())
                 .containsExactly("0:false", "1:true", "2:false", "3:false", "130:true");
         assertThat(spec.get("exit_codes").get(3).get("meaning").asText()).contains("data-quality");
-        assertThat(spec.get("jobs")).extracting(job -> job.get("name").asText()).containsExactly("snapshot", "demo-data", "audience");
+        assertThat(spec.get("jobs")).extracting(job -> job.get("name").asText()).containsExactly("snapshot", "demo-data", "audience", "export");
         JsonNode logLevel = spec.get("settings").get(12);
         assertThat(logLevel.get("key").asText()).isEqualTo("log.level");
         assertThat(logLevel.get("choices")).extracting(JsonNode::asText).contains("INFO", "OFF");
@@ -152,6 +152,12 @@ class LauncherTest {
                 Arguments.of("bad target", "snapshot --source=%CSV% --format=csv --target=a.b.c --logical-date=2024-03-01", "--target 'a.b.c' is not a table name"),
                 Arguments.of("jdbc without table", "snapshot --source=jdbc:derby:memory:x --format=jdbc --target=t --logical-date=2024-03-01", "--jdbc-table is required"),
                 Arguments.of("unknown option", "snapshot --source=%CSV% " + good + " --colour=red", "Unknown option: '--colour=red'"),
+                Arguments.of("export: bad target table", "export --source=sales.orders --target-url=jdbc:postgresql://127.0.0.1:1/db --target-table=Sales.Orders --logical-date=2024-03-01",
+                        "--target-table 'Sales.Orders' is not a PostgreSQL table name: use table or schema.table (lower-case letters, digits and '_'"),
+                Arguments.of("export: credentials in the url", "export --source=sales.orders --target-url=jdbc:postgresql://127.0.0.1:1/db?password=x --target-table=orders --logical-date=2024-03-01",
+                        "--target-url must not carry credentials: set KINDLING_JDBC_USER and KINDLING_JDBC_PASSWORD instead"),
+                Arguments.of("export: upsert without key", "export --source=sales.orders --target-url=jdbc:postgresql://127.0.0.1:1/db --target-table=orders --mode=upsert --logical-date=2024-03-01",
+                        "--mode upsert needs --key"),
                 Arguments.of("unknown job", "snapshots", "Unmatched argument at index 0: 'snapshots'; did you mean snapshot?"));
     }
 
@@ -205,7 +211,7 @@ class LauncherTest {
                 Arguments.of("snapshot " + good + " --schema=id", "--schema 'id' is not a valid schema"),
                 Arguments.of("demo-data --logical-date=2024-03-01 --users=0", "--users 0 is out of range"),
                 Arguments.of("snapshots " + good, "Unmatched arguments from index 0: 'snapshots', '--source=/x.csv'"),
-                Arguments.of("spec --json", "kindling check-args: error: 'spec' is not a job; jobs are [snapshot, demo-data, audience]"));
+                Arguments.of("spec --json", "kindling check-args: error: 'spec' is not a job; jobs are [snapshot, demo-data, audience, export]"));
     }
 
     @ParameterizedTest(name = "check-args {0}")

@@ -1,0 +1,217 @@
+"""The export job end to end (bin/kindling export through spark-submit) against a real PostgreSQL: a
+throwaway server of this module (bin/lib/postgres.py), Hive source tables written by the snapshot job
+on the embedded default."""
+import os
+import pathlib
+import signal
+import subprocess
+import threading
+
+import pytest
+
+from kindling_it import KINDLING, ROOT, Run, run_kindling
+import postgres  # noqa: E402 (bin/lib, on the path through kindling_it)
+
+TYPES = ("id INT, small SMALLINT, big BIGINT, ratio DOUBLE, score FLOAT, amount DECIMAL(12,3), name STRING,"
+         " flag BOOLEAN, day DATE, at TIMESTAMP, local_at TIMESTAMP_NTZ")
+HEADER = "id,small,big,ratio,score,amount,name,flag,day,at,local_at"
+DAY1, DAY2 = "2024-01-15", "2024-01-16"
+
+
+@pytest.fixture(scope="module")
+def pg(tmp_path_factory):
+    if not postgres.installed() and not os.environ.get("CI"):
+        pytest.skip("no PostgreSQL server binaries: `sudo bin/install-services` installs them (CI does)")
+    with postgres.Throwaway(tmp_path_factory.mktemp("export-pg")) as server:
+        yield server
+
+
+class Exporter:
+    """Runs jobs with the server's credentials in the environment only, and checks that no output of any
+    run ever shows the password."""
+
+    def __init__(self, pg, work_dir, csv_dir):
+        self.pg, self.work_dir, self.csv_dir = pg, work_dir, csv_dir
+        self.env = {"KINDLING_JDBC_USER": pg.user, "KINDLING_JDBC_PASSWORD": pg.password}
+
+    def checked(self, run: Run) -> Run:
+        for text in [run.out, *run.err_lines]:
+            assert self.pg.password not in text, "the password reached the output"
+        metrics = self.work_dir / "metrics"
+        if metrics.exists():
+            for csv in metrics.rglob("*.csv"):
+                assert self.pg.password not in csv.read_text()
+        return run
+
+    def kindling(self, *args, env=None) -> Run:
+        return self.checked(run_kindling(*args, work_dir=self.work_dir, env=dict(self.env, **(env or {}))))
+
+    def source(self, table, day, lines, schema=TYPES, header=HEADER):
+        csv = self.csv_dir / f"{table}-{day}-{len(lines)}.csv"
+        csv.write_text(header + "\n" + "".join(line + "\n" for line in lines), encoding="utf-8")
+        run = self.kindling("snapshot", "--source", str(csv), "--format", "csv", "--schema", schema,
+                            "--target", table, "--logical-date", day, "--max-bad-ratio", "0")
+        assert run.code == 0, run.err_lines[-5:]
+
+    def export(self, *args, day=DAY1, env=None) -> Run:
+        return self.kindling("export", "--logical-date", day, "--target-url", self.pg.url, *args, env=env)
+
+    def rows(self, sql) -> list[str]:
+        return self.pg.sql(sql).splitlines()
+
+
+@pytest.fixture(scope="module")
+def ex(pg, tmp_path_factory):
+    return Exporter(pg, tmp_path_factory.mktemp("export-work"), tmp_path_factory.mktemp("export-csv"))
+
+
+def last_line(run: Run) -> str:
+    return run.err_lines[-1] if run.err_lines else ""
+
+
+def error_lines(run: Run) -> list[str]:
+    """The one-line messages of a failed run (the JSON log lines aside)."""
+    return [line for line in run.err_lines if line.startswith("kindling export:")]
+
+
+def test_each_type_is_mapped_exactly(ex):
+    ex.source("exp.types", DAY1, [
+        '1,-32768,9223372036854775807,0.1,1.5,123456789.123,"Zażółć gęślą jaźń, ""quoted"" 日本 🎉",true,2024-02-29,'
+        '2024-01-15T23:59:59.123456Z,2024-01-15T23:59:59.123456',
+        '2,,,,,,,,,,',
+        '3,7,-1,-2.5E10,0,-0.001,"",false,0001-01-01,1970-01-01T00:00:00Z,1999-12-31T12:00:00',
+    ])
+    run = ex.export("--source", "exp.types", "--target-table", "types_copy")
+    assert run.code == 0, run.err_lines[-5:]
+    assert '"rows_read=3' in last_line(run) or "rows_read=3," in last_line(run)
+    assert "rows_written=3" in last_line(run)
+    assert ex.rows("SELECT column_name || ' ' || data_type FROM information_schema.columns WHERE table_name = 'types_copy' ORDER BY ordinal_position") == [
+        "id integer", "small smallint", "big bigint", "ratio double precision", "score real", "amount numeric", "name text",
+        "flag boolean", "day date", "at timestamp with time zone", "local_at timestamp without time zone", "ds text"]
+    assert ex.rows("SELECT numeric_precision || ',' || numeric_scale FROM information_schema.columns WHERE table_name = 'types_copy' AND column_name = 'amount'") == ["12,3"]
+    rows = ex.pg.sql("SET TIME ZONE 'UTC'; SELECT id, small, big, ratio, score, amount, name, flag, day, at, local_at, ds,"
+                     " name IS NULL, length(name) FROM types_copy ORDER BY id").splitlines()[1:]
+    assert rows == [
+        '1|-32768|9223372036854775807|0.1|1.5|123456789.123|Zażółć gęślą jaźń, "quoted" 日本 🎉|t|2024-02-29|2024-01-15 23:59:59.123456+00|2024-01-15 23:59:59.123456|2024-01-15|f|32',
+        "2|||||||||||2024-01-15|t|",
+        # the snapshot job's CSV reader stores the quoted empty name as null (an empty string's COPY form is unit-tested)
+        "3|7|-1|-25000000000|0|-0.001||f|0001-01-01|1970-01-01 00:00:00+00|1999-12-31 12:00:00|2024-01-15|t|",
+    ]
+
+
+def count(ex, table, day):
+    return int(ex.pg.sql(f"SELECT count(*) FROM {table} WHERE ds = '{day}'").strip())
+
+
+def orders(n, first=1, name="old"):
+    return [f"{i},1,1,1.0,1.0,1.000,{name}{i},true,2024-01-01,2024-01-01T00:00:00Z,2024-01-01T00:00:00" for i in range(first, first + n)]
+
+
+def test_replace_date_replaces_only_that_date_atomically_and_a_rerun_is_identical(ex):
+    ex.source("exp.orders", DAY1, orders(5))
+    ex.source("exp.orders", DAY2, orders(3000))
+    for day in (DAY1, DAY2):
+        assert ex.export("--source", "exp.orders", "--target-table", "orders", day=day).code == 0
+    assert (count(ex, "orders", DAY1), count(ex, "orders", DAY2)) == (5, 3000)
+
+    ex.source("exp.orders", DAY2, orders(1000, first=5000, name="new"))
+    seen, stop = set(), threading.Event()
+
+    def poll():  # a reader during the replace sees the old rows or the new, never none nor both
+        while not stop.is_set():
+            seen.add(count(ex, "orders", DAY2))
+
+    reader = threading.Thread(target=poll)
+    reader.start()
+    try:
+        run = ex.export("--source", "exp.orders", "--target-table", "orders", day=DAY2)
+    finally:
+        stop.set()
+        reader.join()
+    assert run.code == 0, run.err_lines[-5:]
+    assert seen <= {3000, 1000} and 3000 in seen and len(seen) >= 1
+    assert count(ex, "orders", DAY1) == 5
+    assert ex.rows(f"SELECT min(name), max(name) FROM orders WHERE ds = '{DAY2}'") == ["new5000|new5999"]
+
+    before = ex.pg.sql("SELECT * FROM orders ORDER BY ds, id")
+    assert ex.export("--source", "exp.orders", "--target-table", "orders", day=DAY2).code == 0
+    assert ex.pg.sql("SELECT * FROM orders ORDER BY ds, id") == before
+    assert ex.rows("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'kindling_stage%'") == ["0"]
+
+
+def test_upsert_updates_existing_keys_and_inserts_new_ones(ex):
+    ex.source("exp.customers", DAY1, orders(3, name="v1_"))
+    assert ex.export("--source", "exp.customers", "--target-table", "customers", "--mode", "upsert", "--key", "id").code == 0
+    ex.source("exp.customers", DAY1, orders(2, first=2, name="v2_"))
+    run = ex.export("--source", "exp.customers", "--target-table", "customers", "--mode", "upsert", "--key", "id")
+    assert run.code == 0, run.err_lines[-5:]
+    assert ex.rows("SELECT id || ' ' || name FROM customers ORDER BY id") == ["1 v1_1", "2 v2_2", "3 v2_3"]
+    assert ex.rows("SELECT count(*) FROM pg_index WHERE indrelid = 'customers'::regclass AND indisprimary") == ["1"]
+
+    # an existing table without a unique index on the key: exit 2, untouched
+    ex.pg.sql("CREATE TABLE no_key AS SELECT * FROM customers")
+    run = ex.export("--source", "exp.customers", "--target-table", "no_key", "--mode", "upsert", "--key", "id")
+    assert run.code == 2
+    assert len(error_lines(run)) == 1 and "has no primary key or unique index on exactly --key id" in error_lines(run)[0]
+    assert ex.rows("SELECT count(*) FROM no_key") == ["3"]
+
+
+def test_a_run_killed_while_writing_leaves_the_target_as_before_and_the_rerun_is_complete(ex):
+    ex.source("exp.big", DAY1, orders(2, name="before"))
+    assert ex.export("--source", "exp.big", "--target-table", "big").code == 0
+    before = ex.pg.sql("SELECT * FROM big ORDER BY id")
+    ex.source("exp.big", DAY1, orders(200_000, name="after"))
+
+    env = dict(os.environ, KINDLING_WORK_DIR=str(ex.work_dir), **ex.env)
+    process = subprocess.Popen([str(KINDLING), "export", "--logical-date", DAY1, "--target-url", ex.pg.url, "--source", "exp.big",
+                                "--target-table", "big"], cwd=ROOT, env=env, text=True, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, start_new_session=True)
+    lines = []
+    try:
+        for line in process.stderr:
+            lines.append(line)
+            if "into PostgreSQL staging table" in line:
+                os.killpg(process.pid, signal.SIGKILL)
+                break
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=60)
+    assert any("into PostgreSQL staging table" in line for line in lines), lines[-5:]
+    assert all(ex.pg.password not in line for line in lines)
+    assert ex.pg.sql("SELECT * FROM big ORDER BY id") == before
+
+    rerun = ex.export("--source", "exp.big", "--target-table", "big")
+    assert rerun.code == 0, rerun.err_lines[-5:]
+    assert ex.rows("SELECT count(*), count(DISTINCT id), min(name) FROM big") == ["200000|200000|after1"]
+    assert any("staging tables of public.big left by earlier runs" in line for line in rerun.err_lines)
+    assert ex.rows("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'kindling_stage%'") == ["0"]
+
+
+def test_a_target_with_other_columns_is_exit_2_and_untouched(ex):
+    ex.source("exp.narrow", DAY1, ["1,x"], schema="id INT, name STRING", header="id,name")
+    ex.pg.sql("CREATE TABLE narrow (id bigint, ds text); INSERT INTO narrow VALUES (7, '2024-01-15')")
+    run = ex.export("--source", "exp.narrow", "--target-table", "narrow")
+    assert run.code == 2
+    assert error_lines(run) == ["kindling export: error: --target-table 'public.narrow' has other columns than the source:"
+                                " missing: name text; changed: id bigint -> integer; nothing was written"]
+    assert ex.rows("SELECT id FROM narrow") == ["7"]
+
+
+def test_bad_names_credentials_and_a_server_that_is_down_are_one_line_before_spark(ex):
+    bad = ex.export("--source", "exp.orders", "--target-table", "Orders;drop")
+    assert bad.code == 2
+    assert bad.err_lines == ["kindling export: error: --target-table 'Orders;drop' is not a PostgreSQL table name: use table or schema.table"
+                             " (lower-case letters, digits and '_', not starting with a digit, at most 63 characters each)"]
+
+    wrong = ex.export("--source", "exp.orders", "--target-table", "orders", env={"KINDLING_JDBC_PASSWORD": "not-the-password"})
+    assert wrong.code == 2
+    assert len(wrong.err_lines) == 1 and "refused the credentials" in wrong.err_lines[0]
+    assert ex.pg.user not in wrong.err_lines[0]
+
+    down = run_kindling("export", "--logical-date", DAY1, "--source", "exp.orders", "--target-table", "orders",
+                        "--target-url", f"jdbc:postgresql://127.0.0.1:{postgres.free_port()}/exports", work_dir=ex.work_dir, env=ex.env)
+    ex.checked(down)
+    assert down.code == 1
+    assert len(down.err_lines) == 1 and down.err_lines[0].startswith("kindling export: failed: --target-url")
+    assert "refused" in down.err_lines[0]

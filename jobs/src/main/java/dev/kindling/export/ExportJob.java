@@ -1,0 +1,172 @@
+package dev.kindling.export;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.regex.Pattern;
+
+import dev.kindling.template.DataQualityException;
+import dev.kindling.template.InvalidInputException;
+import dev.kindling.template.Job;
+import dev.kindling.template.Preflight;
+import dev.kindling.template.RunContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Exports one logical date's partition of a Hive table (or the whole table) into a PostgreSQL table:
+ * Spark tasks COPY the rows into a staging table, then one transaction replaces the date's rows (or
+ * upserts by key) from it, checking that it wrote exactly the rows Spark read.
+ */
+@Command(name = "export",
+        description = "Export the logical date's partition of a Hive table (or the whole table) into a PostgreSQL table, replacing that date's rows or upserting by key, in one transaction.")
+public final class ExportJob implements Job {
+
+    private static final Pattern HIVE_TABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*\\.[A-Za-z_][A-Za-z0-9_]*");
+    private static final Pattern COLUMN = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final Pattern CREDENTIALS_IN_URL = Pattern.compile("(?i)[?&](user|password)=");
+
+    /** How the rows go into the target. */
+    public enum Mode {
+        REPLACE_DATE, UPSERT;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+    }
+
+    @Option(names = "--source", required = true, paramLabel = "DB.TABLE", description = "The Hive table to read.")
+    String source;
+
+    @Option(names = "--partition-column", defaultValue = "ds", paramLabel = "COLUMN",
+            description = "The source's column whose value is the logical date; only those rows are exported. Default: ${DEFAULT-VALUE}.")
+    String partitionColumn;
+
+    @Option(names = "--whole-table", description = "Export every row of the source, not one date's (replace-date then replaces every row of the target).")
+    boolean wholeTable;
+
+    @Option(names = "--target-url", required = true, paramLabel = "URL",
+            description = "jdbc:postgresql://host:port/database; credentials come from KINDLING_JDBC_USER and KINDLING_JDBC_PASSWORD, never from the URL.")
+    String targetUrl;
+
+    @Option(names = "--target-table", required = true, paramLabel = "SCHEMA.TABLE",
+            description = "The PostgreSQL table to write (schema public if none is given); created if missing.")
+    String targetTable;
+
+    @Option(names = "--mode", defaultValue = "replace-date", paramLabel = "MODE",
+            description = "replace-date (the date's rows, or with --whole-table all rows, replaced in one transaction) or upsert (insert, or update rows with the same --key). Default: ${DEFAULT-VALUE}.")
+    Mode mode;
+
+    @Option(names = "--key", split = ",", paramLabel = "COLUMN", description = "The columns identifying a row, for --mode upsert (comma-separated).")
+    List<String> key = new ArrayList<>();
+
+    @Option(names = "--allow-empty", description = "Export when the source has no rows (replace-date then deletes the date's rows); otherwise that is exit 3.")
+    boolean allowEmpty;
+
+    private PgSql.Table target;
+
+    @Override
+    public void checkOptions() {
+        if (!HIVE_TABLE.matcher(source).matches()) {
+            throw new InvalidInputException("--source '" + source + "' is not a Hive table name: use database.table (letters, digits, '_')");
+        }
+        if (!COLUMN.matcher(partitionColumn).matches() || partitionColumn.length() > PgSql.MAX_NAME) {
+            throw new InvalidInputException("--partition-column '" + partitionColumn + "' is not a column name (letters, digits, '_', at most " + PgSql.MAX_NAME + " characters)");
+        }
+        if (!targetUrl.startsWith("jdbc:postgresql://")) {
+            throw new InvalidInputException("--target-url must be a PostgreSQL JDBC URL, jdbc:postgresql://host:port/database");
+        }
+        if (CREDENTIALS_IN_URL.matcher(targetUrl).find()) {
+            throw new InvalidInputException("--target-url must not carry credentials: set KINDLING_JDBC_USER and KINDLING_JDBC_PASSWORD instead");
+        }
+        target = PgSql.Table.parse("--target-table", targetTable);
+        for (String column : key) {
+            if (!COLUMN.matcher(column).matches() || column.length() > PgSql.MAX_NAME) {
+                throw new InvalidInputException("--key column '" + column + "' is not a column name (letters, digits, '_')");
+            }
+        }
+        if (mode == Mode.UPSERT && key.isEmpty()) {
+            throw new InvalidInputException("--mode upsert needs --key: the columns that identify a row");
+        }
+        if (mode != Mode.UPSERT && !key.isEmpty()) {
+            throw new InvalidInputException("--key applies to --mode upsert only");
+        }
+    }
+
+    @Override
+    public void validate(Preflight preflight) {
+        preflight.requireTable("--source", source);
+        if (!org.postgresql.Driver.isRegistered()) {
+            try {
+                org.postgresql.Driver.register();
+            } catch (SQLException e) {
+                throw new IllegalStateException("the PostgreSQL driver cannot be registered: " + e.getMessage(), e);
+            }
+        }
+        preflight.requireJdbcConnection("--target-url", targetUrl);
+    }
+
+    @Override
+    public void run(RunContext context) throws SQLException {
+        long started = System.currentTimeMillis();
+        String date = context.logicalDate().toString();
+        // dates and timestamps as java.time values: an instant stays an instant, whatever the JVM's zone
+        context.spark().conf().set("spark.sql.datetime.java8API.enabled", "true");
+        Dataset<Row> all = context.read(new dev.kindling.template.Source(dev.kindling.template.Source.Format.HIVE, source, null, null, null));
+        List<PgColumns.Column> columns = PgColumns.of(all.schema());
+        PgColumns.Column dateColumn = wholeTable ? null : column(columns, partitionColumn, "--partition-column");
+        for (String column : key) {
+            column(columns, column, "--key column");
+        }
+        Dataset<Row> rows = wholeTable ? all : all.where(col(dateColumn.name()).equalTo(lit(date)));
+        String what = source + (wholeTable ? " (every row)" : " (" + partitionColumn + " = " + date + ")");
+        Properties credentials = context.jdbcCredentials();
+        try (PgExport pg = openTarget(credentials, context)) {
+            pg.check(columns, mode == Mode.UPSERT ? key : List.of());
+            if (context.dryRun()) {
+                context.out().println("dry run: would export " + what + " to PostgreSQL " + targetUrl + " table " + target + " (" + mode
+                        + (key.isEmpty() ? "" : " on " + String.join(",", key)) + "), columns: "
+                        + columns.stream().map(c -> c.name() + " " + c.pgType()).reduce((a, b) -> a + ", " + b).orElse(""));
+                context.out().println(rows.queryExecution().simpleString());
+                return;
+            }
+            int dropped = pg.dropLeftoverStaging(started);
+            if (dropped > 0) {
+                context.log().info("dropped {} staging tables of {} left by earlier runs", dropped, target);
+            }
+            PgSql.Table staging = pg.createStaging(columns, started);
+            context.log().info("writing {} into PostgreSQL staging table {}", what, staging);
+            List<long[]> copied = rows.javaRDD().mapPartitionsWithIndex(new StagingWriter(targetUrl, credentials, staging, columns), false).collect();
+            long read = copied.stream().mapToLong(partition -> partition[1]).sum();
+            context.metrics().set("rows_read", read);
+            if (read == 0 && !allowEmpty) {
+                throw new DataQualityException("the source has no rows for " + what + "; nothing was written (--allow-empty exports an empty date)");
+            }
+            context.log().info("publishing {} rows into {} ({})", read, target, mode);
+            long written = pg.publish(columns, mode, key, dateColumn, date, read);
+            context.metrics().set("rows_written", written);
+            context.log().info("export of {} into {} ({}): {} rows read, {} written", what, target, mode, read, written);
+        }
+    }
+
+    private PgExport openTarget(Properties credentials, RunContext context) {
+        try {
+            return PgExport.open(targetUrl, credentials, target, context.log());
+        } catch (SQLException e) {
+            throw Preflight.jdbcFailure("--target-url '" + targetUrl + "'", e);
+        }
+    }
+
+    private static PgColumns.Column column(List<PgColumns.Column> columns, String name, String option) {
+        return columns.stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow(() -> new InvalidInputException(
+                option + " '" + name + "' is not a column of the source; its columns are " + columns.stream().map(PgColumns.Column::name).toList()));
+    }
+}
