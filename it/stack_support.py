@@ -37,8 +37,8 @@ class Stack:
             raise AssertionError(f"bin/stack {' '.join(args)} exited {completed.returncode}:\n{completed.stdout}{completed.stderr}")
         return completed
 
-    def kindling(self, *args, work_dir, deploy_mode="client", timeout=600, on_line=None):
-        env = dict(self.env, KINDLING_DEPLOY_MODE=deploy_mode)
+    def kindling(self, *args, work_dir, deploy_mode="client", timeout=600, on_line=None, env=None):
+        env = dict(self.env, KINDLING_DEPLOY_MODE=deploy_mode, **(env or {}))
         return run_kindling(*args, "--env", "cluster", work_dir=work_dir, env=env, timeout=timeout, on_line=on_line)
 
     def kill(self, part: str) -> None:

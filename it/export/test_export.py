@@ -2,7 +2,6 @@
 throwaway server of this module (bin/lib/postgres.py), Hive source tables written by the snapshot job
 on the embedded default."""
 import os
-import pathlib
 import signal
 import subprocess
 import threading

@@ -172,6 +172,11 @@ public final class Preflight {
         try (Connection connection = DriverManager.getConnection(url, properties)) {
             connection.isValid(Integer.parseInt(JDBC_CHECK_TIMEOUT_SECONDS));
         } catch (SQLException e) {
+            String state = String.valueOf(e.getSQLState());
+            if (state.startsWith("28") && !environment.containsKey("KINDLING_JDBC_USER")) {
+                throw new InvalidInputException(option + " '" + Source.maskSecrets(url) + "': the server asks for credentials and KINDLING_JDBC_USER is not set"
+                        + " in the driver's environment (SQLSTATE " + state + ")");
+            }
             throw jdbcFailure(option + " '" + Source.maskSecrets(url) + "'", e);
         }
     }
