@@ -75,6 +75,11 @@ public final class RunContext {
         return outputs;
     }
 
+    /** Where a dry run prints what it would do. */
+    PrintStream out() {
+        return out;
+    }
+
     /** Reads a source (lazily, as Spark does); credentials come from the environment. */
     public Dataset<Row> read(Source source) {
         log.info("reading {}", source.describe());
