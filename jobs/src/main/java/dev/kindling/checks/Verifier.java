@@ -98,8 +98,10 @@ public final class Verifier {
 
     private static Dataset<Row> filtered(String at, Dataset<Row> rows, String filter) {
         try {
-            return rows.filter(functions.expr(filter));
-        } catch (RuntimeException e) { // Spark's ParseException and AnalysisException
+            Dataset<Row> kept = rows.filter(functions.expr(filter));
+            kept.schema(); // analysed now: a column the condition names and the rows lack fails here, not in the evaluation
+            return kept;
+        } catch (Exception e) { // Spark's ParseException and AnalysisException (checked, thrown from Scala)
             String first = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
             throw new InvalidInputException(at + ": filter '" + filter + "' is not a valid condition on the checked rows: " + first);
         }
