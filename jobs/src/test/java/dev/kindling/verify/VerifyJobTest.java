@@ -133,18 +133,25 @@ class VerifyJobTest {
     @Test
     void badCheckFilesAreExitTwoInOneLine() throws IOException {
         String history = "verify_test.history_bad";
-        assertBad(file("kind.yaml", "checks: [{name: x, kind: row_cont, severity: error, min: 1}]"),
-                "check 1 ('x'): kind 'row_cont' is unknown; use one of [row_count, row_count_change, completeness, uniqueness, range, in_set, pattern, freshness, coverage]");
-        assertBad(file("regex.yaml", "checks: [{name: mail, kind: pattern, severity: error, column: customer, regex: '[a-z'}]"),
-                "check 1 ('mail'): regex '[a-z' is not a valid Java regular expression: Unclosed character class near index 3");
-        assertBad(file("negative.yaml", "checks: [{name: n, kind: row_count, severity: error, min: -1}]"),
-                "check 1 ('n'): min -1 is not allowed; use a whole number of at least 0");
-        assertBad(file("share.json", "{\"checks\": [{\"name\": \"c\", \"kind\": \"completeness\", \"severity\": \"error\", \"column\": \"customer\", \"max_null_share\": 1.5}]}"),
-                "check 1 ('c'): max_null_share 1.5 is not allowed; use a share from 0 to 1, e.g. 0.05 for 5%");
-        assertBad(file("key.yaml", "checks: [{name: n, kind: row_count, severity: error, minimum: 1}]"),
-                "check 1 ('n'): key 'minimum' is unknown; keys of kind row_count: [name, kind, severity, max, min]");
-        assertBad(file("severity.yaml", "checks: [{name: n, kind: row_count, severity: fatal, min: 1}]"),
-                "check 1 ('n'): severity 'fatal' is not allowed; use error or warning");
+        String[][] cases = {
+                {"kind.yaml", "checks: [{name: x, kind: row_cont, severity: error, min: 1}]",
+                        "check 1 ('x'): kind 'row_cont' is unknown; use one of [row_count, row_count_change, completeness, uniqueness, range, in_set, pattern, freshness, coverage]"},
+                {"regex.yaml", "checks: [{name: mail, kind: pattern, severity: error, column: customer, regex: '[a-z'}]",
+                        "check 1 ('mail'): regex '[a-z' is not a valid Java regular expression: Unclosed character class near index 3"},
+                {"negative.yaml", "checks: [{name: n, kind: row_count, severity: error, min: -1}]",
+                        "check 1 ('n'): min -1 is not allowed; use a whole number of at least 0"},
+                {"share.json", "{\"checks\": [{\"name\": \"c\", \"kind\": \"completeness\", \"severity\": \"error\", \"column\": \"customer\", \"max_null_share\": 1.5}]}",
+                        "check 1 ('c'): max_null_share 1.5 is not allowed; use a share from 0 to 1, e.g. 0.05 for 5%"},
+                {"key.yaml", "checks: [{name: n, kind: row_count, severity: error, minimum: 1}]",
+                        "check 1 ('n'): key 'minimum' is unknown; keys of kind row_count: [name, kind, severity, max, min]"},
+                {"severity.yaml", "checks: [{name: n, kind: row_count, severity: fatal, min: 1}]",
+                        "check 1 ('n'): severity 'fatal' is not allowed; use error or warning"}};
+        for (String[] bad : cases) {
+            Path checks = file(bad[0], bad[1]);
+            Result result = verify(history, "verify_test.orders", checks, date(0), "bad");
+            assertThat(result.exitCode()).as(bad[0]).isEqualTo(2);
+            assertThat(result.errLines()).containsExactly("kindling verify: error: --checks " + checks + ": " + bad[2]);
+        }
 
         // a column the table lacks is found once Spark is up: still exit 2, and no result is written
         Result missing = verify(history, "verify_test.orders", file("column.yaml", """
@@ -156,11 +163,5 @@ class VerifyJobTest {
         assertThat(missing.errLines()).containsExactly("kindling verify: error: check 'c' (completeness): column 'email' is not in verify_test.orders;"
                 + " its columns are [order_id, customer, ds]");
         assertThat(SPARK.catalog().tableExists(history)).isFalse();
-    }
-
-    private void assertBad(Path checks, String problem) {
-        Result result = verify("verify_test.history_bad", "verify_test.orders", checks, date(0), "bad");
-        assertThat(result.exitCode()).isEqualTo(2);
-        assertThat(result.errLines()).containsExactly("kindling verify: error: --checks " + checks + ": " + problem);
     }
 }
