@@ -38,7 +38,8 @@ public final class CheckFile {
     private static final Pattern COLUMN = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
     private static final Pattern TABLE = Pattern.compile("([A-Za-z_][A-Za-z0-9_]{0,127}\\.)?[A-Za-z_][A-Za-z0-9_]{0,127}");
     private static final Pattern AGE = Pattern.compile("(\\d{1,9})([dhms])");
-    private static final Set<String> COMMON = Set.of("name", "kind", "severity");
+    /** Keys every check has, in the order messages list them (a Set.of would list them in a different order in each JVM). */
+    private static final List<String> COMMON = List.of("name", "kind", "severity");
     private static final Map<String, Set<String>> KEYS = Map.of(
             "row_count", Set.of("min", "max"),
             "row_count_change", Set.of("history", "min_history", "max_decrease", "max_increase"),

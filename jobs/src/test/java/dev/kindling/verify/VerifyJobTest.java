@@ -131,6 +131,15 @@ class VerifyJobTest {
     }
 
     @Test
+    void aDryRunEvaluatesAndWritesNothing() throws IOException {
+        Path checks = file("dry.yaml", "checks: [{name: all_rows, kind: row_count, severity: error, min: 1000}]");
+        Result result = verify("verify_test.history_dry", "verify_test.orders", checks, date(0), "dry", "--dry-run");
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.out()).contains("dry run: would write table verify_test.history_dry partition (ds='2024-01-01') (new table)");
+        assertThat(SPARK.catalog().tableExists("verify_test.history_dry")).isFalse();
+    }
+
+    @Test
     void badCheckFilesAreExitTwoInOneLine() throws IOException {
         String history = "verify_test.history_bad";
         String[][] cases = {
