@@ -29,7 +29,8 @@ JAR = ROOT / "jobs" / "target" / "kindling-jobs.jar"
 # The documented shape of the `kindling` Airflow Variable (see airflow-dags/README.md).
 SAMPLE_VARIABLE = {"jar": "hdfs:///apps/kindling/kindling-jobs-1.0.0.jar", "env": "prod",
                    "landing_dir": "hdfs:///landing", "audiences_dir": "/opt/kindling/audiences",
-                   "reporting_jdbc_url": "jdbc:postgresql://reporting-db:5432/reporting"}
+                   "reporting_jdbc_url": "jdbc:postgresql://reporting-db:5432/reporting",
+                   "checks_dir": "/opt/kindling/checks"}
 LOCAL_CONNECTION = {"conn_type": "spark", "host": "local[2]", "extra": {"deploy-mode": "client"}}
 # A log line of the task: "<time> [info     ] <message> [<logger>] loc=..."; the job's own lines are JSON.
 JOB_LOG_LINE = re.compile(r"\] (\{.*\}) \[airflow\.task\.hooks\.[\w.]*SparkSubmitHook\]")

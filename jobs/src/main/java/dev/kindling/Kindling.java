@@ -11,12 +11,13 @@ import dev.kindling.template.Job;
 import dev.kindling.template.Launcher;
 import dev.kindling.template.RunOutcome;
 import dev.kindling.template.SparkSessionProvider;
+import dev.kindling.verify.VerifyJob;
 
 /** The main class of the jobs jar. Adding a job is one line in {@link #JOBS}. */
 public final class Kindling {
 
     /** Every job Kindling ships, in the order 'kindling --help' lists them. */
-    public static final List<Supplier<Job>> JOBS = List.of(SnapshotJob::new, DemoDataJob::new, AudienceJob::new, ExportJob::new);
+    public static final List<Supplier<Job>> JOBS = List.of(SnapshotJob::new, DemoDataJob::new, AudienceJob::new, ExportJob::new, VerifyJob::new);
 
     private Kindling() {
     }

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 import dev.kindling.template.CheckedRows;
+import dev.kindling.template.ChecksOption;
 import dev.kindling.template.CsvOptions;
 import dev.kindling.template.DataQualityException;
 import dev.kindling.template.InvalidInputException;
@@ -85,6 +86,9 @@ public final class SnapshotJob implements Job {
 
     @Mixin
     CsvOptions csv = new CsvOptions();
+
+    @Mixin
+    ChecksOption checks = new ChecksOption();
 
     @Option(names = "--jdbc-table", paramLabel = "TABLE", description = "The table to read with --format jdbc.")
     String jdbcTable;
@@ -158,6 +162,7 @@ public final class SnapshotJob implements Job {
     public void validate(Preflight preflight) {
         checkedSource = built().check(preflight, "--source");
         requireColumns(checkedSource.columns());
+        checks.load();
     }
 
     /** Where the source's columns are known before Spark starts, --key and --partition-column are checked against them. */
@@ -198,6 +203,7 @@ public final class SnapshotJob implements Job {
         StagedPartition staged = context.outputs().stagePartition(target, partitionColumn, date, accepted, schemaEvolution);
 
         if (context.dryRun()) {
+            checks.enforce(context, target, staged.rows());
             staged.publish(); // prints what would be published; a dry run counts nothing
             return;
         }
@@ -231,6 +237,7 @@ public final class SnapshotJob implements Job {
             throw new IllegalStateException(String.format(Locale.ROOT, "the row counts do not balance: %d read but %d written + %d quarantined + %d duplicates dropped;"
                     + " nothing was published", read, written, quarantined, dropped));
         }
+        checks.enforce(context, target, staged.rows()); // exit 3 on a failed error check: the version is never published
         staged.publish();
         context.log().info("snapshot of {} into {} for {}: {} rows read, {} written, {} quarantined, {} duplicates",
                 checkedSource.describe(), target, date, read, metrics.value("rows_written"), quarantined, metrics.value("duplicates"));

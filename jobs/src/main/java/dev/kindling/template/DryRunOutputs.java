@@ -43,6 +43,11 @@ final class DryRunOutputs implements RunOutputs {
             }
 
             @Override
+            public Dataset<Row> rows() {
+                return ordered;
+            }
+
+            @Override
             public Quarantine quarantine(Dataset<Row> rejects) {
                 out.println("dry run: would write rejected rows of " + target + " beside its new version");
                 return new Quarantine("(dry run: not written)", 0);

@@ -52,6 +52,9 @@ public interface Outputs extends TableWriter {
 
         long rowsWritten();
 
+        /** The rows as staged, read back from the version (a dry run: the rows it would write), e.g. for checks before the publish. */
+        Dataset<Row> rows();
+
         /**
          * Writes rejected rows (with a reason column) as JSON lines into this version's quarantine,
          * published with the partition and replaced with it by a rerun, discarded if the version is not

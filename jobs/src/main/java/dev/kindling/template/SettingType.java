@@ -19,6 +19,7 @@ import org.apache.spark.network.util.JavaUtils;
 public final class SettingType {
 
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final Pattern TABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*\\.[A-Za-z_][A-Za-z0-9_]*");
     /** Spark's master URL forms (SparkContext.createTaskScheduler; YARN and Kubernetes by their cluster managers). */
     private static final List<Pattern> MASTER_URLS = List.of(
             Pattern.compile("local"),
@@ -96,6 +97,11 @@ public final class SettingType {
     /** A database or table name: letters, digits and '_'. */
     public static SettingType identifier() {
         return of("identifier", "a name of letters, digits and '_' not starting with a digit", value -> IDENTIFIER.matcher(value).matches());
+    }
+
+    /** A table name: database.table, each part letters, digits and '_'. */
+    public static SettingType tableName() {
+        return of("table", "database.table, each part letters, digits and '_' not starting with a digit", value -> TABLE.matcher(value).matches());
     }
 
     /** A local file path; "" leaves it unset. */

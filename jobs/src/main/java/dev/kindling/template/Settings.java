@@ -58,7 +58,9 @@ public final class Settings {
             Setting.kindling("marketplace.database", SettingType.identifier(), "marketplace",
                     "where the audience DSL reads users, transactions, categories and postal codes"),
             Setting.kindling("mailing.database", SettingType.identifier(), "mailings",
-                    "where mailing lists go"));
+                    "where mailing lists go"),
+            Setting.kindling("quality.history.table", SettingType.tableName(), "quality.check_results",
+                    "where data-quality check results go, one partition per logical date (`verify`), and where change checks read earlier counts"));
 
     /**
      * Well-known spark.* keys checked before any SparkSession starts, as Spark itself parses them; any

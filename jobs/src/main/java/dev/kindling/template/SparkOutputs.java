@@ -122,6 +122,11 @@ final class SparkOutputs implements RunOutputs {
         }
 
         @Override
+        public Dataset<Row> rows() {
+            return spark.read().schema(schema).parquet(staging.version().toString());
+        }
+
+        @Override
         public Quarantine quarantine(Dataset<Row> rejects) {
             if (published || quarantined) {
                 throw new IllegalStateException("the quarantine of " + staging.version() + " is written once, before its publish");

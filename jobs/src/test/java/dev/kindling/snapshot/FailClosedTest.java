@@ -182,6 +182,11 @@ class FailClosedTest {
                 }
 
                 @Override
+                public Dataset<Row> rows() {
+                    return staged.rows();
+                }
+
+                @Override
                 public Outputs.Quarantine quarantine(Dataset<Row> rejects) {
                     return staged.quarantine(rejects);
                 }
