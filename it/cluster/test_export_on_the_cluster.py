@@ -36,5 +36,6 @@ def test_export_on_the_cluster_copies_a_partition_into_postgresql_and_a_rerun_is
         # without credentials the run says which variable is missing (exit 2, not retried)
         anonymous = stack.kindling(*export, work_dir=tmp_path / "work")
         assert anonymous.code == 2, "\n".join(anonymous.err_lines[-20:])
-        assert any("KINDLING_JDBC_USER is not set in the driver's environment" in line for line in anonymous.err_lines), \
+        assert any("KINDLING_JDBC_USER and KINDLING_JDBC_PASSWORD are not set in the driver's environment" in line
+                   for line in anonymous.err_lines), \
             anonymous.err_lines[-10:]

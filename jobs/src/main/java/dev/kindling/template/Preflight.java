@@ -5,10 +5,12 @@ import java.nio.file.AccessDeniedException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -173,9 +175,11 @@ public final class Preflight {
             connection.isValid(Integer.parseInt(JDBC_CHECK_TIMEOUT_SECONDS));
         } catch (SQLException e) {
             String state = String.valueOf(e.getSQLState());
-            if (state.startsWith("28") && !environment.containsKey("KINDLING_JDBC_USER")) {
-                throw new InvalidInputException(option + " '" + Source.maskSecrets(url) + "': the server asks for credentials and KINDLING_JDBC_USER is not set"
-                        + " in the driver's environment (SQLSTATE " + state + ")");
+            List<String> unset = Stream.of("KINDLING_JDBC_USER", "KINDLING_JDBC_PASSWORD").filter(name -> !environment.containsKey(name)).toList();
+            // PostgreSQL's driver refuses a password the server asks for and nobody gave with 08004, not class 28
+            if ((state.startsWith("28") || state.equals("08004")) && !unset.isEmpty()) {
+                throw new InvalidInputException(option + " '" + Source.maskSecrets(url) + "': the server asks for credentials and "
+                        + String.join(" and ", unset) + (unset.size() == 1 ? " is" : " are") + " not set in the driver's environment (SQLSTATE " + state + ")");
             }
             throw jdbcFailure(option + " '" + Source.maskSecrets(url) + "'", e);
         }
