@@ -8,7 +8,7 @@ public enum ExitCode {
     SUCCESS(0, "success: the output is published", false),
     JOB_FAILED(1, "the job failed (I/O, cluster, a bug): worth a retry", true),
     BAD_USAGE(2, "bad usage, invalid parameters, settings or inputs; nothing was written", false),
-    DATA_QUALITY_FAILED(3, "a data-quality check failed; nothing was published", false),
+    DATA_QUALITY_FAILED(3, "a data-quality check failed; the checked rows were not published (verify still records its results)", false),
     INTERRUPTED(130, "interrupted by SIGINT (143 for SIGTERM, set by the JVM); the final metrics report is still sent", true);
 
     public final int code;
