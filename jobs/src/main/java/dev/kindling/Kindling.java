@@ -6,6 +6,8 @@ import java.util.function.Supplier;
 import dev.kindling.audience.AudienceJob;
 import dev.kindling.demodata.DemoDataJob;
 import dev.kindling.export.ExportJob;
+import dev.kindling.recommend.ScoreJob;
+import dev.kindling.recommend.TrainJob;
 import dev.kindling.snapshot.SnapshotJob;
 import dev.kindling.template.Job;
 import dev.kindling.template.Launcher;
@@ -17,7 +19,8 @@ import dev.kindling.verify.VerifyJob;
 public final class Kindling {
 
     /** Every job Kindling ships, in the order 'kindling --help' lists them. */
-    public static final List<Supplier<Job>> JOBS = List.of(SnapshotJob::new, DemoDataJob::new, AudienceJob::new, ExportJob::new, VerifyJob::new);
+    public static final List<Supplier<Job>> JOBS = List.of(SnapshotJob::new, DemoDataJob::new, AudienceJob::new, ExportJob::new, VerifyJob::new,
+            TrainJob::new, ScoreJob::new);
 
     private Kindling() {
     }

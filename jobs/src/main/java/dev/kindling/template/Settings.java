@@ -60,7 +60,9 @@ public final class Settings {
             Setting.kindling("mailing.database", SettingType.identifier(), "mailings",
                     "where mailing lists go"),
             Setting.kindling("quality.history.table", SettingType.tableName(), "quality.check_results",
-                    "where data-quality check results go, one partition per logical date (`verify`), and where change checks read earlier counts"));
+                    "where data-quality check results go, one partition per logical date (`verify`), and where change checks read earlier counts"),
+            Setting.kindling("models.dir", SettingType.text(), "${work.dir}/models",
+                    "where `train` writes model versions (`<name>/<logical date>/<run id>`) and each model's `current.properties` pointer, which `score` reads; any Hadoop path"));
 
     /**
      * Well-known spark.* keys checked before any SparkSession starts, as Spark itself parses them; any

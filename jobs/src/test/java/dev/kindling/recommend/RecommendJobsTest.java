@@ -1,0 +1,181 @@
+package dev.kindling.recommend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import dev.kindling.testing.Kindling;
+import dev.kindling.testing.Kindling.Result;
+import dev.kindling.testing.RunLog;
+import dev.kindling.testing.TestSpark;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** train and score through the real entry point, on a small synthetic marketplace. */
+class RecommendJobsTest {
+
+    private static final SparkSession SPARK = TestSpark.session();
+    private static final String DATABASE = "reco_test";
+    private static final String DATE = "2017-12-31";
+
+    @TempDir
+    Path models;
+
+    @BeforeAll
+    static void marketplace() {
+        Result demo = Kindling.onTestSpark().run("demo-data", "--logical-date", "2024-01-01", "--users", "200", "--transactions", "6000",
+                "--postal-codes-per-city", "2", "--conf", "marketplace.database=" + DATABASE, "--run-id", "reco-demo");
+        assertThat(demo.exitCode()).as(demo.err()).isZero();
+    }
+
+    private Result run(String job, String runId, String... more) {
+        List<String> args = new ArrayList<>(List.of(job, "--logical-date", DATE, "--run-id", runId,
+                "--conf", "marketplace.database=" + DATABASE, "--conf", "models.dir=" + models));
+        args.addAll(List.of(more));
+        return Kindling.onTestSpark().run(args.toArray(String[]::new));
+    }
+
+    private Properties pointer(String name) throws IOException {
+        Properties p = new Properties();
+        try (Reader reader = Files.newBufferedReader(models.resolve(name).resolve("current.properties"))) {
+            p.load(reader);
+        }
+        return p;
+    }
+
+    private static String metric(String runId, String name) {
+        Matcher m = Pattern.compile("\\b" + Pattern.quote(name) + "=(\\d+)").matcher(RunLog.ofTestSpark().summary(runId));
+        assertThat(m.find()).as(name + " in the summary of " + runId).isTrue();
+        return m.group(1);
+    }
+
+    @Test
+    void trainPublishesAVersionAndThePointerAndARerunGivesTheSameMetrics() throws IOException {
+        Result first = run("train", "train-1");
+        assertThat(first.exitCode()).as(first.err()).isZero();
+        Path version = models.resolve("categories").resolve(DATE).resolve("train-1");
+        assertThat(version.resolve("metadata")).isDirectory();
+        Properties current = pointer("categories");
+        assertThat(Path.of(current.getProperty("version").replaceFirst("^file:", ""))).isEqualTo(version);
+        assertThat(current.getProperty("run_id")).isEqualTo("train-1");
+        assertThat(Double.parseDouble(current.getProperty("rmse"))).isPositive();
+        assertThat(metric("train-1", "training_rows")).isNotEqualTo("0");
+        assertThat(metric("train-1", "rank")).isEqualTo("10");
+
+        Result again = run("train", "train-2");
+        assertThat(again.exitCode()).as(again.err()).isZero();
+        for (String name : List.of("training_rows", "rmse_millionths", "precision_at_k_millionths")) {
+            assertThat(metric("train-2", name)).as(name).isEqualTo(metric("train-1", name));
+        }
+        Properties rerun = pointer("categories");
+        assertThat(rerun.getProperty("run_id")).isEqualTo("train-2");
+        assertThat(rerun.getProperty("rmse")).isEqualTo(current.getProperty("rmse"));
+        assertThat(rerun.getProperty("precision_at_k")).isEqualTo(current.getProperty("precision_at_k"));
+        assertThat(metric("train-2", "current_rmse_millionths")).isEqualTo(metric("train-1", "rmse_millionths"));
+    }
+
+    @Test
+    void aWorseModelIsKeptButNotCurrentAndExitsThree() throws IOException {
+        assertThat(run("train", "good").exitCode()).isZero();
+        // a huge regularisation pulls every prediction to 0: far worse RMSE
+        Result worse = run("train", "bad", "--reg-param", "500", "--tolerance", "0.1");
+        assertThat(worse.exitCode()).as(worse.err()).isEqualTo(3);
+        assertThat(worse.errLines()).hasSize(1);
+        assertThat(worse.err()).containsPattern("model categories not made current: RMSE [0-9.]+ is worse than the current model's [0-9.]+ by more than --tolerance 0.1");
+        assertThat(models.resolve("categories").resolve(DATE).resolve("bad").resolve("metadata")).isDirectory();
+        assertThat(pointer("categories").getProperty("run_id")).isEqualTo("good");
+    }
+
+    @Test
+    void scoreWithoutACurrentModelIsExitTwo() {
+        Result result = run("score", "no-model", "--name", "nothing", "--table", DATABASE + ".never");
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.errLines()).hasSize(1);
+        assertThat(result.err()).contains("model nothing has no current version");
+        assertThat(SPARK.catalog().tableExists(DATABASE + ".never")).isFalse();
+    }
+
+    @Test
+    void scoreWritesTopNPerUserAndARerunReplacesThePartition() {
+        assertThat(run("train", "for-score", "--name", "scored").exitCode()).isZero();
+        String table = DATABASE + ".top_categories";
+        Result first = run("score", "score-1", "--name", "scored", "--table", table, "--top", "3");
+        assertThat(first.exitCode()).as(first.err()).isZero();
+        long users = SPARK.table(table).select("user_id").distinct().count();
+        assertThat(users).isGreaterThan(100);
+        assertThat(SPARK.sql("SELECT count(*) FROM " + table + " WHERE ds = '" + DATE + "'").first().getLong(0)).isEqualTo(3 * users);
+        assertThat(SPARK.sql("SELECT user_id FROM " + table + " GROUP BY user_id HAVING count(*) <> 3 OR max(position) <> 3").count()).isZero();
+        assertThat(SPARK.sql("SELECT DISTINCT arm FROM " + table).collectAsList()).extracting(Row::toString).containsExactly("[model]");
+        String location = SPARK.sql("DESCRIBE FORMATTED " + table + " PARTITION (ds = '" + DATE + "')").where("col_name = 'Location'").first().getString(1);
+
+        Result again = run("score", "score-2", "--name", "scored", "--table", table, "--top", "3");
+        assertThat(again.exitCode()).as(again.err()).isZero();
+        SPARK.catalog().refreshTable(table);
+        assertThat(SPARK.sql("SELECT count(*) FROM " + table + " WHERE ds = '" + DATE + "'").first().getLong(0)).isEqualTo(3 * users);
+        String relocated = SPARK.sql("DESCRIBE FORMATTED " + table + " PARTITION (ds = '" + DATE + "')").where("col_name = 'Location'").first().getString(1);
+        assertThat(relocated).isNotEqualTo(location).contains("score-2");
+    }
+
+    @Test
+    void theExperimentSplitsUsersByTheirSaltedHash() {
+        assertThat(run("train", "for-experiment", "--name", "experiment").exitCode()).isZero();
+        String table = DATABASE + ".experiment";
+        Result result = run("score", "experiment-1", "--name", "experiment", "--table", table, "--top", "2",
+                "--experiment-salt", "spring", "--experiment-share", "0.3");
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        List<Row> arms = SPARK.sql("SELECT user_id, min(arm), max(arm), min(model_version) FROM " + table + " GROUP BY user_id").collectAsList();
+        assertThat(arms).isNotEmpty().allSatisfy(row -> {
+            assertThat(row.getString(1)).isEqualTo(row.getString(2)).isEqualTo(Experiment.arm("spring", 0.3, row.getLong(0)));
+            assertThat(row.getString(3)).endsWith("/experiment/" + DATE + "/for-experiment");
+        });
+        assertThat(arms).extracting(row -> row.getString(1)).contains(Experiment.MODEL, Experiment.BASELINE);
+        // baseline users all get the same two most bought categories
+        assertThat(SPARK.sql("SELECT DISTINCT category_id FROM " + table + " WHERE arm = 'baseline'").count()).isEqualTo(2);
+    }
+
+    @Test
+    void theAssignmentIsDeterministicAndNearTheShare() {
+        int model = 0;
+        for (long user = 1; user <= 20_000; user++) {
+            String arm = Experiment.arm("spring", 0.3, user);
+            assertThat(Experiment.arm("spring", 0.3, user)).isEqualTo(arm);
+            if (arm.equals(Experiment.MODEL)) {
+                model++;
+            }
+        }
+        assertThat(model).isBetween(5_700, 6_300);
+        // a fixed value: the same in every JVM, offline and online
+        assertThat(Experiment.bucket("spring", 42)).isEqualTo(Experiment.bucket("spring", 42L)).isBetween(0.0, 1.0);
+        assertThat(Experiment.arm("spring", 0.0, 42)).isEqualTo(Experiment.BASELINE);
+        assertThat(Experiment.arm("spring", 1.0, 42)).isEqualTo(Experiment.MODEL);
+    }
+
+    @Test
+    void badOptionsAreExitTwoNamingTheOption() {
+        assertThat(run("train", "bad-rank", "--rank", "0").err()).contains("--rank 0 is out of range: use a whole number from 1 to 200");
+        assertThat(run("score", "bad-share", "--experiment-salt", "s", "--experiment-share", "1.5").err())
+                .contains("--experiment-share 1.5 is out of range: use a number from 0.0 to 1.0");
+        Result missing = run("score", "no-salt", "--experiment-share", "0.5");
+        assertThat(missing.exitCode()).isEqualTo(2);
+        assertThat(missing.err()).contains("--experiment-share 0.5 needs --experiment-salt");
+    }
+
+    @Test
+    void aDryRunOfTrainWritesNothing() {
+        Result dry = run("train", "dry", "--name", "dry", "--dry-run");
+        assertThat(dry.exitCode()).as(dry.err()).isZero();
+        assertThat(dry.out()).contains("dry run: would fit ALS (rank 10, 10 iterations)");
+        assertThat(models.resolve("dry")).doesNotExist();
+    }
+}
