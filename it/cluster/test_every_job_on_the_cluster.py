@@ -6,6 +6,7 @@ import kindling_it
 import test_audiences_on_the_cluster as audiences
 import test_export_on_the_cluster as export
 import test_jobs_on_the_cluster as jobs
+import test_recommend_on_the_cluster as recommend
 import test_verify_on_the_cluster as verify
 
 BOTH_DEPLOY_MODES = {
@@ -14,6 +15,8 @@ BOTH_DEPLOY_MODES = {
     "audience": audiences.test_the_mailing_job_and_the_dsl_give_the_embedded_defaults_audience_on_the_cluster,
     "export": export.test_export_on_the_cluster_copies_a_partition_into_postgresql_and_a_rerun_is_identical,
     "verify": verify.test_verify_runs_on_the_cluster_and_records_each_check_once_a_date,
+    "train": recommend.test_train_and_score_run_on_the_cluster_and_agree_across_deploy_modes,
+    "score": recommend.test_train_and_score_run_on_the_cluster_and_agree_across_deploy_modes,
 }
 
 

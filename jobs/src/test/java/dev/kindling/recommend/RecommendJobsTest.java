@@ -178,4 +178,19 @@ class RecommendJobsTest {
         assertThat(dry.out()).contains("dry run: would fit ALS (rank 10, 10 iterations)");
         assertThat(models.resolve("dry")).doesNotExist();
     }
+
+    @Test
+    void aDryRunOfScoreReadsTheCurrentModelAndWritesNothing() throws IOException {
+        assertThat(run("train", "for-dry-score", "--name", "dry-score", "--iterations", "2").exitCode()).isZero();
+        String table = DATABASE + ".dry_scores";
+        Result dry = run("score", "dry-score", "--name", "dry-score", "--table", table, "--dry-run");
+        assertThat(dry.exitCode()).as(dry.err()).isZero();
+        assertThat(dry.out()).contains("dry run").contains(table);
+        assertThat(SPARK.catalog().tableExists(table)).isFalse();
+        assertThat(pointer("dry-score").getProperty("run_id")).isEqualTo("for-dry-score");
+
+        Result noModel = run("score", "dry-no-model", "--name", "never-trained", "--table", table, "--dry-run");
+        assertThat(noModel.exitCode()).isEqualTo(2);
+        assertThat(noModel.err()).contains("model never-trained has no current version");
+    }
 }
