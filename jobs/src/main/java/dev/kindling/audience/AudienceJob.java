@@ -15,6 +15,7 @@ import dev.kindling.template.InvalidInputException;
 import dev.kindling.template.Job;
 import dev.kindling.template.Preflight;
 import dev.kindling.template.RunContext;
+import dev.kindling.template.Writes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -33,6 +34,7 @@ public final class AudienceJob implements Job {
                     + " lastDays(n) is the n days ending on --logical-date.")
     Path definition;
 
+    @Writes(Writes.Kind.MAILING)
     @Option(names = "--name", required = true, paramLabel = "MAILING",
             description = "The mailing list's name: its table in mailing.database; letters, digits and single '_'.")
     String name;

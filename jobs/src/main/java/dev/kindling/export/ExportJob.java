@@ -15,6 +15,7 @@ import dev.kindling.template.InvalidInputException;
 import dev.kindling.template.Job;
 import dev.kindling.template.Preflight;
 import dev.kindling.template.RunContext;
+import dev.kindling.template.Writes;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import picocli.CommandLine.Command;
@@ -57,6 +58,7 @@ public final class ExportJob implements Job {
             description = "jdbc:postgresql://host:port/database; credentials come from KINDLING_JDBC_USER and KINDLING_JDBC_PASSWORD, never from the URL.")
     String targetUrl;
 
+    @Writes(Writes.Kind.POSTGRES)
     @Option(names = "--target-table", required = true, paramLabel = "SCHEMA.TABLE",
             description = "The PostgreSQL table to write (schema public if none is given); created if missing.")
     String targetTable;

@@ -12,6 +12,7 @@ import dev.kindling.template.Job;
 import dev.kindling.template.Outputs.StagedPartition;
 import dev.kindling.template.Preflight;
 import dev.kindling.template.RunContext;
+import dev.kindling.template.Writes;
 import org.apache.spark.ml.recommendation.ALSModel;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -38,6 +39,7 @@ public final class ScoreJob implements Job {
             description = "The model's name under models.dir, as given to train. Default: ${DEFAULT-VALUE}.")
     String name;
 
+    @Writes(Writes.Kind.HIVE)
     @Option(names = "--table", defaultValue = "recommendations.top_categories", paramLabel = "DB.TABLE",
             description = "The Hive table of recommendations, partitioned by ds. Default: ${DEFAULT-VALUE}.")
     String table;

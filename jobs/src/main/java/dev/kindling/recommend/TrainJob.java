@@ -15,6 +15,7 @@ import dev.kindling.template.InvalidInputException;
 import dev.kindling.template.Job;
 import dev.kindling.template.Preflight;
 import dev.kindling.template.RunContext;
+import dev.kindling.template.Writes;
 import org.apache.spark.ml.evaluation.RegressionEvaluator;
 import org.apache.spark.ml.recommendation.ALS;
 import org.apache.spark.ml.recommendation.ALSModel;
@@ -42,6 +43,7 @@ public final class TrainJob implements Job {
     static final String SPLIT_SALT = "kindling-train-holdout";
     static final long SEED = 42L;
 
+    @Writes(Writes.Kind.MODEL)
     @Option(names = "--name", defaultValue = "categories", paramLabel = "NAME",
             description = "The model's name: its folder under models.dir; letters, digits, '_' and '-'. Default: ${DEFAULT-VALUE}.")
     String name;

@@ -30,6 +30,7 @@ import dev.kindling.template.Preflight;
 import dev.kindling.template.RunContext;
 import dev.kindling.template.SchemaEvolution;
 import dev.kindling.template.Source;
+import dev.kindling.template.Writes;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -93,6 +94,7 @@ public final class SnapshotJob implements Job {
     @Option(names = "--jdbc-table", paramLabel = "TABLE", description = "The table to read with --format jdbc.")
     String jdbcTable;
 
+    @Writes(Writes.Kind.HIVE)
     @Option(names = "--target", required = true, paramLabel = "DB.TABLE",
             description = "The Hive table to write; created (Parquet, partitioned by the partition column) if missing.")
     String target;

@@ -1,5 +1,6 @@
 package dev.kindling.template;
 
+import java.lang.reflect.Field;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -16,8 +17,9 @@ import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * The machine-readable description of Kindling ({@code kindling spec --json}): every job and its
- * options, the exit codes with whether Airflow retries each, and the declared settings. The Airflow
- * operator, the DAG checks and the Grafana generator read it (airflow-dags/kindling-spec.json).
+ * options (the option naming what a run writes says so: {@link Writes}), the exit codes with whether
+ * Airflow retries each, and the declared settings. The Airflow operator, the DAG factory and checks and
+ * the Grafana generator read it (airflow-dags/kindling-spec.json).
  */
 final class JobSpec {
 
@@ -91,6 +93,9 @@ final class JobSpec {
         o.put("default", option.defaultValue());
         o.put("param", option.paramLabel());
         o.put("description", String.join(" ", option.description()).replace("${DEFAULT-VALUE}", String.valueOf(option.defaultValue())));
+        if (option.userObject() instanceof Field field && field.isAnnotationPresent(Writes.class)) {
+            o.put("writes", field.getAnnotation(Writes.class).value().id());
+        }
         return o;
     }
 

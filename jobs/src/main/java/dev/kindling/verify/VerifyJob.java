@@ -20,6 +20,7 @@ import dev.kindling.template.Job;
 import dev.kindling.template.Outputs.StagedPartition;
 import dev.kindling.template.Preflight;
 import dev.kindling.template.RunContext;
+import dev.kindling.template.Writes;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import picocli.CommandLine.Command;
@@ -37,6 +38,7 @@ public final class VerifyJob implements Job {
     private static final Pattern TABLE = Pattern.compile("([A-Za-z_][A-Za-z0-9_]{0,127}\\.)?[A-Za-z_][A-Za-z0-9_]{0,127}");
     private static final Pattern COLUMN = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
 
+    @Writes(Writes.Kind.VERIFIED)
     @Option(names = "--table", required = true, paramLabel = "DB.TABLE", description = "The Hive table to check.")
     String table;
 
