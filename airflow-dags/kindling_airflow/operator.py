@@ -29,6 +29,10 @@ class KindlingSubmitOperator(SparkSubmitOperator):
     task runs and go only into the spark-submit process environment: never into a templated field,
     so they are neither rendered, stored with the task instance, nor part of the command line.
 
+    Its outlets are what the job writes (the factory takes them from the jar's spec). On success each
+    gets an asset event whose partition key is the run's logical date, so a DAG scheduled on several
+    assets runs for a date once all of them have been published for that date.
+
     On a standalone cluster in cluster deploy mode the master reports only that a driver FINISHED or
     FAILED. The job then writes its exit code to a file under outcome_dir (a path that the Spark
     workers and Airflow's workers both see), and this operator reads it once the driver has ended.
@@ -52,6 +56,7 @@ class KindlingSubmitOperator(SparkSubmitOperator):
         self._hook = None  # built again by the provider, after it has added its own conf
         try:
             super().execute(context)
+            self._publish_outlets(context)
         except (AirflowException, RuntimeError) as failure:  # RuntimeError: the provider's "driver FAILED"
             code = self._exit_code()
             if code is None:  # spark-submit never ran (e.g. a missing connection): Airflow decides
@@ -63,6 +68,16 @@ class KindlingSubmitOperator(SparkSubmitOperator):
             self.log.error("kindling %s exited with code %s; Airflow retries it while retries are left",
                            self.job, code)
             raise
+
+    def _publish_outlets(self, context) -> None:
+        """The job succeeded: each outlet (what it wrote) gets an event for the run's logical date, the
+        partition key that DAGs scheduled on these assets wait for, with the run that published it."""
+        args = list(self.application_args or [])
+        logical_date = args[args.index("--logical-date") + 1]
+        for outlet in self.outlets:
+            event = context["outlet_events"][outlet]
+            event.add_partitions(logical_date)
+            event.extra = {"logical_date": logical_date, "job": self.job, "run_id": context["run_id"]}
 
     def _prepare_standalone_cluster_mode(self, context) -> None:
         """The driver runs on a worker: it reports its exit code in a file, gets Spark's module

@@ -1,9 +1,15 @@
-"""The DAG spec (jobs.yaml): one entry per scheduled Kindling job, validated where it is read.
+"""The DAG spec (jobs.yaml): one entry per DAG, each a single Kindling job or a pipeline of them.
 
-Every entry takes the `defaults` section for the keys it leaves out, so an entry says only what is
-particular to its job: the job name, its start date and its options. The job and its option names
-are checked against the jar's own spec (kindling-spec.json) when the DAG is parsed; values, which
-may be templates, are checked by the jar itself (`kindling check-args`, see drift.py).
+An entry is either one task (`job`, `options`, ... at the entry's level; the task is named after the
+job) or a pipeline (`tasks`: task name -> job, options, `after`: the tasks it waits for). Keys an
+entry or a task leaves out come from the pipeline's own keys, then from `defaults`, so each says only
+what is particular to it. A DAG runs on a cron schedule, or on assets: `schedule: {assets: [...]}`
+starts it for a logical date once every listed asset has been published for that date.
+
+Each task's outlets are the assets its job writes: the jar's spec marks the option that names what a
+run writes ("writes": its kind), and the asset is kindling://<kind>/<the option's value>. The job and
+its option names are checked against the jar's own spec (kindling-spec.json) when the DAG is parsed;
+values, which may be templates, are checked by the jar itself (`kindling check-args`, see drift.py).
 """
 from __future__ import annotations
 
@@ -19,32 +25,37 @@ import yaml
 
 from kindling_airflow import jar_spec
 
-DAG_KEYS = frozenset({
-    "job", "description", "schedule", "start_date", "catchup", "max_active_runs", "retries",
-    "retry_delay", "retry_exponential_backoff", "max_retry_delay", "execution_timeout",
-    "driver_memory", "executor_memory", "spark_conf", "options", "secret_env", "tags",
+# Keys of one task; at a pipeline's level (but job, options, secret_env, after) they apply to all its tasks.
+TASK_KEYS = frozenset({
+    "job", "after", "retries", "retry_delay", "retry_exponential_backoff", "max_retry_delay", "execution_timeout",
+    "driver_memory", "executor_memory", "spark_conf", "options", "secret_env",
 })
+ONLY_IN_A_TASK = frozenset({"job", "after", "options", "secret_env"})
+DAG_KEYS = frozenset({"description", "schedule", "start_date", "catchup", "max_active_runs", "tags", "tasks"}) | TASK_KEYS
 # Options the factory sets from Airflow's context; an entry that sets them would fight the schedule.
 OPTIONS_SET_BY_FACTORY = frozenset({"--logical-date", "--run-id", "--env"})
 CONNECTION_FIELDS = frozenset({"login", "password", "host", "schema", "port"})
 NAME = re.compile(r"[a-z][a-z0-9_]*")
 ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
 MEMORY = re.compile(r"[1-9][0-9]*[kmgt]", re.IGNORECASE)
+ASSET_SCHEME = "kindling"
+ASSET = re.compile(ASSET_SCHEME + r"://([a-z]+)/([A-Za-z0-9_.-]+)")
 
 
 class SpecError(ValueError):
     """A jobs.yaml entry that cannot become a DAG; the message names the entry, key and value."""
 
 
+def asset_uri(kind: str, value: str) -> str:
+    """The asset of what a run writes: kindling://hive/sales.orders, kindling://verified/sales.orders, ..."""
+    return f"{ASSET_SCHEME}://{kind}/{value}"
+
+
 @dataclass(frozen=True)
-class DagSpec:
-    name: str
+class TaskSpec:
+    task_id: str
     job: str
-    description: str
-    schedule: str
-    start_date: date
-    catchup: bool
-    max_active_runs: int
+    after: tuple[str, ...]  # the tasks of the same DAG that must succeed first
     retries: int
     retry_delay: timedelta
     retry_exponential_backoff: float
@@ -55,11 +66,32 @@ class DagSpec:
     spark_conf: Mapping[str, str]
     options: tuple[tuple[str, tuple[str, ...]], ...]  # (option, values); a flag has no values
     secret_env: Mapping[str, tuple[str, str]]  # env var -> (connection id, connection field)
+    outlets: tuple[str, ...]  # asset URIs of what a successful run has written
+
+
+@dataclass(frozen=True)
+class DagSpec:
+    name: str
+    description: str
+    schedule: str | None  # a cron in UTC, or None when the DAG runs on assets
+    assets: tuple[str, ...]  # asset URIs that must all be published for a date before it runs
+    start_date: date
+    catchup: bool
+    max_active_runs: int
     tags: tuple[str, ...]
+    tasks: tuple[TaskSpec, ...]  # in the order jobs.yaml gives them; every `after` names an earlier one
 
     @property
     def dag_id(self) -> str:
         return f"kindling_{self.name}"
+
+    @property
+    def jobs(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(task.job for task in self.tasks))
+
+    @property
+    def outlets(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(outlet for task in self.tasks for outlet in task.outlets))
 
 
 @dataclass(frozen=True)
@@ -78,12 +110,23 @@ def load(path) -> Spec:
     if unknown:
         raise SpecError(f"{path}: unknown section(s) {unknown}; allowed: defaults, dags, unscheduled")
     defaults = document.get("defaults") or {}
-    _check_keys("defaults", defaults)
+    _check_keys("defaults", defaults, DAG_KEYS - {"tasks"} - ONLY_IN_A_TASK)
     unscheduled = document.get("unscheduled") or {}
     if not isinstance(unscheduled, dict) or not all(isinstance(v, str) and v.strip() for v in unscheduled.values()):
         raise SpecError(f"{path}: unscheduled: {unscheduled!r} is not allowed; expected job: reason it has no DAG")
     dags = tuple(parse(name, _merge(defaults, entry or {})) for name, entry in document["dags"].items())
+    _check_asset_schedules(dags)
     return Spec(dags=dags, unscheduled=MappingProxyType(dict(unscheduled)))
+
+
+def _check_asset_schedules(dags: tuple[DagSpec, ...]) -> None:
+    """A DAG may wait only for assets that a DAG of the same file writes: a typo would wait forever."""
+    written = {outlet for dag in dags for outlet in dag.outlets}
+    for dag in dags:
+        for asset in dag.assets:
+            if asset not in written:
+                raise SpecError(f"dags.{dag.name}.schedule: asset {asset!r} is not allowed; no DAG of this file writes it."
+                                f" Written: {sorted(written)}")
 
 
 def _merge(defaults: Mapping, entry: Mapping) -> dict:
@@ -99,18 +142,49 @@ def parse(name: str, entry: Mapping, jar: Mapping | None = None) -> DagSpec:
     where = f"dags.{name}"
     if not isinstance(name, str) or not NAME.fullmatch(name):
         raise SpecError(f"dags: entry name {name!r} must be lower_snake_case (it becomes the DAG id kindling_<name>)")
-    _check_keys(where, entry)
+    _check_keys(where, entry, DAG_KEYS)
     field = _Fields(where, entry)
     jobs = jar_spec.jobs(jar or jar_spec.load())
-    job = field.choice("job", jobs)
+    if "tasks" in entry:
+        misplaced = sorted(ONLY_IN_A_TASK & set(entry))
+        if misplaced:
+            raise SpecError(f"{where}: {misplaced} belong in a task of its `tasks`, not in the pipeline")
+        tasks_entry = entry["tasks"]
+        if not isinstance(tasks_entry, Mapping) or not tasks_entry:
+            field._fail("tasks", tasks_entry, "a mapping of task name: job, options, after, ...")
+        shared = {key: value for key, value in entry.items() if key in TASK_KEYS}
+        tasks = []
+        for task_id, task_entry in tasks_entry.items():
+            task_where = f"{where}.tasks.{task_id}"
+            if not isinstance(task_id, str) or not NAME.fullmatch(task_id):
+                raise SpecError(f"{where}.tasks: task name {task_id!r} must be lower_snake_case")
+            _check_keys(task_where, task_entry, TASK_KEYS)
+            tasks.append(_task(task_where, task_id, _merge(shared, task_entry), jobs, earlier=[t.task_id for t in tasks]))
+    else:
+        job = _Fields(where, entry).text("job")
+        tasks = [_task(where, job, {key: value for key, value in entry.items() if key in TASK_KEYS}, jobs, earlier=[])]
+    schedule, assets = field.schedule("schedule")
     return DagSpec(
         name=name,
-        job=job,
         description=field.text("description"),
-        schedule=field.text("schedule"),
+        schedule=schedule,
+        assets=assets,
         start_date=field.date("start_date"),
         catchup=field.boolean("catchup"),
         max_active_runs=field.integer("max_active_runs", minimum=1),
+        tags=tuple(field.optional_list("tags")),
+        tasks=tuple(tasks),
+    )
+
+
+def _task(where: str, task_id: str, entry: Mapping, jobs: Mapping[str, Mapping], earlier: list[str]) -> TaskSpec:
+    field = _Fields(where, entry)
+    job = field.choice("job", jobs)
+    options = field.options("options", job, jar_spec.option_names(jobs[job]))
+    return TaskSpec(
+        task_id=task_id,
+        job=job,
+        after=tuple(field.task_names("after", earlier)),
         retries=field.integer("retries", minimum=0),
         retry_delay=field.duration("retry_delay"),
         retry_exponential_backoff=field.number("retry_exponential_backoff", minimum=0),
@@ -119,18 +193,18 @@ def parse(name: str, entry: Mapping, jar: Mapping | None = None) -> DagSpec:
         driver_memory=field.memory("driver_memory"),
         executor_memory=field.memory("executor_memory"),
         spark_conf=field.spark_conf("spark_conf"),
-        options=field.options("options", job, jar_spec.option_names(jobs[job])),
+        options=options,
         secret_env=field.secret_env("secret_env"),
-        tags=tuple(field.optional_list("tags")),
+        outlets=field.outlets("options", jobs[job], dict(options)),
     )
 
 
-def _check_keys(where: str, entry) -> None:
+def _check_keys(where: str, entry, allowed: frozenset[str]) -> None:
     if not isinstance(entry, Mapping):
         raise SpecError(f"{where}: expected a mapping of keys, got {entry!r}")
-    unknown = sorted(set(entry) - DAG_KEYS)
+    unknown = sorted(set(entry) - allowed)
     if unknown:
-        raise SpecError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(DAG_KEYS)}")
+        raise SpecError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(allowed)}")
 
 
 class _Fields:
@@ -245,6 +319,41 @@ class _Fields:
                            f"ENV_NAME: <connection id>.<field> with field one of {sorted(CONNECTION_FIELDS)}")
             parsed[env_name] = (conn_id, conn_field)
         return MappingProxyType(parsed)
+
+    def schedule(self, key: str) -> tuple[str | None, tuple[str, ...]]:
+        """(cron, ()) for a cron schedule, (None, asset URIs) for `{assets: [...]}`."""
+        value = self._get(key)
+        if isinstance(value, str) and value.strip():
+            return value, ()
+        allowed = f"a cron in UTC, or {{assets: [{asset_uri('<kind>', '<name>')}, ...]}}"
+        if not isinstance(value, Mapping) or set(value) != {"assets"}:
+            self._fail(key, value, allowed)
+        assets = value["assets"]
+        if not isinstance(assets, list) or not assets or not all(isinstance(a, str) and ASSET.fullmatch(a) for a in assets):
+            self._fail(f"{key}.assets", assets, f"a non-empty list of assets such as {asset_uri('hive', 'sales.orders')}")
+        return None, tuple(dict.fromkeys(assets))
+
+    def task_names(self, key: str, earlier: list[str]) -> list[str]:
+        value = self.entry.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(name, str) and name in earlier for name in value):
+            self._fail(key, value, f"a list of tasks given before this one in the pipeline: {earlier}")
+        return value
+
+    def outlets(self, key: str, job: Mapping, options: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+        """The assets the job writes, from the options the jar marks as naming them (or their defaults).
+        Airflow needs them when it parses the DAG, so such an option must have a plain value, not a template."""
+        outlets = []
+        for option in job["options"]:
+            if "writes" not in option:
+                continue
+            given = next((options[name] for name in option["names"] if name in options), None)
+            values = given if given is not None else ((option["default"],) if option["default"] is not None else ())
+            for value in values:
+                if "{{" in value or not ASSET.fullmatch(asset_uri(option["writes"], value)):
+                    self._fail(f"{key}.{option['name']}", value,
+                               "a plain name (what the job writes becomes the task's asset when Airflow parses the DAG)")
+                outlets.append(asset_uri(option["writes"], value))
+        return tuple(outlets)
 
     def optional_list(self, key: str) -> list[str]:
         value = self.entry.get(key) or []

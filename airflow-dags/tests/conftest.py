@@ -32,6 +32,12 @@ SAMPLE_VARIABLE = {"jar": "hdfs:///apps/kindling/kindling-jobs-1.0.0.jar", "env"
                    "reporting_jdbc_url": "jdbc:postgresql://reporting-db:5432/reporting",
                    "checks_dir": "/opt/kindling/checks"}
 LOCAL_CONNECTION = {"conn_type": "spark", "host": "local[2]", "extra": {"deploy-mode": "client"}}
+# The checks the orders pipeline's verify task runs in the tests: a day with an order of no customer fails.
+ORDERS_CHECKS = """checks:
+  - {name: has_orders, kind: row_count, severity: error, min: 1}
+  - {name: unique_order_id, kind: uniqueness, severity: error, columns: [order_id]}
+  - {name: customer_known, kind: completeness, severity: error, column: customer, max_null_share: 0.0}
+"""
 # A log line of the task: "<time> [info     ] <message> [<logger>] loc=..."; the job's own lines are JSON.
 JOB_LOG_LINE = re.compile(r"\] (\{.*\}) \[airflow\.task\.hooks\.[\w.]*SparkSubmitHook\]")
 
@@ -52,12 +58,15 @@ def shipped_dags():
 
 
 class DagRun:
-    """One `airflow dags test` run: its exit code, its output (the task log) and the task's final state."""
+    """One `airflow dags test` run: its exit code, its output (the task logs) and each task's final state
+    (`tasks`: task id -> (state, try number)); state and try_number are those of `task`."""
 
-    def __init__(self, completed: subprocess.CompletedProcess, task_row):
+    def __init__(self, completed: subprocess.CompletedProcess, run_id, tasks: dict, task: str):
         self.code = completed.returncode
         self.log = completed.stdout + completed.stderr
-        self.state, self.try_number, self.run_id = task_row or (None, None, None)
+        self.run_id = run_id
+        self.tasks = tasks
+        self.state, self.try_number = tasks.get(task, (None, None))
 
     def job_log(self) -> list[dict]:
         """The JSON lines the Kindling job wrote, as they appear in the task log."""
@@ -81,37 +90,56 @@ def landing_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def run_dag(airflow_home, work_dir, landing_dir):
+def checks_dir(tmp_path_factory):
+    """The check files of the DAGs (checks_dir of the variable): orders.yaml for the orders pipeline."""
+    folder = tmp_path_factory.mktemp("checks")
+    (folder / "orders.yaml").write_text(ORDERS_CHECKS)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def run_dag(airflow_home, work_dir, landing_dir, checks_dir):
     """Runs `bin/airflow dags test <dag_id> <date>`: real Airflow, real spark-submit, local Spark.
 
     The connection and the variable come in as AIRFLOW_CONN_* / AIRFLOW_VAR_*, as a deployment
     may give them. `spec` replaces jobs.yaml (KINDLING_DAGS_SPEC) for DAGs made up by a test.
     A run has 5 minutes: a task retried where it should not be waits out the shipped retry delay.
     """
-    def run(dag_id, logical_date, spec=None, env=None, timeout=300):
+    def run(dag_id, logical_date, spec=None, env=None, timeout=300, task=None, variable=None):
+        completed = airflow("dags", "test", dag_id, logical_date, spec=spec, env=env, timeout=timeout, variable=variable)
+        run_id, tasks = last_run(airflow_home, dag_id)
+        return DagRun(completed, run_id, tasks, task or next(iter(tasks), None))
+
+    def airflow(*args, spec=None, env=None, timeout=300, variable=None):
+        """Any `bin/airflow` command with the environment of the runs: AIRFLOW_CONN_* / AIRFLOW_VAR_*
+        (`variable`: more keys of the kindling variable)."""
         environment = {
             **os.environ,
             "AIRFLOW_HOME": str(airflow_home),
             "KINDLING_WORK_DIR": str(work_dir),
             "AIRFLOW_CONN_SPARK_DEFAULT": json.dumps(LOCAL_CONNECTION),
-            "AIRFLOW_VAR_KINDLING": json.dumps({"jar": str(JAR), "env": "local", "landing_dir": str(landing_dir)}),
+            "AIRFLOW_VAR_KINDLING": json.dumps({"jar": str(JAR), "env": "local", "landing_dir": str(landing_dir),
+                                                "checks_dir": str(checks_dir), **(variable or {})}),
             **(env or {}),
         }
         if spec is not None:
             environment["KINDLING_DAGS_SPEC"] = str(spec)
-        completed = subprocess.run([str(ROOT / "bin" / "airflow"), "dags", "test", dag_id, logical_date],
-                                   capture_output=True, text=True, env=environment, timeout=timeout, cwd=ROOT)
-        return DagRun(completed, last_task_instance(airflow_home, dag_id))
+        return subprocess.run([str(ROOT / "bin" / "airflow"), *args],
+                              capture_output=True, text=True, env=environment, timeout=timeout, cwd=ROOT)
+
+    run.airflow = airflow
     return run
 
 
-def last_task_instance(airflow_home, dag_id):
-    """(state, try_number, run_id) of the task of the DAG's latest run, read from Airflow's metadata DB."""
+def last_run(airflow_home, dag_id):
+    """The run id of the DAG's latest run and {task id: (state, try number)} of its tasks, from Airflow's metadata DB."""
     with sqlite3.connect(airflow_home / "airflow.db") as db:
-        return db.execute(
-            "SELECT ti.state, ti.try_number, ti.run_id FROM task_instance ti"
-            " JOIN dag_run dr ON dr.dag_id = ti.dag_id AND dr.run_id = ti.run_id"
-            " WHERE ti.dag_id = ? ORDER BY dr.id DESC LIMIT 1", (dag_id,)).fetchone()
+        latest = db.execute("SELECT run_id FROM dag_run WHERE dag_id = ? ORDER BY id DESC LIMIT 1", (dag_id,)).fetchone()
+        if latest is None:
+            return None, {}
+        rows = db.execute("SELECT task_id, state, try_number FROM task_instance WHERE dag_id = ? AND run_id = ?"
+                          " ORDER BY start_date IS NULL, start_date", (dag_id, latest[0])).fetchall()
+    return latest[0], {task_id: (state, try_number) for task_id, state, try_number in rows}
 
 
 def rendered_fields(airflow_home, dag_id) -> str:

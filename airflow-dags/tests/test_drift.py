@@ -15,17 +15,16 @@ GOOD = ["snapshot", "--env", "prod", "--logical-date", "2024-02-02", "--run-id",
         "--source", "/landing/orders.csv", "--format", "csv", "--target", "sales.orders"]
 
 
-def rendered_args(dag):
+def rendered_args(dag, task):
     """The task's application_args as Airflow renders them for a scheduled run of 2024-02-02."""
-    (task,) = dag.tasks
-    context = {"ds": "2024-02-02", "run_id": "scheduled__2024-02-02T02:00:00+00:00",
+    context = {"ds": "2024-02-02", "partition_key": None, "run_id": "scheduled__2024-02-02T02:00:00+00:00",
                "var": {"json": {"kindling": SAMPLE_VARIABLE}}, "dag": dag, "task": task}
     return task.render_template(task.application_args, context, dag.get_template_env())
 
 
-def spark_settings(entry):
-    """What a jobs.yaml entry hands spark-submit: its conf plus the memory sizes it passes as options."""
-    return {**entry.spark_conf, "spark.driver.memory": entry.driver_memory, "spark.executor.memory": entry.executor_memory}
+def spark_settings(task):
+    """What a jobs.yaml task hands spark-submit: its conf plus the memory sizes it passes as options."""
+    return {**task.spark_conf, "spark.driver.memory": task.driver_memory, "spark.executor.memory": task.executor_memory}
 
 
 def test_the_committed_spec_is_the_jars(jar_spec):
@@ -38,11 +37,13 @@ def test_every_shipped_dag_passes_only_what_its_job_accepts(shipped_dags):
     assert shipped_dags.dags, "no DAG was parsed"
     entries = {entry.dag_id: entry for entry in spec.load(DAGS_FOLDER / "jobs.yaml").dags}
     for dag_id, dag in shipped_dags.dags.items():
-        assert drift.check_args(KINDLING, rendered_args(dag), spark_settings(entries[dag_id])) is None, dag_id
+        for task in entries[dag_id].tasks:
+            assert drift.check_args(KINDLING, rendered_args(dag, dag.get_task(task.task_id)), spark_settings(task)) is None, \
+                f"{dag_id}.{task.task_id}"
 
 
 def test_every_job_of_the_jar_has_a_dag_or_a_reason_not_to(shipped_dags, jar_spec):
-    scheduled = {dag.tasks[0].job for dag in shipped_dags.dags.values()}
+    scheduled = {task.job for dag in shipped_dags.dags.values() for task in dag.tasks}
     unscheduled = set(spec.load(DAGS_FOLDER / "jobs.yaml").unscheduled)
     assert not scheduled & unscheduled
     assert scheduled | unscheduled == {job["name"] for job in jar_spec["jobs"]}

@@ -13,7 +13,7 @@ import yaml
 from conftest import DAGS_FOLDER, rendered_fields
 from kindling_airflow.operator import NOT_RETRIED
 
-DAG = "kindling_snapshot_orders"
+DAG = "kindling_orders"  # the orders pipeline: snapshot, then verify
 GOOD_DAY, BAD_DAY, MISSING_DAY, TIMEOUT_DAY = "2024-02-02", "2024-02-03", "2024-02-04", "2031-03-03"
 HEADER = ["order_id", "customer", "category", "amount", "ordered_at"]
 SECRET = "pa55-w0rd-never-logged"
@@ -36,34 +36,37 @@ def land(landing_dir, day, rows):
 @pytest.fixture(scope="module")
 def first_run(run_dag, landing_dir, read_partition):
     land(landing_dir, GOOD_DAY, orders(GOOD_DAY, 20))
-    run = run_dag(DAG, GOOD_DAY)
+    run = run_dag(DAG, GOOD_DAY, task="snapshot")
     return run, read_partition("sales.orders", "ds", GOOD_DAY)
 
 
-def test_a_run_writes_the_logical_dates_partition(first_run):
+def test_a_run_writes_the_logical_dates_partition_and_verifies_it(first_run):
     run, partition = first_run
-    assert (run.code, run.state, run.try_number) == (0, "success", 1), run.log[-3000:]
+    assert (run.code, run.tasks) == (0, {"snapshot": ("success", 1), "verify": ("success", 1)}), run.log[-3000:]
     expected = [{"order_id": row[0], "customer": row[1], "category": row[2], "amount": row[3],
                  "ordered_at": row[4], "ds": GOOD_DAY} for row in orders(GOOD_DAY, 20)]
     assert sorted(partition["rows"], key=lambda row: row["order_id"]) == expected
 
 
-def test_the_task_log_has_the_jobs_json_lines_naming_the_airflow_run(first_run):
+def test_the_task_logs_have_the_jobs_json_lines_naming_the_airflow_run(first_run):
     run, _ = first_run
     lines = run.job_log()
-    kindling_lines = [line for line in lines if line["logger"] == "dev.kindling.run"]
-    assert kindling_lines and len(lines) >= len(kindling_lines)
-    for line in lines:
-        assert (line["dag_id"], line["task_id"], line["try_number"]) == (DAG, "snapshot", "1")
-        assert line["dag_run_id"] == line["run_id"] == run.run_id
-        assert (line["job"], line["logical_date"], line["env"]) == ("snapshot", GOOD_DAY, "local")
-    assert "snapshot finished: exit code 0" in kindling_lines[-1]["message"]
+    for task in ("snapshot", "verify"):
+        task_lines = [line for line in lines if line["task_id"] == task]
+        kindling_lines = [line for line in task_lines if line["logger"] == "dev.kindling.run"]
+        assert kindling_lines, task
+        for line in task_lines:
+            assert (line["dag_id"], line["try_number"], line["job"]) == (DAG, "1", task)
+            assert line["dag_run_id"] == line["run_id"] == run.run_id
+            assert (line["logical_date"], line["env"]) == (GOOD_DAY, "local")
+        assert f"{task} finished: exit code 0" in kindling_lines[-1]["message"]
+    assert {line["task_id"] for line in lines} == {"snapshot", "verify"}
 
 
 def test_a_second_run_of_the_same_date_leaves_identical_content(first_run, run_dag, read_partition):
     _, first_partition = first_run
-    again = run_dag(DAG, GOOD_DAY)
-    assert (again.code, again.state) == (0, "success"), again.log[-3000:]
+    again = run_dag(DAG, GOOD_DAY, task="snapshot")
+    assert (again.code, again.state, again.tasks["verify"][0]) == (0, "success", "success"), again.log[-3000:]
     assert again.run_id != first_run[0].run_id
     second_partition = read_partition("sales.orders", "ds", GOOD_DAY)
     assert second_partition["rows"] == first_partition["rows"]
@@ -72,16 +75,16 @@ def test_a_second_run_of_the_same_date_leaves_identical_content(first_run, run_d
 
 def test_bad_data_fails_the_task_with_exit_3_and_no_retry(run_dag, landing_dir):
     land(landing_dir, BAD_DAY, orders(BAD_DAY, 10, malformed=5))
-    run = run_dag(DAG, BAD_DAY)
+    run = run_dag(DAG, BAD_DAY, task="snapshot")
     assert run.code != 0
-    assert (run.state, run.try_number) == ("failed", 1), run.log[-3000:]
+    assert run.tasks == {"snapshot": ("failed", 1), "verify": ("upstream_failed", 0)}, run.log[-3000:]
     assert f"kindling snapshot exited with code 3: {NOT_RETRIED[3]}; not retrying" in run.log
     assert f"KINDLING ALERT dag={DAG} task=snapshot run={run.run_id} logical_date={BAD_DAY} try=1/4" in run.log
     assert any(line["message"].startswith("snapshot ended with exit code 3") for line in run.job_log())
 
 
 def test_a_missing_input_fails_the_task_with_exit_2_and_no_retry(run_dag):
-    run = run_dag(DAG, MISSING_DAY)
+    run = run_dag(DAG, MISSING_DAY, task="snapshot")
     assert (run.state, run.try_number) == ("failed", 1), run.log[-3000:]
     assert f"kindling snapshot exited with code 2: {NOT_RETRIED[2]}; not retrying" in run.log
 

@@ -1,4 +1,4 @@
-"""The shipped DAG under real Airflow against the cluster stack (bin/stack) in cluster deploy mode:
+"""The shipped orders pipeline (and the audience DAG) under real Airflow against the cluster stack (bin/stack) in cluster deploy mode:
 the driver runs on a Spark worker, and the task still learns the job's own exit code."""
 import json
 import urllib.request
@@ -20,26 +20,27 @@ def stack(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def cluster_env(stack, landing_dir, tmp_path_factory):
+def cluster_env(stack, landing_dir, checks_dir, tmp_path_factory):
     connection = {"conn_type": "spark", "host": f"spark://127.0.0.1:{stack.ports['master']}",
                   "extra": {"deploy-mode": "cluster", "rest-port": stack.ports["master_rest"]}}
-    variable = {"jar": str(JAR), "env": "cluster", "landing_dir": str(landing_dir),
+    variable = {"jar": str(JAR), "env": "cluster", "landing_dir": str(landing_dir), "checks_dir": str(checks_dir),
                 "outcome_dir": str(tmp_path_factory.mktemp("outcomes"))}
     return {"AIRFLOW_CONN_SPARK_DEFAULT": json.dumps(connection), "AIRFLOW_VAR_KINDLING": json.dumps(variable)}
 
 
 def test_a_dag_run_in_cluster_deploy_mode_writes_its_partition(stack, run_dag, landing_dir, cluster_env):
     land(landing_dir, DAY, orders(DAY, 30))
-    run = run_dag(DAG, DAY, env=cluster_env)
+    run = run_dag(DAG, DAY, task="snapshot", env=cluster_env)
 
-    assert (run.code, run.state, run.try_number) == (0, "success", 1), run.log[-3000:]
+    # both tasks of the orders pipeline: snapshot, then verify of what it published, each driver on a worker
+    assert (run.code, run.tasks) == (0, {"snapshot": ("success", 1), "verify": ("success", 1)}), run.log[-3000:]
     assert "exited with status" not in run.log
     partition = kindling_it.read_partition("sales.orders", "ds", DAY, spark_conf_dir=stack.spark_conf)
     assert sorted(row["order_id"] for row in partition["rows"]) == [row[0] for row in orders(DAY, 30)]
 
 
 def test_exit_2_on_a_workers_driver_is_not_retried(run_dag, cluster_env):
-    run = run_dag(DAG, MISSING, env=cluster_env)
+    run = run_dag(DAG, MISSING, task="snapshot", env=cluster_env)
 
     assert (run.state, run.try_number) == ("failed", 1), run.log[-3000:]
     assert f"kindling snapshot exited with code 2: {NOT_RETRIED[2]}; not retrying" in run.log
@@ -59,7 +60,7 @@ def test_a_dag_run_in_client_deploy_mode_on_the_standalone_master(stack, run_dag
                              "extra": {"deploy-mode": "client"}})
     env = dict(cluster_env, AIRFLOW_CONN_SPARK_DEFAULT=connection, KINDLING_CONF_DIR=str(stack.dir / "conf" / "kindling"))
     before = len(snapshots_on_the_master(stack))
-    run = run_dag(DAG, day, env=env)
+    run = run_dag(DAG, day, task="snapshot", env=env)
 
     assert (run.code, run.state, run.try_number) == (0, "success", 1), run.log[-3000:]
     finished = [line for line in run.job_log() if line["message"].startswith("snapshot finished")]

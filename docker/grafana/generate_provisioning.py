@@ -9,6 +9,7 @@ it, commit the output (a test fails when they differ).
 """
 import json
 import pathlib
+import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
 PROVISIONING = HERE / "provisioning"
@@ -50,20 +51,30 @@ def period_seconds(schedule):
     return 24 * 3600 if hour.isdigit() else 3600
 
 
-def scheduled_jobs(jobs_yaml=None, spec=None):
+def scheduled_jobs(jobs_yaml=None):
     """Every job jobs.yaml schedules -> how long after its last success "did not run" should page.
 
-    A job scheduled by several DAGs reports under one metric path, so it gets the longest period."""
-    document = load_yaml(jobs_yaml or DAGS / "jobs.yaml")
-    known = {job["name"] for job in (spec or jar_spec())["jobs"]}
-    defaults = document.get("defaults") or {}
+    jobs.yaml is read by the DAG factory's own reader (airflow-dags/kindling_airflow/spec.py), which
+    checks each job against the jar's spec. A DAG on assets runs as often as the slowest DAG writing
+    them; a job scheduled by several DAGs reports under one metric path, so it gets the longest period."""
+    sys.path.insert(0, str(DAGS))
+    from kindling_airflow import spec as dag_spec
+
+    dags = dag_spec.load(jobs_yaml or DAGS / "jobs.yaml").dags
+    writers = {outlet: dag for dag in dags for outlet in dag.outlets}
+
+    def period(dag, seen=()):
+        if dag.schedule is not None:
+            return period_seconds(dag.schedule)
+        if dag.name in seen:
+            raise ValueError(f"jobs.yaml dags.{dag.name}: its assets wait on each other in a circle ({' -> '.join(seen)})")
+        return max(period(writers[asset], (*seen, dag.name)) for asset in dag.assets)
+
     jobs = {}
-    for name, entry in document["dags"].items():
-        job = entry["job"]
-        if job not in known:
-            raise ValueError(f"jobs.yaml dags.{name}: job {job!r} is not a job of the jar; it has {sorted(known)}")
-        every = period_seconds(entry.get("schedule", defaults.get("schedule"))) + GRACE_SECONDS
-        jobs[job] = {"expected_every_seconds": max(every, jobs.get(job, {}).get("expected_every_seconds", 0))}
+    for dag in dags:
+        every = period(dag) + GRACE_SECONDS
+        for job in dag.jobs:
+            jobs[job] = {"expected_every_seconds": max(every, jobs.get(job, {}).get("expected_every_seconds", 0))}
     return dict(sorted(jobs.items()))
 
 

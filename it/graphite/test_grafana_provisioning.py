@@ -37,7 +37,8 @@ def test_committed_files_are_what_the_generator_writes():
 
 def test_every_job_jobs_yaml_schedules_gets_a_dashboard_and_rules_from_the_spec():
     dags = yaml.safe_load((ROOT / "airflow-dags" / "jobs.yaml").read_text())["dags"]
-    assert set(generator.JOBS) == {entry["job"] for entry in dags.values()}
+    assert set(generator.JOBS) == {task["job"] for entry in dags.values()
+                                   for task in ([entry] if "job" in entry else entry["tasks"].values())}
     assert {f"kindling-{job}-{kind}" for job in generator.JOBS for kind in ("failed", "not-run", "rows-dropped", "quarantined")} \
         == {rule["uid"] for rule in all_rules()}
     assert {path.stem for path in (PROVISIONING / "dashboards" / "kindling").glob("*.json")} == set(generator.JOBS)
@@ -52,13 +53,22 @@ def test_did_not_run_follows_the_schedule(schedule, hours):
 
 def test_a_scheduled_job_the_jar_does_not_have_is_refused(tmp_path):
     jobs_yaml = tmp_path / "jobs.yaml"
-    jobs_yaml.write_text(yaml.safe_dump({"defaults": {"schedule": "0 2 * * *"},
-                                         "dags": {"orders": {"job": "resnapshot"}}}))
-    with pytest.raises(ValueError, match="dags.orders: job 'resnapshot' is not a job of the jar"):
+    defaults = yaml.safe_load((GRAFANA.parents[1] / "airflow-dags" / "jobs.yaml").read_text())["defaults"]
+    entry = {"description": "d", "start_date": "2024-01-01", "options": {"--source": "/x", "--target": "a.b"}}
+    jobs_yaml.write_text(yaml.safe_dump({"defaults": defaults, "dags": {"orders": {**entry, "job": "resnapshot"}}}))
+    with pytest.raises(ValueError, match="dags.orders.job: 'resnapshot' is not allowed; expected one of"):
         generator.scheduled_jobs(jobs_yaml)
-    jobs_yaml.write_text(yaml.safe_dump({"dags": {"orders": {"job": "snapshot", "schedule": "*/5 * * * *"}}}))
+    jobs_yaml.write_text(yaml.safe_dump({"defaults": defaults, "dags": {"orders": {**entry, "job": "snapshot", "schedule": "*/5 * * * *"}}}))
     with pytest.raises(ValueError, match="only hourly, daily, weekly and monthly"):
         generator.scheduled_jobs(jobs_yaml)
+
+
+def test_a_dag_on_assets_is_expected_as_often_as_the_slowest_dag_writing_them():
+    jobs = generator.scheduled_jobs()
+    grace = generator.GRACE_SECONDS
+    # export_orders waits for the orders pipeline's daily snapshot and verify
+    assert jobs["export"]["expected_every_seconds"] == jobs["snapshot"]["expected_every_seconds"] == 24 * 3600 + grace
+    assert jobs["audience"]["expected_every_seconds"] == 7 * 24 * 3600 + grace
 
 
 def test_provisioning_structure():
