@@ -4,6 +4,7 @@ pytest.ini, because pytest loads every conftest.py under the same name."""
 import json
 import os
 import pathlib
+import re
 import subprocess
 import sys
 import time
@@ -73,3 +74,11 @@ def read_partition(table: str, column: str, value: str, work_dir=None, spark_con
     if completed.returncode != 0:
         raise AssertionError(f"reading {table} ({column}='{value}') failed:\n{completed.stderr[-3000:]}")
     return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def model_pointer(model_dir: pathlib.Path) -> dict:
+    """A model's current.properties (train's pointer to its current version), a Java properties file
+    whose writer escapes ':' and '=' in values."""
+    lines = (model_dir / "current.properties").read_text().splitlines()
+    return {key: re.sub(r"\\(.)", r"\1", value) for key, value in
+            (line.split("=", 1) for line in lines if line and not line.startswith("#"))}

@@ -1,18 +1,13 @@
 """train and score on the cluster stack, in both deploy modes: a model fitted on a marketplace generated on the
 stack, its version and current pointer under models.dir, the same metrics whichever way the driver ran, and the
 top-N recommendations published into a stack table."""
-import pathlib
+from kindling_it import model_pointer
 
 MARKETPLACE = ("--logical-date", "2017-01-01", "--users", "250", "--transactions", "4000", "--seed", "11",
                "--conf", "marketplace.database=reco_market")
 # small data: a few shuffle partitions and a small model keep each run's Spark stages short
 SMALL = ("--conf", "spark.sql.shuffle.partitions=4")
 DATE = "2017-12-31"
-
-
-def pointer(models: pathlib.Path, name: str) -> dict:
-    lines = (models / name / "current.properties").read_text().splitlines()
-    return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
 
 
 def test_train_and_score_run_on_the_cluster_and_agree_across_deploy_modes(stack, tmp_path):
@@ -27,7 +22,7 @@ def test_train_and_score_run_on_the_cluster_and_agree_across_deploy_modes(stack,
         trained = stack.kindling("train", "--name", deploy_mode, "--rank", "4", "--iterations", "3", "--run-id", f"train-{deploy_mode}",
                                  *settings, work_dir=work, deploy_mode=deploy_mode)
         assert trained.code == 0, "\n".join(trained.err_lines[-20:])
-        current = pointer(models, deploy_mode)
+        current = model_pointer(models / deploy_mode)
         assert current["version"].removeprefix("file:") == str(models / deploy_mode / DATE / f"train-{deploy_mode}")
         assert (models / deploy_mode / DATE / f"train-{deploy_mode}" / "metadata").is_dir()
         metrics[deploy_mode] = {key: current[key] for key in ("rmse", "precision_at_k", "training_rows")}

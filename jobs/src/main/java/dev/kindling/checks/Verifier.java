@@ -55,6 +55,11 @@ public final class Verifier {
         this.history = history;
     }
 
+    /** The history this verifier reads earlier results from (and a verify run writes its own to). */
+    public History history() {
+        return history;
+    }
+
     /**
      * Checks that every column, reference table and filter the checks name exists and fits, before
      * anything is evaluated or written: a mistake is an {@link InvalidInputException} (exit 2).

@@ -15,6 +15,7 @@ import dev.kindling.template.InvalidInputException;
 import dev.kindling.template.Job;
 import dev.kindling.template.Preflight;
 import dev.kindling.template.RunContext;
+import dev.kindling.template.Source;
 import dev.kindling.template.Writes;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -106,13 +107,6 @@ public final class ExportJob implements Job {
     @Override
     public void validate(Preflight preflight) {
         preflight.requireTable("--source", source);
-        if (!org.postgresql.Driver.isRegistered()) {
-            try {
-                org.postgresql.Driver.register();
-            } catch (SQLException e) {
-                throw new IllegalStateException("the PostgreSQL driver cannot be registered: " + e.getMessage(), e);
-            }
-        }
         preflight.requireJdbcConnection("--target-url", targetUrl);
     }
 
@@ -122,7 +116,7 @@ public final class ExportJob implements Job {
         String date = context.logicalDate().toString();
         // dates and timestamps as java.time values: an instant stays an instant, whatever the JVM's zone
         context.spark().conf().set("spark.sql.datetime.java8API.enabled", "true");
-        Dataset<Row> all = context.read(new dev.kindling.template.Source(dev.kindling.template.Source.Format.HIVE, source, null, null, null));
+        Dataset<Row> all = context.read(new Source(Source.Format.HIVE, source, null, null, null));
         List<PgColumns.Column> columns = PgColumns.of(all.schema());
         PgColumns.Column dateColumn = wholeTable ? null : column(columns, partitionColumn, "--partition-column");
         for (String column : key) {

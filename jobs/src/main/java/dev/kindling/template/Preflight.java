@@ -3,12 +3,15 @@ package dev.kindling.template;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.sql.Connection;
+import java.sql.Driver;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
@@ -152,11 +155,27 @@ public final class Preflight {
 
     /** Fails unless a JDBC driver on the class path accepts url. */
     public void requireJdbcDriver(String option, String url) {
+        loadApplicationDrivers();
         try {
             DriverManager.getDriver(url);
         } catch (SQLException e) {
             throw new InvalidInputException(option + " '" + Source.maskSecrets(url) + "': no JDBC driver on the class path accepts this URL (add the driver jar with spark-submit --jars)");
         }
+    }
+
+    /**
+     * spark-submit loads the application jar (and --jars) with a class loader of its own, which
+     * DriverManager's lookup of drivers never searches; a JDBC driver registers itself when loaded, so
+     * loading the ones this class loader sees makes them known to DriverManager.
+     */
+    private static void loadApplicationDrivers() {
+        ServiceLoader.load(Driver.class, Preflight.class.getClassLoader()).stream().forEach(provider -> {
+            try {
+                provider.get();
+            } catch (ServiceConfigurationError e) {
+                // a driver that cannot load cannot accept the URL either: the lookup below says so
+            }
+        });
     }
 
     /**

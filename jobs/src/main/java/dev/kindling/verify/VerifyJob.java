@@ -88,7 +88,7 @@ public final class VerifyJob implements Job {
         String checked = wholeTable ? table : table + " partition " + partitionColumn + "=" + date;
         Verifier verifier = ChecksOption.verifier(context);
         verifier.requireColumns(table, rows, checks); // exit 2 before anything is evaluated or written
-        History history = new History(context.spark(), context.settings().get("quality.history.table"));
+        History history = verifier.history();
 
         List<CheckResult> results = context.dryRun() ? List.of() : verifier.evaluate(table, rows, checks);
         if (context.dryRun()) {
