@@ -33,13 +33,7 @@ public final class SnapshotBenchmark {
         long rows = args.length > 0 ? Long.parseLong(args[0]) : 10_000_000L;
         int repetitions = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         Path work = Files.createTempDirectory("kindling-bench");
-        SparkSession spark = SparkSession.builder().appName("kindling-bench").master("local[2]")
-                .config("spark.ui.enabled", "false")
-                .config("spark.sql.shuffle.partitions", "8")
-                .config("spark.sql.catalogImplementation", "hive")
-                .config("spark.sql.warehouse.dir", work.resolve("warehouse").toString())
-                .config("spark.hadoop.javax.jdo.option.ConnectionURL", "jdbc:derby:;databaseName=" + work.resolve("metastore_db") + ";create=true")
-                .getOrCreate();
+        SparkSession spark = BenchSession.local("kindling-bench", work);
         String csv = work.resolve("orders-csv").toString();
         spark.range(rows).selectExpr("id", "concat('customer', id % 100000) AS customer",
                         "element_at(array('Sports','Books','Garden','Toys','Electronics'), cast(id % 5 + 1 AS INT)) AS category",
