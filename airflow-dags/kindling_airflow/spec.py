@@ -161,7 +161,7 @@ def parse(name: str, entry: Mapping, jar: Mapping | None = None) -> DagSpec:
             _check_keys(task_where, task_entry, TASK_KEYS)
             tasks.append(_task(task_where, task_id, _merge(shared, task_entry), jobs, earlier=[t.task_id for t in tasks]))
     else:
-        job = _Fields(where, entry).text("job")
+        job = field.text("job")
         tasks = [_task(where, job, {key: value for key, value in entry.items() if key in TASK_KEYS}, jobs, earlier=[])]
     schedule, assets = field.schedule("schedule")
     return DagSpec(

@@ -3,8 +3,8 @@ package dev.kindling.demodata;
 import java.time.LocalDate;
 
 import dev.kindling.audience.MarketplaceSettings;
-import dev.kindling.template.InvalidInputException;
 import dev.kindling.template.Job;
+import dev.kindling.template.OptionRanges;
 import dev.kindling.template.Preflight;
 import dev.kindling.template.RunContext;
 import org.apache.spark.sql.Dataset;
@@ -44,20 +44,14 @@ public final class DemoDataJob implements Job {
 
     @Override
     public void checkOptions() {
-        requireRange("--users", users, 1, 100_000_000);
-        requireRange("--transactions", transactions, 0, 2_000_000_000);
-        requireRange("--postal-codes-per-city", postalCodesPerCity, 1, 100);
+        OptionRanges.requireWholeNumber("--users", users, 1, 100_000_000);
+        OptionRanges.requireWholeNumber("--transactions", transactions, 0, 2_000_000_000);
+        OptionRanges.requireWholeNumber("--postal-codes-per-city", postalCodesPerCity, 1, 100);
     }
 
     @Override
     public void validate(Preflight preflight) {
         MarketplaceSettings.tables(preflight.settings()); // the database name goes into SQL: it must be an identifier
-    }
-
-    private static void requireRange(String option, long value, long min, long max) {
-        if (value < min || value > max) {
-            throw new InvalidInputException(option + " " + value + " is out of range: use a whole number from " + min + " to " + max);
-        }
     }
 
     @Override

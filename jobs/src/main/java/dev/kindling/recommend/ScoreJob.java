@@ -9,6 +9,7 @@ import static org.apache.spark.sql.functions.udf;
 import dev.kindling.audience.MarketplaceSettings;
 import dev.kindling.template.InvalidInputException;
 import dev.kindling.template.Job;
+import dev.kindling.template.OptionRanges;
 import dev.kindling.template.Outputs.StagedPartition;
 import dev.kindling.template.Preflight;
 import dev.kindling.template.RunContext;
@@ -61,7 +62,7 @@ public final class ScoreJob implements Job {
         if (!table.matches("[A-Za-z_][A-Za-z0-9_]{0,127}\\.[A-Za-z_][A-Za-z0-9_]{0,127}")) {
             throw new InvalidInputException("--table '" + table + "' is not a table name: use database.table (letters, digits, '_')");
         }
-        TrainJob.requireRange("--top", top, 1, 100);
+        OptionRanges.requireWholeNumber("--top", top, 1, 100);
         if ((experimentSalt == null) != (experimentShare == null)) {
             throw new InvalidInputException(experimentSalt == null
                     ? "--experiment-share " + experimentShare + " needs --experiment-salt: give both or neither"
@@ -71,7 +72,7 @@ public final class ScoreJob implements Job {
             if (experimentSalt.isBlank()) {
                 throw new InvalidInputException("--experiment-salt '" + experimentSalt + "' is blank: use a non-empty text, e.g. the experiment's name");
             }
-            TrainJob.requireFraction("--experiment-share", experimentShare, 0, 1);
+            OptionRanges.requireNumber("--experiment-share", experimentShare, 0, 1);
         }
     }
 

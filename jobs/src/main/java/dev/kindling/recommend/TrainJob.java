@@ -11,8 +11,8 @@ import java.util.Optional;
 
 import dev.kindling.audience.MarketplaceSettings;
 import dev.kindling.template.DataQualityException;
-import dev.kindling.template.InvalidInputException;
 import dev.kindling.template.Job;
+import dev.kindling.template.OptionRanges;
 import dev.kindling.template.Preflight;
 import dev.kindling.template.RunContext;
 import dev.kindling.template.Writes;
@@ -72,24 +72,12 @@ public final class TrainJob implements Job {
     @Override
     public void checkOptions() {
         ModelName.check("--name", name);
-        requireRange("--rank", rank, 1, 200);
-        requireRange("--iterations", iterations, 1, 100);
-        requireRange("--k", k, 1, 100);
-        requireRange("--test-percent", testPercent, 1, 50);
-        requireFraction("--reg-param", regParam, 0, 1000);
-        requireFraction("--tolerance", tolerance, 0, 1);
-    }
-
-    static void requireRange(String option, long value, long min, long max) {
-        if (value < min || value > max) {
-            throw new InvalidInputException(option + " " + value + " is out of range: use a whole number from " + min + " to " + max);
-        }
-    }
-
-    static void requireFraction(String option, double value, double min, double max) {
-        if (!(value >= min && value <= max)) {
-            throw new InvalidInputException(option + " " + value + " is out of range: use a number from " + min + " to " + max);
-        }
+        OptionRanges.requireWholeNumber("--rank", rank, 1, 200);
+        OptionRanges.requireWholeNumber("--iterations", iterations, 1, 100);
+        OptionRanges.requireWholeNumber("--k", k, 1, 100);
+        OptionRanges.requireWholeNumber("--test-percent", testPercent, 1, 50);
+        OptionRanges.requireNumber("--reg-param", regParam, 0, 1000);
+        OptionRanges.requireNumber("--tolerance", tolerance, 0, 1);
     }
 
     @Override
