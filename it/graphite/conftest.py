@@ -37,12 +37,15 @@ class Graphite:
         series = self.render(target, since)
         return [p for s in series for p in s["datapoints"] if p[0] is not None]
 
-    def last(self, target, wait_seconds=10):
-        """The latest value of a series, waiting a little for carbon to take it in."""
+    def last(self, target, wait_seconds=30, expect=None):
+        """The latest value of a series, waiting for carbon to take it in. With `expect`, wait until the
+        latest value is that one: a series that already has points from an earlier run is otherwise read
+        before the new point arrives."""
         deadline = time.time() + wait_seconds
         while True:
             points = self.points(target)
-            if points or time.time() > deadline:
+            arrived = points and (expect is None or points[-1][0] == expect)
+            if arrived or time.time() > deadline:
                 break
             time.sleep(0.5)
         assert points, f"no points for {target}"

@@ -159,6 +159,6 @@ def test_alert_rules_fire_for_bad_runs_and_stay_silent_for_good_ones(graphite, k
     assert evaluate(rule("rows-dropped"), graphite, good) == "Normal"
 
     assert run(kindling, graphite, good, csv_files["five"], "2024-05-03").code == 0
-    graphite.last(f"{good}.snapshot.rows_written")
+    assert graphite.last(f"{good}.snapshot.rows_written", expect=5) == 5
     assert evaluate(rule("rows-dropped"), graphite, good) == "Alerting", "5 rows against a median of 20"
     assert evaluate(rule("failed"), graphite, good) == "Normal"

@@ -87,7 +87,7 @@ def test_graphite_down_at_start_and_up_before_the_end_gets_every_point(graphite,
     assert came_back, "the run never reached its write"
 
     job = f"{p}.snapshot"
-    assert graphite.last(f"{job}.rows_written") == 2_000_000
+    assert graphite.last(f"{job}.rows_written", expect=2_000_000) == 2_000_000
     queued = [ts for _, ts in graphite.points(f"{job}.metrics_points_dropped") if ts < came_back["at"] - 1]
     assert len(queued) >= 2, "reports made while carbon was down arrive later with their own timestamps"
     assert not [w for w in run.warnings() if "Graphite" in w["message"]]
@@ -122,7 +122,7 @@ def test_carbon_restarted_mid_run_loses_no_point(graphite, kindling, big_csv):
     assert run.code == 0, run.err_lines
     assert restarted, "the run never reached its write"
     job = f"{p}.snapshot"
-    assert graphite.last(f"{job}.rows_written") == 2_000_000
+    assert graphite.last(f"{job}.rows_written", expect=2_000_000) == 2_000_000
     seconds = [ts for _, ts in graphite.points(f"{job}.metrics_points_dropped")]
     assert seconds, "periodic reports arrived"
     gaps = [b - a for a, b in zip(seconds, seconds[1:])]
