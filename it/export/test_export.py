@@ -15,6 +15,9 @@ TYPES = ("id INT, small SMALLINT, big BIGINT, ratio DOUBLE, score FLOAT, amount 
          " flag BOOLEAN, day DATE, at TIMESTAMP, local_at TIMESTAMP_NTZ")
 HEADER = "id,small,big,ratio,score,amount,name,flag,day,at,local_at"
 DAY1, DAY2 = "2024-01-15", "2024-01-16"
+# the table the export makes of TYPES (with the source's partition column), for targets a test makes itself
+TYPES_TABLE = ("id integer, small smallint, big bigint, ratio double precision, score real, amount numeric(12,3), name text,"
+               " flag boolean, day date, at timestamp with time zone, local_at timestamp without time zone, ds text")
 
 
 @pytest.fixture(scope="module")
@@ -98,6 +101,16 @@ def test_each_type_is_mapped_exactly(ex):
     ]
 
 
+def published(run: Run) -> str:
+    """How the run's publish went, from its log line."""
+    return next((line["message"] for line in run.json_lines() if line["message"].startswith("published ")), "")
+
+
+def partitions(ex, table) -> list[str]:
+    return ex.rows(f"SELECT c.relname || '|' || pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+                   f" WHERE i.inhparent = '{table}'::regclass ORDER BY 1")
+
+
 def count(ex, table, day):
     return int(ex.pg.sql(f"SELECT count(*) FROM {table} WHERE ds = '{day}'").strip())
 
@@ -109,9 +122,12 @@ def orders(n, first=1, name="old"):
 def test_replace_date_replaces_only_that_date_atomically_and_a_rerun_is_identical(ex):
     ex.source("exp.orders", DAY1, orders(5))
     ex.source("exp.orders", DAY2, orders(3000))
-    for day in (DAY1, DAY2):
-        assert ex.export("--source", "exp.orders", "--target-table", "orders", day=day).code == 0
+    first = ex.export("--source", "exp.orders", "--target-table", "orders", day=DAY1)
+    assert first.code == 0 and published(first) == "published 5 rows into public.orders: the staging table became the table"
+    second = ex.export("--source", "exp.orders", "--target-table", "orders", day=DAY2)
+    assert published(second) == "published 3000 rows into public.orders: the staging table replaced the date's partition"
     assert (count(ex, "orders", DAY1), count(ex, "orders", DAY2)) == (5, 3000)
+    assert partitions(ex, "orders") == ["orders_20240115|FOR VALUES IN ('2024-01-15')", "orders_20240116|FOR VALUES IN ('2024-01-16')"]
 
     ex.source("exp.orders", DAY2, orders(1000, first=5000, name="new"))
     seen, stop = set(), threading.Event()
@@ -128,6 +144,7 @@ def test_replace_date_replaces_only_that_date_atomically_and_a_rerun_is_identica
         stop.set()
         reader.join()
     assert run.code == 0, run.err_lines[-5:]
+    assert published(run) == "published 1000 rows into public.orders: the staging table replaced the date's partition"
     assert seen <= {3000, 1000} and 3000 in seen and len(seen) >= 1
     assert count(ex, "orders", DAY1) == 5
     assert ex.rows(f"SELECT min(name), max(name) FROM orders WHERE ds = '{DAY2}'") == ["new5000|new5999"]
@@ -138,12 +155,50 @@ def test_replace_date_replaces_only_that_date_atomically_and_a_rerun_is_identica
     assert ex.rows("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'kindling_stage%'") == ["0"]
 
 
+def test_a_table_not_partitioned_by_the_date_gets_the_dates_rows_replaced_by_insert(ex):
+    ex.source("exp.plain", DAY1, orders(4, name="new"))
+    ex.pg.sql(f"CREATE TABLE plain ({TYPES_TABLE}); INSERT INTO plain (id, ds) VALUES (3, '2024-01-14'), (99, '2024-01-15')")
+    run = ex.export("--source", "exp.plain", "--target-table", "plain")
+    assert run.code == 0, run.err_lines[-5:]
+    assert published(run) == "published 4 rows into public.plain: inserted from the staging table"
+    assert ex.rows("SELECT ds || ' ' || string_agg(id::text, ',' ORDER BY id) FROM plain GROUP BY ds ORDER BY ds") == [
+        "2024-01-14 3", "2024-01-15 1,2,3,4"]
+    assert ex.rows("SELECT relkind FROM pg_class WHERE relname = 'plain'") == ["r"]
+
+
+def test_a_partitioned_table_of_its_own_keeps_its_constraints_and_a_row_that_breaks_them_is_exit_3(ex):
+    ex.pg.sql(f"CREATE TABLE owned ({TYPES_TABLE}, CONSTRAINT positive CHECK (id > 0), PRIMARY KEY (id, ds)) PARTITION BY LIST (ds);"
+              " ALTER TABLE owned ALTER COLUMN name SET NOT NULL;"
+              " CREATE TABLE owned_old PARTITION OF owned FOR VALUES IN ('2024-01-15');"
+              " CREATE TABLE owned_other PARTITION OF owned FOR VALUES IN ('2024-01-16');"
+              " INSERT INTO owned (id, name, ds) VALUES (1, 'old', '2024-01-15'), (2, 'other', '2024-01-16')")
+    ex.source("exp.owned", DAY1, orders(3, name="new"))
+    run = ex.export("--source", "exp.owned", "--target-table", "owned")
+    assert run.code == 0, run.err_lines[-5:]
+    assert published(run) == "published 3 rows into public.owned: the staging table replaced the date's partition"
+    assert ex.rows("SELECT ds || ' ' || string_agg(name, ',' ORDER BY id) FROM owned GROUP BY ds ORDER BY ds") == [
+        "2024-01-15 new1,new2,new3", "2024-01-16 other"]
+    assert partitions(ex, "owned") == ["owned_20240115|FOR VALUES IN ('2024-01-15')", "owned_other|FOR VALUES IN ('2024-01-16')"]
+    assert ex.rows("SELECT count(*) FROM pg_index WHERE indrelid = 'owned_20240115'::regclass AND indisprimary") == ["1"]
+
+    before = ex.pg.sql("SELECT * FROM owned ORDER BY ds, id")
+    no_name = [f"{i},1,1,1.0,1.0,1.000,,true,2024-01-01,2024-01-01T00:00:00Z,2024-01-01T00:00:00" for i in (1, 2)]
+    for broken in (orders(2, first=-1, name="neg"), no_name):
+        ex.source("exp.owned", DAY1, broken)  # id -1 breaks the CHECK; an empty name is a null, which NOT NULL refuses
+        bad = ex.export("--source", "exp.owned", "--target-table", "owned")
+        assert bad.code == 3, bad.err_lines[-5:]
+        assert len(error_lines(bad)) == 1 and "PostgreSQL refused the rows for public.owned" in error_lines(bad)[0]
+        assert ex.pg.sql("SELECT * FROM owned ORDER BY ds, id") == before
+    assert ex.rows("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'kindling_stage%'") == ["0"]
+
+
 def test_upsert_updates_existing_keys_and_inserts_new_ones(ex):
     ex.source("exp.customers", DAY1, orders(3, name="v1_"))
     assert ex.export("--source", "exp.customers", "--target-table", "customers", "--mode", "upsert", "--key", "id").code == 0
     ex.source("exp.customers", DAY1, orders(2, first=2, name="v2_"))
     run = ex.export("--source", "exp.customers", "--target-table", "customers", "--mode", "upsert", "--key", "id")
     assert run.code == 0, run.err_lines[-5:]
+    assert published(run) == "published 2 rows into public.customers: inserted from the staging table"
     assert ex.rows("SELECT id || ' ' || name FROM customers ORDER BY id") == ["1 v1_1", "2 v2_2", "3 v2_3"]
     assert ex.rows("SELECT count(*) FROM pg_index WHERE indrelid = 'customers'::regclass AND indisprimary") == ["1"]
 

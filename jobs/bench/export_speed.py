@@ -3,10 +3,13 @@ into a staging table, one transaction publishes them) against psql's \\copy of t
 file into a table of the same columns, on one throwaway PostgreSQL in one run. Prints Markdown tables.
 
 The rows are the demo marketplace's users (bin/kindling demo-data --users N), exported whole
-(--whole-table) into a table that does not exist yet, as \\copy loads into an empty new table. The CSV file
-is the exported table written back by psql (\\copy ... TO), so both load exactly the same rows. One warm-up
-of each, then `repetitions` of each, alternating which goes first. The same is done for a small table
-(10,000 rows): the difference between the sizes is the cost per row, the rest the cost per run.
+(--whole-table) two ways: into a table that does not exist yet, as \\copy loads into an empty new table
+(the staging table becomes the table: each row written once, as when a date's partition is replaced), and
+into an existing empty table of the same columns (the staged rows are inserted: each row written twice,
+the export's only way before). The CSV file is the exported table written back by psql (\\copy ... TO),
+so all load exactly the same rows. One warm-up of each, then `repetitions` of each, rotating which goes
+first. The same is done for a small table (10,000 rows): the difference between the sizes is the cost per
+row, the rest the cost per run.
 
 Where the export's time goes comes from its own log lines (their timestamps), Spark's event log of the
 run (the tasks' wall, CPU and GC times) and the server's log of statements slower than 50 ms
@@ -31,6 +34,8 @@ sys.path.insert(0, str(ROOT / "bin" / "lib"))
 import postgres  # noqa: E402 (bin/lib/postgres.py: a throwaway server)
 
 SLOW_MS = 50
+COPY = "\\copy"
+EXPORTS = ("new table", "existing table")  # one write a row (the staging table becomes the table), two (it is inserted)
 # simple-protocol statements (COPY, psql) are logged as "statement: ...", the driver's prepared ones as "execute <name>: ..."
 STATEMENT = re.compile(r"duration: ([0-9.]+) ms\s+(?:statement|execute [^:]*): (\w+)")
 
@@ -103,8 +108,8 @@ class Bench:
         kindling(self.work, "demo-data", "--logical-date", "2017-01-01", "--users", str(self.rows), "--transactions", "0", "--seed", "1",
                  "--conf", f"marketplace.database={self.database}", "--conf", "log.format=json")
 
-    def export(self) -> dict:
-        self.pg.sql(f"DROP TABLE IF EXISTS {self.target}")
+    def export(self, into_existing: bool = False) -> dict:
+        self.pg.sql(f"DROP TABLE IF EXISTS {self.target}" + (f"; CREATE TABLE {self.target} (LIKE {self.shape})" if into_existing else ""))
         self.runs += 1
         events = self.base / "events" / f"{self.rows}-{self.runs}"
         events.mkdir(parents=True)
@@ -120,6 +125,10 @@ class Bench:
         written = int(re.search(r"rows_written=(\d+)", finished).group(1))
         if written != self.rows:
             raise SystemExit(f"the export wrote {written} rows, {self.rows} expected")
+        how = next(line["message"] for line in lines if line["message"].startswith("published "))
+        expected = "inserted from the staging table" if into_existing else "the staging table became the table"
+        if not how.endswith(expected):
+            raise SystemExit(f"the export published another way than measured: {how}")
         started = at(lines, "export finished") - job_ms / 1000
         reading, copy_started = at(lines, "reading hive"), at(lines, "into PostgreSQL staging table")
         publish_started, published = at(lines, "publishing "), at(lines, "rows read,")
@@ -142,21 +151,21 @@ class Bench:
         return {"wall": wall}
 
     def warm_up(self) -> None:
-        """One export, which also makes the table whose rows the CSV file gets; one \\copy."""
+        """One export, which also makes the table whose rows the CSV file gets; one \\copy; one export into an existing table."""
         self.export()
         self.pg.sql(f"CREATE TABLE {self.shape} (LIKE {self.target})")
         self.pg.sql(f"\\copy {self.target} TO '{self.csv}' (FORMAT csv)")
         self.copy()
+        self.export(into_existing=True)
 
-    def pair(self, export_first: bool) -> tuple[dict, dict]:
-        if export_first:
-            export = self.export()
-            copy = self.copy()
-        else:
-            copy = self.copy()
-            export = self.export()
-        export["first"] = "export" if export_first else "\\copy"
-        return copy, export
+    def round(self, first: int) -> dict:
+        """\\copy, the export into a new table and the export into an existing one, starting with the first-th."""
+        runs = {COPY: self.copy, "new table": self.export, "existing table": lambda: self.export(into_existing=True)}
+        names = list(runs)
+        order = names[first % 3:] + names[:first % 3]
+        measured = {name: runs[name]() for name in order}
+        measured["first"] = order[0]
+        return measured
 
 
 def median(values) -> float:
@@ -172,45 +181,52 @@ def seconds(values: list[float]) -> str:
     return ", ".join(f"{value:.2f}" for value in values) or "-"
 
 
-def report(big: int, small: int, repetitions: int, results: dict[int, list[tuple[dict, dict]]]) -> None:
-    pairs = results[big]
-    print(f"\n{big:,} rows, {repetitions} repetitions of each after one warm-up, alternating which goes first\n")
-    print("| repetition | first | \\copy (s) | export, wall (s) | export, job (s) | \\copy rows/s | export rows/s (wall) | export rows/s (job)"
-          " | ratio (wall) | ratio (job) |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-    for i, (copy, export) in enumerate(pairs, 1):
-        print(f"| {i} | {export['first']} | {copy['wall']:.2f} | {export['wall']:.2f} | {export['job']:.2f} | {big / copy['wall']:,.0f}"
-              f" | {big / export['wall']:,.0f} | {big / export['job']:,.0f} | {copy['wall'] / export['wall']:.3f}"
-              f" | {copy['wall'] / export['job']:.3f} |")
-    print(f"\nmedian: \\copy {big / median(c['wall'] for c, _ in pairs):,.0f} rows/s, export {big / median(e['wall'] for _, e in pairs):,.0f}"
-          f" rows/s (wall), {big / median(e['job'] for _, e in pairs):,.0f} rows/s (job time);"
-          f" export's rate / \\copy's: median ratio {median(c['wall'] / e['wall'] for c, e in pairs):.3f} (wall),"
-          f" {median(c['wall'] / e['job'] for c, e in pairs):.3f} (job time); goal at least 0.5\n")
+def report(big: int, small: int, repetitions: int, results: dict[int, list[dict]]) -> None:
+    rounds = results[big]
+    print(f"\n{big:,} rows, {repetitions} repetitions of each after one warm-up, rotating which goes first; export into a new table"
+          f" (one write a row) and into an existing table (two writes a row)\n")
+    print("| repetition | first | \\copy (s) | new table, wall (s) | new table, job (s) | existing table, wall (s) | existing table, job (s)"
+          " | ratio new (wall) | ratio new (job) | ratio existing (wall) | ratio existing (job) |")
+    print("| --- |" + " --- |" * 10)
+    for i, run in enumerate(rounds, 1):
+        copy, new, old = run[COPY]["wall"], run["new table"], run["existing table"]
+        print(f"| {i} | {run['first']} | {copy:.2f} | {new['wall']:.2f} | {new['job']:.2f} | {old['wall']:.2f} | {old['job']:.2f}"
+              f" | {copy / new['wall']:.3f} | {copy / new['job']:.3f} | {copy / old['wall']:.3f} | {copy / old['job']:.3f} |")
+    print(f"\nmedian rates: \\copy {big / median(r[COPY]['wall'] for r in rounds):,.0f} rows/s; "
+          + "; ".join(f"export into a {name} {big / median(r[name]['wall'] for r in rounds):,.0f} rows/s (wall),"
+                      f" {big / median(r[name]['job'] for r in rounds):,.0f} (job); median ratio to \\copy"
+                      f" {median(r[COPY]['wall'] / r[name]['wall'] for r in rounds):.3f} (wall),"
+                      f" {median(r[COPY]['wall'] / r[name]['job'] for r in rounds):.3f} (job)" for name in EXPORTS) + "; goal at least 0.5\n")
 
     print("Fixed and per-row cost (medians; per row = the difference between the sizes):\n")
-    print("| | " + " | ".join(f"{rows:,} rows (s)" for rows in (small, big)) + " | per 1M more rows (s) | marginal rows/s |")
-    print("| --- | --- | --- | --- | --- |")
-    for name, values in (("\\copy", lambda pairs: [c["wall"] for c, _ in pairs]), ("export, wall", lambda pairs: [e["wall"] for _, e in pairs]),
-                         ("export, job", lambda pairs: [e["job"] for _, e in pairs]),
-                         ("export: Spark read + COPY into staging", lambda pairs: [e["copy"] for _, e in pairs]),
-                         ("export: publish transaction", lambda pairs: [e["publish"] for _, e in pairs])):
-        low, high = median(values(results[small])), median(values(results[big]))
+    print("| | " + " | ".join(f"{rows:,} rows (s)" for rows in (small, big)) + " | per 1M more rows (s) | marginal rows/s | per-row ratio to \\copy |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    copy_slope = (median(r[COPY]["wall"] for r in results[big]) - median(r[COPY]["wall"] for r in results[small])) / (big - small)
+    lines = [(COPY, lambda r: r[COPY]["wall"])]
+    for name in EXPORTS:
+        lines += [(f"export into a {name}, wall", lambda r, n=name: r[n]["wall"]), (f"export into a {name}, job", lambda r, n=name: r[n]["job"]),
+                  ("  of it Spark read + COPY into staging", lambda r, n=name: r[n]["copy"]),
+                  ("  of it publish transaction", lambda r, n=name: r[n]["publish"])]
+    for label, value in lines:
+        low, high = median(value(r) for r in results[small]), median(value(r) for r in results[big])
         slope = (high - low) / (big - small)
-        print(f"| {name} | {low:.2f} | {high:.2f} | {slope * 1e6:.2f} | {1 / slope if slope > 0 else float('inf'):,.0f} |")
+        ratio = f"{copy_slope / slope:.2f}" if slope > 0 else "-"
+        print(f"| {label} | {low:.2f} | {high:.2f} | {slope * 1e6:.2f} | {1 / slope if slope > 0 else float('inf'):,.0f} | {ratio} |")
 
-    print("\nWhere the export's time goes (the run of median wall time at each size, s):\n")
-    print("| rows | wall | JVM, spark-submit, exit | job: SparkSession and settings | job: source table, target check, staging table"
+    print("\nWhere the export's time goes (the run of median wall time at each size and way, s):\n")
+    print("| rows | into | wall | JVM, spark-submit, exit | job: SparkSession and settings | job: source table, target check, staging table"
           " | copy step: plan the read | Spark job: submission to first task | tasks: wall | tasks: CPU | tasks: GC | each task's COPY statement"
           " | copy step: job end to publish | publish | of it INSERT ... SELECT | other statements over 50 ms |")
-    print("| --- |" + " --- |" * 14)
+    print("| --- |" + " --- |" * 15)
     for rows in (small, big):
-        run = middle([e for _, e in results[rows]])
-        spark, found = run["spark"], run["statements"]
-        others = "; ".join(f"{kind} {seconds([ms / 1000 for ms in found[kind]])}" for kind in sorted(set(found) - {"COPY", "INSERT"})) or "-"
-        print(f"| {rows:,} | {run['wall']:.2f} | {run['wall'] - run['job']:.2f} | {run['session']:.2f} | {run['prepare']:.2f}"
-              f" | {run['planning']:.2f} | {run['scheduling']:.2f} | {seconds(spark['task_wall'])} | {seconds(spark['task_cpu'])}"
-              f" | {seconds(spark['task_gc'])} | {seconds([ms / 1000 for ms in found.get('COPY', [])])} | {run['collected']:.2f}"
-              f" | {run['publish']:.2f} | {seconds([ms / 1000 for ms in found.get('INSERT', [])])} | {others} |")
+        for name in EXPORTS:
+            run = middle([r[name] for r in results[rows]])
+            spark, found = run["spark"], run["statements"]
+            others = "; ".join(f"{kind} {seconds([ms / 1000 for ms in found[kind]])}" for kind in sorted(set(found) - {"COPY", "INSERT"})) or "-"
+            print(f"| {rows:,} | {name} | {run['wall']:.2f} | {run['wall'] - run['job']:.2f} | {run['session']:.2f} | {run['prepare']:.2f}"
+                  f" | {run['planning']:.2f} | {run['scheduling']:.2f} | {seconds(spark['task_wall'])} | {seconds(spark['task_cpu'])}"
+                  f" | {seconds(spark['task_gc'])} | {seconds([ms / 1000 for ms in found.get('COPY', [])])} | {run['collected']:.2f}"
+                  f" | {run['publish']:.2f} | {seconds([ms / 1000 for ms in found.get('INSERT', [])])} | {others} |")
 
 
 def main() -> None:
@@ -232,10 +248,10 @@ def main() -> None:
             results = {bench.rows: [] for bench in benches}
             for i in range(repetitions):
                 for bench in benches:
-                    copy, export = bench.pair(export_first=i % 2 == 0)
-                    results[bench.rows].append((copy, export))
-                    print(f"repetition {i + 1}, {bench.rows:,} rows: \\copy {copy['wall']:.2f} s, export {export['wall']:.2f} s"
-                          f" (job {export['job']:.2f} s)", flush=True)
+                    run = bench.round(first=i)
+                    results[bench.rows].append(run)
+                    print(f"repetition {i + 1}, {bench.rows:,} rows: \\copy {run[COPY]['wall']:.2f} s, "
+                          + ", ".join(f"export into a {name} {run[name]['wall']:.2f} s (job {run[name]['job']:.2f} s)" for name in EXPORTS), flush=True)
             columns = pg.sql(f"SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum) FROM pg_attribute"
                              f" WHERE attrelid = '{benches[0].shape}'::regclass AND attnum > 0").strip()
             version = pg.sql("SHOW server_version").strip()

@@ -24,8 +24,9 @@ import picocli.CommandLine.Option;
 
 /**
  * Exports one logical date's partition of a Hive table (or the whole table) into a PostgreSQL table:
- * Spark tasks COPY the rows into a staging table, then one transaction replaces the date's rows (or
- * upserts by key) from it, checking that it wrote exactly the rows Spark read.
+ * Spark tasks COPY the rows into a staging table, then one transaction, checking that it holds exactly
+ * the rows Spark read, makes it the new table or the date's partition of a table partitioned by the
+ * date, or else replaces the date's rows (or upserts by key) from it.
  */
 @Command(name = "export",
         description = "Export the logical date's partition of a Hive table (or the whole table) into a PostgreSQL table, replacing that date's rows or upserting by key, in one transaction.")
@@ -125,11 +126,13 @@ public final class ExportJob implements Job {
         Dataset<Row> rows = wholeTable ? all : all.where(col(dateColumn.name()).equalTo(lit(date)));
         String what = source + (wholeTable ? " (every row)" : " (" + partitionColumn + " = " + date + ")");
         Properties credentials = context.jdbcCredentials();
-        try (PgExport pg = openTarget(credentials, context)) {
-            pg.check(columns, mode == Mode.UPSERT ? key : List.of());
+        PgExport.Rows exported = new PgExport.Rows(columns, mode, key, dateColumn, date);
+        try (PgExport pg = openTarget(credentials, exported, context)) {
+            pg.check();
+            PgExport.Publish plan = pg.plan();
             if (context.dryRun()) {
                 context.out().println("dry run: would export " + what + " to PostgreSQL " + targetUrl + " table " + target + " (" + mode
-                        + (key.isEmpty() ? "" : " on " + String.join(",", key)) + "), columns: "
+                        + (key.isEmpty() ? "" : " on " + String.join(",", key)) + "; " + plan + "), columns: "
                         + columns.stream().map(c -> c.name() + " " + c.pgType()).reduce((a, b) -> a + ", " + b).orElse(""));
                 context.out().println(rows.queryExecution().simpleString());
                 return;
@@ -138,7 +141,7 @@ public final class ExportJob implements Job {
             if (dropped > 0) {
                 context.log().info("dropped {} staging tables of {} left by earlier runs", dropped, target);
             }
-            PgSql.Table staging = pg.createStaging(columns, started);
+            PgSql.Table staging = pg.createStaging(plan, started);
             context.log().info("writing {} into PostgreSQL staging table {}", what, staging);
             List<long[]> copied = rows.javaRDD().mapPartitionsWithIndex(new StagingWriter(targetUrl, credentials, staging, columns), false).collect();
             long read = copied.stream().mapToLong(partition -> partition[1]).sum();
@@ -147,15 +150,15 @@ public final class ExportJob implements Job {
                 throw new DataQualityException("the source has no rows for " + what + "; nothing was written (--allow-empty exports an empty date)");
             }
             context.log().info("publishing {} rows into {} ({})", read, target, mode);
-            long written = pg.publish(columns, mode, key, dateColumn, date, read);
+            long written = pg.publish(read);
             context.metrics().set("rows_written", written);
             context.log().info("export of {} into {} ({}): {} rows read, {} written", what, target, mode, read, written);
         }
     }
 
-    private PgExport openTarget(Properties credentials, RunContext context) {
+    private PgExport openTarget(Properties credentials, PgExport.Rows exported, RunContext context) {
         try {
-            return PgExport.open(targetUrl, credentials, target, context.log());
+            return PgExport.open(targetUrl, credentials, target, exported, context.log());
         } catch (SQLException e) {
             throw Preflight.jdbcFailure("--target-url '" + targetUrl + "'", e);
         }

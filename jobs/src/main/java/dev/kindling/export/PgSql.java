@@ -21,6 +21,9 @@ final class PgSql {
     /** The staging table's column that tells which Spark partition wrote a row. */
     static final String PARTITION_COLUMN = "_kindling_spark_partition";
     private static final Pattern NAME = Pattern.compile("[a-z_][a-z0-9_]*");
+    private static final Pattern DATE = Pattern.compile("[+-]?[0-9]{4,9}-[0-9]{2}-[0-9]{2}");
+    /** The check a staging table that becomes a date's partition carries, so that attaching it scans nothing. */
+    static final String DATE_CHECK = "kindling_logical_date";
     private static final String STAGING_PREFIX = "kindling_stage_";
 
     private PgSql() {
@@ -70,6 +73,25 @@ final class PgSql {
         Table staging(long startedMillis, String tag) {
             return new Table(schema, stagingPrefix() + startedMillis + "_" + tag);
         }
+
+        /**
+         * The name the export gives the partition of one date: {@code <table>_<yyyymmdd>}, the table's
+         * name cut and told apart by a hash where that would pass PostgreSQL's 63 bytes.
+         */
+        Table partition(String date) {
+            String suffix = "_" + requireDate(date).replace("-", "").replace("+", "");
+            String base = name.length() + suffix.length() <= MAX_NAME ? name
+                    : name.substring(0, MAX_NAME - suffix.length() - 9) + "_" + stagingPrefix().substring(STAGING_PREFIX.length(), STAGING_PREFIX.length() + 8);
+            return new Table(schema, base + suffix);
+        }
+    }
+
+    /** A logical date as an ISO date (what LocalDate prints): the only value put into SQL text, where a DDL statement takes no parameter. */
+    static String requireDate(String date) {
+        if (!DATE.matcher(date).matches()) {
+            throw new IllegalArgumentException("not an ISO date: " + date);
+        }
+        return date;
     }
 
     /** A name as a quoted identifier: any text stays one name. */
@@ -90,9 +112,57 @@ final class PgSql {
                 + (key.isEmpty() ? "" : ", PRIMARY KEY (" + key.stream().map(PgSql::quote).collect(Collectors.joining(", ")) + ")") + ")";
     }
 
-    /** Unlogged: staging needs no crash safety, a run that dies is run again. */
-    static String createStaging(Table staging, List<PgColumns.Column> columns) {
-        return "CREATE UNLOGGED TABLE " + staging.sql() + " (" + quote(PARTITION_COLUMN) + " integer NOT NULL, " + definitions(columns) + ")";
+    /** A target partitioned by the date column, one partition a date: replacing a date is then swapping its partition. */
+    static String createPartitionedTarget(Table target, List<PgColumns.Column> columns, PgColumns.Column dateColumn) {
+        return "CREATE TABLE " + target.sql() + " (" + definitions(columns) + ") PARTITION BY LIST (" + quote(dateColumn.name()) + ")";
+    }
+
+    /**
+     * Unlogged when the staged rows are inserted into the target from it (a run that dies is run again);
+     * logged when the table itself becomes the target or a partition of it, then with the check that
+     * every row is of the date when it is to be the date's partition.
+     */
+    static String createStaging(Table staging, List<PgColumns.Column> columns, boolean becomesTarget, PgColumns.Column dateColumn, String date) {
+        String check = dateColumn == null ? "" : ", CONSTRAINT " + quote(DATE_CHECK) + " CHECK (" + quote(dateColumn.name()) + " IS NOT NULL AND "
+                + quote(dateColumn.name()) + " = " + dateValue(dateColumn, date) + ")";
+        return "CREATE " + (becomesTarget ? "" : "UNLOGGED ") + "TABLE " + staging.sql() + " (" + quote(PARTITION_COLUMN) + " integer NOT NULL, "
+                + definitions(columns) + check + ")";
+    }
+
+    /** The date as a value of the column's type, in SQL text (DDL takes no parameters; the date is checked to be an ISO date). */
+    private static String dateValue(PgColumns.Column dateColumn, String date) {
+        return "CAST('" + requireDate(date) + "' AS " + dateColumn.pgType() + ")";
+    }
+
+    /** Waits for any task still writing the staging table (a speculative or zombie attempt) and keeps others out until the commit. */
+    static String lockExclusively(Table table) {
+        return "LOCK TABLE " + table.sql() + " IN ACCESS EXCLUSIVE MODE";
+    }
+
+    /** Catalog only: the column's bytes stay in the rows, invisible, until the table is rewritten. */
+    static String dropPartitionColumn(Table staging) {
+        return "ALTER TABLE " + staging.sql() + " DROP COLUMN " + quote(PARTITION_COLUMN);
+    }
+
+    static String rename(Table table, Table to) {
+        return "ALTER TABLE " + table.sql() + " RENAME TO " + quote(to.name());
+    }
+
+    static String attachPartition(Table target, Table partition, PgColumns.Column dateColumn, String date) {
+        return "ALTER TABLE " + target.sql() + " ATTACH PARTITION " + partition.sql() + " FOR VALUES IN (" + dateValue(dateColumn, date) + ")";
+    }
+
+    /** How PostgreSQL prints the bound of the date's partition (pg_get_expr of relpartbound), for a date or text column. */
+    static String partitionBound(String date) {
+        return "FOR VALUES IN ('" + requireDate(date) + "')";
+    }
+
+    static String dropDateCheck(Table partition) {
+        return "ALTER TABLE " + partition.sql() + " DROP CONSTRAINT " + quote(DATE_CHECK);
+    }
+
+    static String addPrimaryKey(Table table, List<String> key) {
+        return "ALTER TABLE " + table.sql() + " ADD PRIMARY KEY (" + key.stream().map(PgSql::quote).collect(Collectors.joining(", ")) + ")";
     }
 
     static String deletePartitionRows(Table staging) {

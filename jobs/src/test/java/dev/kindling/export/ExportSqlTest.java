@@ -76,6 +76,34 @@ class ExportSqlTest {
     }
 
     @Test
+    void aStagingTableThatBecomesTheDatesPartitionIsLoggedAndCheckedToHoldOnlyThatDate() {
+        PgSql.Table target = PgSql.Table.parse("--target-table", "sales.orders");
+        PgSql.Table staging = new PgSql.Table("sales", "stage");
+        List<PgColumns.Column> columns = PgColumns.of(StructType.fromDDL("id INT, ds DATE"));
+        assertThat(PgSql.createStaging(staging, columns, false, null, "2024-01-15"))
+                .isEqualTo("CREATE UNLOGGED TABLE \"sales\".\"stage\" (\"_kindling_spark_partition\" integer NOT NULL, \"id\" integer, \"ds\" date)");
+        assertThat(PgSql.createStaging(staging, columns, true, columns.get(1), "2024-01-15")).isEqualTo(
+                "CREATE TABLE \"sales\".\"stage\" (\"_kindling_spark_partition\" integer NOT NULL, \"id\" integer, \"ds\" date,"
+                        + " CONSTRAINT \"kindling_logical_date\" CHECK (\"ds\" IS NOT NULL AND \"ds\" = CAST('2024-01-15' AS date)))");
+        assertThat(PgSql.createPartitionedTarget(target, columns, columns.get(1)))
+                .isEqualTo("CREATE TABLE \"sales\".\"orders\" (\"id\" integer, \"ds\" date) PARTITION BY LIST (\"ds\")");
+        assertThat(PgSql.attachPartition(target, target.partition("2024-01-15"), columns.get(1), "2024-01-15")).isEqualTo(
+                "ALTER TABLE \"sales\".\"orders\" ATTACH PARTITION \"sales\".\"orders_20240115\" FOR VALUES IN (CAST('2024-01-15' AS date))");
+        assertThat(PgSql.partitionBound("2024-01-15")).isEqualTo("FOR VALUES IN ('2024-01-15')");
+        assertThatThrownBy(() -> PgSql.partitionBound("2024-01-15') OR (true")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aDatesPartitionNameFitsPostgresNamesAndTellsLongTargetsApart() {
+        assertThat(PgSql.Table.parse("--target-table", "orders").partition("2024-01-15")).isEqualTo(new PgSql.Table("public", "orders_20240115"));
+        PgSql.Table longest = PgSql.Table.parse("--target-table", "x".repeat(63));
+        PgSql.Table almost = PgSql.Table.parse("--target-table", "x".repeat(62));
+        assertThat(longest.partition("2024-01-15").name()).hasSize(PgSql.MAX_NAME).endsWith("_20240115")
+                .isNotEqualTo(almost.partition("2024-01-15").name());
+        assertThat(PgSql.Table.parse("--target-table", "x".repeat(54)).partition("2024-01-15").name()).isEqualTo("x".repeat(54) + "_20240115");
+    }
+
+    @Test
     void stagingTablesOfOneTargetShareAPrefixThatFitsPostgresNames() {
         PgSql.Table target = PgSql.Table.parse("--target-table", "x".repeat(63));
         PgSql.Table staging = target.staging(1_700_000_000_000L, "abcdef12");
