@@ -65,8 +65,8 @@ public final class TrainJob implements Job {
     int testPercent;
 
     @Option(names = "--tolerance", defaultValue = "0.05", paramLabel = "X",
-            description = "How much worse than the current model a new one may be and still become current, as a fraction (0.05: RMSE up to 5% higher,"
-                    + " precision at k up to 5% lower), 0 to 1. Default: ${DEFAULT-VALUE}.")
+            description = "How much worse than the current model a new one may be and still become current, as a fraction (0.05: RMSE up to 5 percent higher,"
+                    + " precision at k up to 5 percent lower), 0 to 1. Default: ${DEFAULT-VALUE}.")
     double tolerance;
 
     @Override

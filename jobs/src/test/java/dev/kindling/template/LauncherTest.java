@@ -2,7 +2,10 @@ package dev.kindling.template;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -54,6 +57,23 @@ class LauncherTest {
         assertThat(result.out()).contains("--source=PATH|TABLE|URL", "--format=FORMAT", "csv, json, parquet, hive, jdbc",
                 "--partition-column=COLUMN", "Default: ds", "--max-bad-ratio", "Default: 0.01",
                 "--env=NAME", "--logical-date=YYYY-MM-DD", "--run-id", "--dry-run", "--conf=KEY=VALUE");
+    }
+
+    @Test
+    void everyJobsHelpPrintsItsDescriptionsAsWrittenWithoutPicocliWarnings() {
+        // picocli formats descriptions (a bare '%' breaks them) and warns on System.err, beside the run's own streams
+        PrintStream original = System.err;
+        ByteArrayOutputStream warnings = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(warnings, true, StandardCharsets.UTF_8));
+        try {
+            for (var job : dev.kindling.Kindling.JOBS) {
+                String name = job.get().getClass().getAnnotation(picocli.CommandLine.Command.class).name();
+                assertThat(Kindling.with(noSpark).run(name, "--help").exitCode()).as(name).isZero();
+            }
+        } finally {
+            System.setErr(original);
+        }
+        assertThat(warnings.toString(StandardCharsets.UTF_8)).doesNotContain("picocli WARN");
     }
 
     @Test
