@@ -41,8 +41,10 @@ def test_the_shell_runs_the_readme_example_as_typed(demo_work_dir):
     near = int(re.search(r"near=(\d+)", out).group(1))
     assert near > 0
     assert f"mailing list mailings.shell_near_torun: {near} users; CSV in " in out
-    # a mistake is explained, and the session goes on
-    assert "'category' \"Sprots\" is not a known category. Did you mean 'Sports'?" in out + shell.stderr
+    # a mistake is explained in one line, no stack trace under it, and the session goes on
+    lines = (out + shell.stderr).splitlines()
+    (mistake,) = [i for i, line in enumerate(lines) if "'category' \"Sprots\" is not a known category. Did you mean 'Sports'?" in line]
+    assert not lines[mistake + 1].strip(" |").startswith("at "), lines[mistake:mistake + 6]
     # an audience without consent has no prepareForMailing: JShell rejects the line before it runs
     assert "cannot find symbol\n  symbol:   method prepareForMailing(java.lang.String)" in out + shell.stderr
 
