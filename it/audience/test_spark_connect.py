@@ -48,3 +48,8 @@ def test_an_audience_runs_over_spark_connect(demo_work_dir):
     assert "session org.apache.spark.sql.connect.SparkSession" in client.stdout
     assert f"count {expected}" in client.stdout
     assert f"mailing list mailings.connect_near_torun: {expected} users; CSV in " in client.stdout
+    # a mistake reads over Connect word for word as locally (AudienceValidationTest), with no stack trace
+    mistakes = [line for line in client.stdout.splitlines() if line.startswith("mistake: ")]
+    assert mistakes[0] == "mistake: soldAtLeast: 'category' \"Sprots\" is not a known category. Did you mean 'Sports'? (0 frames)"
+    assert mistakes[1].startswith("mistake: livingNear: 'radiusKm' is -5, but it must be a number of kilometres above 0")
+    assert mistakes[1].endswith("(0 frames)") and len(mistakes) == 2

@@ -12,10 +12,22 @@ public final class ConnectClientProbe {
 
     public static void main(String[] args) {
         SparkSession spark = SparkSession.builder().config("spark.api.mode", "connect").remote(args[0]).getOrCreate();
-        MailableAudience audience = Audiences.use(spark, Tables.demo()).parseForMailing(args[1]);
+        Marketplace marketplace = Audiences.use(spark, Tables.demo());
+        MailableAudience audience = marketplace.parseForMailing(args[1]);
         System.out.println("session " + spark.getClass().getName());
         System.out.println("count " + audience.count());
         System.out.println(audience.prepareForMailing(args[2]));
+        // mistakes read as they do locally: one checked against the marketplace's categories, one by the step alone
+        try {
+            marketplace.users().soldAtLeast(4, "Sprots", Audiences.between("2017-01-01", "2017-01-20"));
+        } catch (AudienceException e) {
+            System.out.println("mistake: " + e.getMessage() + " (" + e.getStackTrace().length + " frames)");
+        }
+        try {
+            marketplace.users().livingNear("87-100", -5);
+        } catch (AudienceException e) {
+            System.out.println("mistake: " + e.getMessage() + " (" + e.getStackTrace().length + " frames)");
+        }
         spark.stop();
     }
 }
