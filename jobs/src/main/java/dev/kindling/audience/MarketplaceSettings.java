@@ -9,6 +9,7 @@ import dev.kindling.dsl.Tables;
 import dev.kindling.template.InvalidInputException;
 import dev.kindling.template.Settings;
 import dev.kindling.template.SparkSessionProvider;
+import org.apache.spark.sql.SparkSession;
 
 /**
  * Where an env keeps the marketplace: settings marketplace.database (users, transactions,
@@ -36,5 +37,14 @@ public final class MarketplaceSettings {
     public static Marketplace open(String env, String... settings) {
         Settings resolved = Settings.resolve(env, List.of(settings), System.getenv());
         return Audiences.use(SparkSessionProvider.interactive(env, settings), tables(resolved));
+    }
+
+    /**
+     * For thin clients (bin/audience-shell --remote, a notebook's first cell): makes a session the caller
+     * opened, a Spark Connect session of a shared server, the marketplace of {@code users()}, the env's
+     * settings naming the tables. The client process holds no Spark driver; the server runs the plans.
+     */
+    public static Marketplace use(SparkSession spark, String env, String... settings) {
+        return Audiences.use(spark, tables(Settings.resolve(env, List.of(settings), System.getenv())));
     }
 }
