@@ -146,7 +146,7 @@ final class PgExport implements AutoCloseable {
 
     /** The cheapest way to publish into the target as it is now. */
     Publish plan() throws SQLException {
-        if (targetColumns() == null) {
+        if (!exists(target)) {
             return Publish.NEW_TABLE;
         }
         return rows.replacesAPartition() && partitionedByTheDateAndOwned() ? Publish.SWAP_PARTITION : Publish.INSERT;
@@ -319,6 +319,9 @@ final class PgExport implements AutoCloseable {
                 if (staged != rowsRead) {
                     throw new IllegalStateException("the staging table holds " + staged + " rows, Spark read " + rowsRead + "; nothing was written");
                 }
+                if (how != Publish.INSERT) {
+                    statement.execute(PgSql.dropPartitionColumn(staging)); // it is to become the target's data
+                }
                 long written = switch (how) {
                     case NEW_TABLE -> becomeTheTarget(statement, staged);
                     case SWAP_PARTITION -> replaceTheDatePartition(statement, staged);
@@ -348,7 +351,6 @@ final class PgExport implements AutoCloseable {
 
     /** The staging table becomes the missing target, or, replacing a date, the first partition of a new target partitioned by the date. */
     private long becomeTheTarget(Statement statement, long staged) throws SQLException {
-        statement.execute(PgSql.dropPartitionColumn(staging));
         if (rows.replacesAPartition()) {
             statement.execute(PgSql.createPartitionedTarget(target, rows.columns(), rows.dateColumn()));
             attachAsTheDatePartition(statement);
@@ -364,7 +366,6 @@ final class PgExport implements AutoCloseable {
 
     /** The staging table replaces the date's partition (dropped in the same transaction), or becomes it. */
     private long replaceTheDatePartition(Statement statement, long staged) throws SQLException {
-        statement.execute(PgSql.dropPartitionColumn(staging));
         PgSql.Table old = partitionOfTheDate();
         if (old != null) {
             statement.execute(PgSql.dropTable(old));
@@ -408,7 +409,7 @@ final class PgExport implements AutoCloseable {
 
     /** Creates the target if it is missing, deletes the rows to replace, inserts or upserts the staged rows: exactly {@code rowsRead}. */
     private long insertFromStaging(Statement statement, long rowsRead) throws SQLException {
-        if (targetColumns() == null) {
+        if (!exists(target)) {
             statement.execute(PgSql.createTarget(target, rows.columns(), rows.upsertKey()));
             log.info("created PostgreSQL table {}", target);
         }

@@ -61,9 +61,14 @@ final class PgSql {
 
         /** The first part of every staging table's name of this target: the next runs find leftovers by it. */
         String stagingPrefix() {
+            return STAGING_PREFIX + hash() + "_";
+        }
+
+        /** 10 hex digits of the SHA-256 of schema.name: tells targets apart in names cut to PostgreSQL's length. */
+        private String hash() {
             try {
                 byte[] digest = MessageDigest.getInstance("SHA-256").digest(toString().getBytes(StandardCharsets.UTF_8));
-                return STAGING_PREFIX + HexFormat.of().formatHex(digest, 0, 5) + "_";
+                return HexFormat.of().formatHex(digest, 0, 5);
             } catch (NoSuchAlgorithmException e) {
                 throw new IllegalStateException(e);
             }
@@ -81,7 +86,7 @@ final class PgSql {
         Table partition(String date) {
             String suffix = "_" + requireDate(date).replace("-", "").replace("+", "");
             String base = name.length() + suffix.length() <= MAX_NAME ? name
-                    : name.substring(0, MAX_NAME - suffix.length() - 9) + "_" + stagingPrefix().substring(STAGING_PREFIX.length(), STAGING_PREFIX.length() + 8);
+                    : name.substring(0, MAX_NAME - suffix.length() - 9) + "_" + hash().substring(0, 8);
             return new Table(schema, base + suffix);
         }
     }
@@ -103,13 +108,17 @@ final class PgSql {
         return columns.stream().map(c -> quote(c.name())).collect(Collectors.joining(", "));
     }
 
+    private static String quoted(List<String> names) {
+        return names.stream().map(PgSql::quote).collect(Collectors.joining(", "));
+    }
+
     private static String definitions(List<PgColumns.Column> columns) {
         return columns.stream().map(c -> quote(c.name()) + " " + c.pgType()).collect(Collectors.joining(", "));
     }
 
     static String createTarget(Table target, List<PgColumns.Column> columns, List<String> key) {
         return "CREATE TABLE " + target.sql() + " (" + definitions(columns)
-                + (key.isEmpty() ? "" : ", PRIMARY KEY (" + key.stream().map(PgSql::quote).collect(Collectors.joining(", ")) + ")") + ")";
+                + (key.isEmpty() ? "" : ", PRIMARY KEY (" + quoted(key) + ")") + ")";
     }
 
     /** A target partitioned by the date column, one partition a date: replacing a date is then swapping its partition. */
@@ -162,7 +171,7 @@ final class PgSql {
     }
 
     static String addPrimaryKey(Table table, List<String> key) {
-        return "ALTER TABLE " + table.sql() + " ADD PRIMARY KEY (" + key.stream().map(PgSql::quote).collect(Collectors.joining(", ")) + ")";
+        return "ALTER TABLE " + table.sql() + " ADD PRIMARY KEY (" + quoted(key) + ")";
     }
 
     static String deletePartitionRows(Table staging) {
@@ -192,7 +201,7 @@ final class PgSql {
         List<PgColumns.Column> others = columns.stream().filter(c -> !key.contains(c.name())).toList();
         List<PgColumns.Column> set = others.isEmpty() ? columns : others;
         return insertFromStaging(target, staging, columns)
-                + " ON CONFLICT (" + key.stream().map(PgSql::quote).collect(Collectors.joining(", ")) + ") DO UPDATE SET "
+                + " ON CONFLICT (" + quoted(key) + ") DO UPDATE SET "
                 + set.stream().map(c -> quote(c.name()) + " = EXCLUDED." + quote(c.name())).collect(Collectors.joining(", "));
     }
 
