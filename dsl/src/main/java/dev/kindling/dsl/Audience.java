@@ -61,8 +61,7 @@ public sealed class Audience permits MailableAudience {
     /** Keeps users whose postal code's centre is at most radiusKm from postalCode's centre. */
     public Audience livingNear(String postalCode, double radiusKm) {
         requireRadius(radiusKm);
-        double[] centre = marketplace.centroidOf("livingNear", postalCode);
-        return with(new LivingNear(postalCode.trim(), radiusKm, centre[0], centre[1]));
+        return with(new LivingNear(postalCode.trim(), radiusKm, marketplace.postalCodesNear("livingNear", postalCode, radiusKm)));
     }
 
     /** Keeps users who registered in the period. */

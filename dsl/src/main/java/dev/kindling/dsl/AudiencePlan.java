@@ -1,7 +1,6 @@
 package dev.kindling.dsl;
 
 import static org.apache.spark.sql.functions.array;
-import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count_if;
@@ -32,7 +31,8 @@ import org.apache.spark.sql.functions;
  * <ul>
  * <li>transactions are read once: every activity step becomes one conditional count in a single
  *     aggregation per user, over the union of the steps' date ranges (so date partitions are pruned);</li>
- * <li>postal codes (small) are broadcast and joined once, for the users' home coordinates;</li>
+ * <li>livingNear is a list of postal codes, resolved when the step was given, so users are filtered
+ *     as they are read and the postal codes table is not part of the query;</li>
  * <li>and/or/except are boolean algebra on each user's row, so no source is read twice.</li>
  * </ul>
  * Every leaf yields true or false, never null, so {@code except} behaves for users with no data.
@@ -40,11 +40,6 @@ import org.apache.spark.sql.functions;
 final class AudiencePlan {
 
     private static final String ACTIVITY_USER = "_activity_user_id";
-    private static final String HOME_CODE = "_home_postal_code";
-    private static final String HOME_LATITUDE = "_home_latitude";
-    private static final String HOME_LONGITUDE = "_home_longitude";
-    // Distances exactly at the radius are "near"; this absorbs floating-point noise (a micrometre).
-    private static final double RADIUS_TOLERANCE_KM = 1e-9;
 
     private final Marketplace marketplace;
     private final List<Activity> activities;
@@ -62,11 +57,6 @@ final class AudiencePlan {
     private Dataset<Row> compile(Criterion criterion) {
         Dataset<Row> users = marketplace.spark().table(marketplace.tables().users());
         Dataset<Row> rows = users;
-        if (criterion.nodes().anyMatch(LivingNear.class::isInstance)) {
-            Dataset<Row> homes = marketplace.spark().table(marketplace.tables().postalCodes()).select(
-                    col(Tables.POSTAL_CODE).as(HOME_CODE), col(Tables.LATITUDE).as(HOME_LATITUDE), col(Tables.LONGITUDE).as(HOME_LONGITUDE));
-            rows = rows.join(broadcast(homes), col(Tables.POSTAL_CODE).equalTo(col(HOME_CODE)), "left");
-        }
         if (!activities.isEmpty()) {
             rows = rows.join(activityCounts(), col(Tables.USER_ID).equalTo(col(ACTIVITY_USER)), "left");
         }
@@ -107,8 +97,7 @@ final class AudiencePlan {
             return coalesce(col(countColumn(activities.indexOf(activity))), lit(0L)).geq(activity.times());
         }
         if (criterion instanceof LivingNear near) {
-            Column distance = GreatCircle.kilometres(col(HOME_LATITUDE), col(HOME_LONGITUDE), near.latitude(), near.longitude());
-            return coalesce(distance.leq(near.radiusKm() + RADIUS_TOLERANCE_KM), lit(false));
+            return coalesce(col(Tables.POSTAL_CODE).isin(near.nearbyCodes().stream().sorted().toArray()), lit(false));
         }
         if (criterion instanceof Registered registered) {
             Period period = registered.period();

@@ -70,8 +70,15 @@ sealed interface Criterion {
         }
     }
 
-    /** Home postal code within a great-circle distance of a postal code's centroid. */
-    record LivingNear(String postalCode, double radiusKm, double latitude, double longitude) implements Criterion {
+    /**
+     * Home postal code within a great-circle distance of a postal code's centroid: resolved when the
+     * step is given to the postal codes whose centroids are that near, so the query needs no join.
+     */
+    record LivingNear(String postalCode, double radiusKm, Set<String> nearbyCodes) implements Criterion {
+        public LivingNear {
+            nearbyCodes = Set.copyOf(nearbyCodes);
+        }
+
         public boolean guaranteesConsent() {
             return false;
         }

@@ -1,16 +1,6 @@
 package dev.kindling.dsl;
 
-import static org.apache.spark.sql.functions.asin;
-import static org.apache.spark.sql.functions.cos;
-import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.pow;
-import static org.apache.spark.sql.functions.radians;
-import static org.apache.spark.sql.functions.sin;
-import static org.apache.spark.sql.functions.sqrt;
-
-import org.apache.spark.sql.Column;
-
-/** Great-circle distance (haversine formula; Spark has no built-in for it). */
+/** Great-circle distance (haversine formula), measured between postal codes' centroids on the driver. */
 final class GreatCircle {
 
     /** The mean Earth radius (IUGG). */
@@ -19,17 +9,7 @@ final class GreatCircle {
     private GreatCircle() {
     }
 
-    /** Kilometres from the columns' point to a fixed point given in degrees. */
-    static Column kilometres(Column latitude, Column longitude, double toLatitude, double toLongitude) {
-        Column lat1 = radians(latitude);
-        Column lat2 = lit(Math.toRadians(toLatitude));
-        Column dLat = lat2.minus(lat1);
-        Column dLon = lit(Math.toRadians(toLongitude)).minus(radians(longitude));
-        Column h = pow(sin(dLat.divide(2)), 2).plus(cos(lat1).multiply(cos(lat2)).multiply(pow(sin(dLon.divide(2)), 2)));
-        return lit(2 * EARTH_RADIUS_KM).multiply(asin(sqrt(h)));
-    }
-
-    /** The same formula in plain Java, for checking the Column version and for generating data. */
+    /** Kilometres between two points given in degrees. */
     static double kilometres(double latitude, double longitude, double toLatitude, double toLongitude) {
         double lat1 = Math.toRadians(latitude);
         double lat2 = Math.toRadians(toLatitude);

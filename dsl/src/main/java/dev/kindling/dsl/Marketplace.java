@@ -9,9 +9,11 @@ import static org.apache.spark.sql.functions.lower;
 import java.time.LocalDate;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -27,11 +29,15 @@ import org.apache.spark.sql.SparkSession;
 public final class Marketplace {
 
     private static final Pattern POSTAL_CODE = Pattern.compile("\\d{2}-\\d{3}");
+    // Distances exactly at the radius are "near"; this absorbs floating-point noise (a micrometre).
+    private static final double RADIUS_TOLERANCE_KM = 1e-9;
 
     private final SparkSession spark;
     private final Tables tables;
     private final LocalDate asOf;
-    private volatile List<Row> categoryTree; // small; read once, on the first category step
+    // Small lookup tables, read once per marketplace: on the first category step, on the first livingNear.
+    private volatile List<Row> categoryTree;
+    private volatile Map<String, double[]> postalCentroids;
 
     /** The marketplace as of today: lastDays(n) ends today. */
     public Marketplace(SparkSession spark, Tables tables) {
@@ -101,17 +107,25 @@ public final class Marketplace {
         return ids;
     }
 
-    /** The centroid (latitude, longitude) of a postal code written NN-NNN. */
-    double[] centroidOf(String step, String postalCode) {
+    /**
+     * The postal codes (NN-NNN) whose centroids are at most radiusKm from postalCode's centroid, the
+     * code itself included. Worked out here, on the small postal codes table, so that the audience's
+     * query filters users by a list of codes instead of joining and measuring every user's home.
+     */
+    Set<String> postalCodesNear(String step, String postalCode, double radiusKm) {
         requirePostalCode(step, postalCode);
-        List<Row> found = spark.table(tables.postalCodes())
-                .where(col(Tables.POSTAL_CODE).equalTo(lit(postalCode.trim())))
-                .select(Tables.LATITUDE, Tables.LONGITUDE)
-                .limit(1).collectAsList();
-        if (found.isEmpty()) {
+        Map<String, double[]> centroids = postalCentroids();
+        double[] centre = centroids.get(postalCode.trim());
+        if (centre == null) {
             throw new AudienceException(step + ": 'postalCode' \"" + postalCode + "\" is not a known postal code (table " + tables.postalCodes() + ")");
         }
-        return new double[] {found.get(0).getDouble(0), found.get(0).getDouble(1)};
+        Set<String> near = new HashSet<>();
+        centroids.forEach((code, point) -> {
+            if (GreatCircle.kilometres(point[0], point[1], centre[0], centre[1]) <= radiusKm + RADIUS_TOLERANCE_KM) {
+                near.add(code);
+            }
+        });
+        return near;
     }
 
     /** Fails unless postalCode is written NN-NNN; needs no data. */
@@ -119,6 +133,19 @@ public final class Marketplace {
         if (postalCode == null || !POSTAL_CODE.matcher(postalCode.trim()).matches()) {
             throw new AudienceException(step + ": 'postalCode' \"" + postalCode + "\" is not a postal code; write it as NN-NNN, e.g. \"87-100\"");
         }
+    }
+
+    private Map<String, double[]> postalCentroids() {
+        if (postalCentroids == null) {
+            Map<String, double[]> centroids = new HashMap<>();
+            for (Row row : spark.table(tables.postalCodes()).select(Tables.POSTAL_CODE, Tables.LATITUDE, Tables.LONGITUDE).collectAsList()) {
+                if (!row.anyNull()) {
+                    centroids.put(row.getString(0), new double[] {row.getDouble(1), row.getDouble(2)});
+                }
+            }
+            postalCentroids = Map.copyOf(centroids);
+        }
+        return postalCentroids;
     }
 
     private List<Row> categoryTree() {
