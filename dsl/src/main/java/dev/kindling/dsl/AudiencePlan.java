@@ -10,7 +10,6 @@ import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.struct;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 import dev.kindling.dsl.Criterion.Activity;
@@ -24,7 +23,6 @@ import dev.kindling.dsl.Criterion.Role;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.functions;
 
 /**
  * Compiles a criterion into one Spark query over the users table, whatever its shape:
@@ -39,6 +37,7 @@ import org.apache.spark.sql.functions;
  */
 final class AudiencePlan {
 
+    private static final String USERS = "_kindling_users";
     private static final String ACTIVITY_USER = "_activity_user_id";
 
     private final Marketplace marketplace;
@@ -55,12 +54,13 @@ final class AudiencePlan {
     }
 
     private Dataset<Row> compile(Criterion criterion) {
-        Dataset<Row> users = marketplace.spark().table(marketplace.tables().users());
-        Dataset<Row> rows = users;
+        // The users' own columns are selected back by the alias, not listed: asking a Dataset for its
+        // columns is a round trip to the server over Spark Connect.
+        Dataset<Row> rows = marketplace.spark().table(marketplace.tables().users()).as(USERS);
         if (!activities.isEmpty()) {
             rows = rows.join(activityCounts(), col(Tables.USER_ID).equalTo(col(ACTIVITY_USER)), "left");
         }
-        return rows.where(predicate(criterion)).select(Arrays.stream(users.columns()).map(functions::col).toArray(Column[]::new));
+        return rows.where(predicate(criterion)).select(col(USERS + ".*"));
     }
 
     /** One row per user with one count per activity step; reads only the steps' days and categories. */

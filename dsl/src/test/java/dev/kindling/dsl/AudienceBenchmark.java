@@ -10,8 +10,14 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.scheduler.SparkListenerStageCompleted;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import dev.kindling.testing.TestSpark;
@@ -55,6 +61,7 @@ public final class AudienceBenchmark {
         }
         System.out.println(line("spark-dsl", dslSeconds, expected.size()));
         System.out.println(line("spark-sql", sqlSeconds, expected.size()));
+        System.out.println(whereTheTimeGoes(spark, runs));
         System.out.println("rows users=" + spark.table("marketplace.users").count() + " transactions=" + spark.table("marketplace.transactions").count());
 
         for (String table : TABLES) {
@@ -65,6 +72,63 @@ public final class AudienceBenchmark {
             }
         }
         spark.stop();
+    }
+
+    /**
+     * The DSL's median time split into building the steps, planning (Spark's analysis, optimization
+     * with partition pruning, physical planning) and running, with the Spark jobs, stages and tasks
+     * of one run, counted by a listener.
+     */
+    private static String whereTheTimeGoes(SparkSession spark, int runs) {
+        AtomicInteger jobs = new AtomicInteger();
+        AtomicInteger stages = new AtomicInteger();
+        AtomicInteger tasks = new AtomicInteger();
+        SparkListener counter = new SparkListener() {
+            @Override
+            public void onJobStart(SparkListenerJobStart start) {
+                jobs.incrementAndGet();
+            }
+
+            @Override
+            public void onStageCompleted(SparkListenerStageCompleted completed) {
+                stages.incrementAndGet();
+            }
+
+            @Override
+            public void onTaskEnd(SparkListenerTaskEnd end) {
+                tasks.incrementAndGet();
+            }
+        };
+        spark.sparkContext().addSparkListener(counter);
+        List<Double> build = new ArrayList<>();
+        List<Double> plan = new ArrayList<>();
+        List<Double> run = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            jobs.set(0);
+            stages.set(0);
+            tasks.set(0);
+            long started = System.nanoTime();
+            MailableAudience audience = users().withPermissionToMailing()
+                    .soldAtLeast(4, "Sports", between("2017-01-01", "2017-01-20")).livingNear("87-100", 10);
+            long built = System.nanoTime();
+            Dataset<Row> ids = audience.toDataset().select("user_id");
+            ids.queryExecution().executedPlan();
+            long planned = System.nanoTime();
+            ids.collectAsList();
+            long ran = System.nanoTime();
+            build.add((built - started) / 1e9);
+            plan.add((planned - built) / 1e9);
+            run.add((ran - planned) / 1e9);
+        }
+        spark.sparkContext().removeSparkListener(counter);
+        return String.format(Locale.ROOT, "where spark-dsl build=%.3f plan=%.3f run=%.3f jobs=%d stages=%d tasks=%d",
+                median(build), median(plan), median(run), jobs.get(), stages.get(), tasks.get());
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        return sorted.get(sorted.size() / 2);
     }
 
     private static List<Long> ids(List<Row> rows) {
@@ -83,6 +147,6 @@ public final class AudienceBenchmark {
         List<Double> sorted = new ArrayList<>(seconds);
         Collections.sort(sorted);
         return String.format(Locale.ROOT, "result %s median=%.3f min=%.3f runs=%d users=%d", variant,
-                sorted.get(sorted.size() / 2), sorted.get(0), sorted.size(), users);
+                median(seconds), sorted.get(0), sorted.size(), users);
     }
 }
