@@ -4,7 +4,6 @@ import pathlib
 import re
 import subprocess
 
-import stack_support
 from kindling_it import ROOT, run_kindling
 from kindling_it import SMALL_MARKETPLACE as MARKETPLACE, SPORTS_NEAR_TORUN as DEFINITION
 
@@ -39,15 +38,20 @@ def test_the_mailing_job_and_the_dsl_give_the_embedded_defaults_audience_on_the_
         assert on_cluster.code == 0, "\n".join(on_cluster.err_lines[-20:])
         assert mailing(on_cluster, "sports") == (expected_size, expected_rows), deploy_mode
 
-    # the DSL itself, from an analyst's thin client on the stack's Spark Connect server
-    home = stack_support.spark_home()
-    classpath = ":".join([str(ROOT / "dsl" / "target" / "classes"), str(ROOT / "dsl" / "target" / "test-classes"),
-                          *map(str, pathlib.Path(home, "jars", "connect-repl").glob("spark-connect-client-jvm_*.jar")),
-                          f"{home}/jars/*"])
-    client = subprocess.run(["java", *stack_support.jvm_module_options(),
-                             f"-Dlog4j2.configurationFile={ROOT / 'conf' / 'log4j2-bootstrap.properties'}", "-cp", classpath,
-                             "dev.kindling.dsl.ConnectClientProbe", f"sc://127.0.0.1:{stack.ports['connect']}",
-                             DEFINITION, "sports_connect"],
-                            capture_output=True, text=True, timeout=300)
+    # the DSL itself, typed in an analyst's thin client (bin/audience-shell --remote) on the stack's own Spark
+    # Connect server: the same count, and a mailing list with the job's rows
+    script = tmp_path / "analyst.jsh"
+    script.write_text('var sports = marketplace.parseForMailing(System.getenv("ANALYST_SENTENCE"));\n'
+                      'System.out.println("count " + sports.count());\n'
+                      'System.out.println(sports.prepareForMailing("sports_connect"));\n'
+                      '/exit\n')
+    client = subprocess.run([str(ROOT / "bin" / "audience-shell"), "--remote", f"sc://127.0.0.1:{stack.ports['connect']}", str(script)],
+                            capture_output=True, text=True, timeout=300, cwd=ROOT,
+                            env=dict(stack.env, KINDLING_ENV="cluster", ANALYST_SENTENCE=DEFINITION,
+                                     KINDLING_WORK_DIR=str(tmp_path / "analyst")))
     assert client.returncode == 0, client.stderr[-3000:]
-    assert f"count {expected_size}" in client.stdout
+    assert f"count {expected_size}\n" in client.stdout, client.stdout[-3000:]
+    shell_list = re.search(r"mailing list mailings\.sports_connect: (\d+) users?; CSV in (\S+)", client.stdout)
+    assert shell_list and int(shell_list.group(1)) == expected_size, client.stdout[-3000:]
+    folder = pathlib.Path(shell_list.group(2).removeprefix("file:"))
+    assert sorted(row for part in sorted(folder.glob("part-*")) for row in part.read_text().splitlines()[1:]) == expected_rows
