@@ -9,9 +9,11 @@ import static org.apache.spark.sql.functions.lower;
 import java.time.LocalDate;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -99,6 +101,24 @@ public final class Marketplace {
             }
         }
         return ids;
+    }
+
+    /** Every category's id with the name of its top-level category (the category itself when it has no parent). */
+    Map<Integer, String> topLevelCategories() {
+        List<Row> tree = categoryTree();
+        Map<Integer, Row> byId = new HashMap<>();
+        tree.forEach(row -> byId.put(row.getInt(0), row));
+        Map<Integer, String> topLevel = new HashMap<>();
+        for (Row row : tree) {
+            Row top = row;
+            Set<Integer> seen = new HashSet<>();
+            // up to the root; a parent missing from the table, or a cycle, ends the climb where it is
+            while (!top.isNullAt(2) && byId.containsKey(top.getInt(2)) && seen.add(top.getInt(0))) {
+                top = byId.get(top.getInt(2));
+            }
+            topLevel.put(row.getInt(0), top.getString(1));
+        }
+        return topLevel;
     }
 
     /** The centroid (latitude, longitude) of a postal code written NN-NNN. */
