@@ -80,12 +80,17 @@ final class AudiencePlan {
 
     /** The criterion's users counted by the dimension's keys, most users first, then by key (one Spark job). */
     static List<Entry> breakdown(Marketplace marketplace, Criterion criterion, Dimension dimension) {
+        return breakdownRows(marketplace, criterion, dimension).collectAsList().stream()
+                .map(row -> new Entry(row.getString(0), row.getLong(1))).toList();
+    }
+
+    /** The query of {@link #breakdown}: rows (key, users), sorted. */
+    static Dataset<Row> breakdownRows(Marketplace marketplace, Criterion criterion, Dimension dimension) {
         Dataset<Row> users = new AudiencePlan(marketplace, criterion, dimension).compile(criterion);
         Dataset<Row> keys = dimension == Dimension.CITY
                 ? users.select(coalesce(col(HOME_CITY), lit(Breakdown.UNKNOWN)).as(KEY))
                 : users.select(explode_outer(col(TOP_CATEGORIES)).as(KEY)).select(coalesce(col(KEY), lit(Breakdown.NONE)).as(KEY));
-        return keys.groupBy(KEY).agg(count(lit(1)).as(USERS)).orderBy(col(USERS).desc(), col(KEY)).collectAsList().stream()
-                .map(row -> new Entry(row.getString(0), row.getLong(1))).toList();
+        return keys.groupBy(KEY).agg(count(lit(1)).as(USERS)).orderBy(col(USERS).desc(), col(KEY));
     }
 
     private Dataset<Row> compile(Criterion criterion) {
