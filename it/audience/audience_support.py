@@ -1,5 +1,6 @@
 """Shared by the analysts' tools tests (a module of its own: pytest loads every conftest.py of it/
 under the same name, so tests must not import from conftest)."""
+import contextlib
 import os
 import pathlib
 import re
@@ -23,3 +24,24 @@ def mailing_size(work_dir, definition, name):
         capture_output=True, text=True, timeout=600, cwd=ROOT, env=dict(os.environ, KINDLING_WORK_DIR=str(work_dir)))
     assert completed.returncode == 0, completed.stderr[-3000:]
     return int(re.search(rf"mailing list mailings\.{name}: (\d+) users?;", completed.stderr).group(1))
+
+
+def connect_server(work_dir, command):
+    return subprocess.run([str(ROOT / "bin" / "connect-server"), command], capture_output=True, text=True, timeout=300,
+                          cwd=ROOT, env=dict(os.environ, KINDLING_WORK_DIR=str(work_dir)))
+
+
+@contextlib.contextmanager
+def shared_server(demo_work_dir):
+    """bin/connect-server on the work dir, stopped at the end whatever happens."""
+    started = connect_server(demo_work_dir, "start")
+    try:
+        assert started.returncode == 0, started.stderr[-3000:]
+        url = started.stdout.strip()
+        assert re.fullmatch(r"sc://127\.0\.0\.1:\d+", url)
+        assert connect_server(demo_work_dir, "url").stdout.strip() == url
+        yield url
+    finally:
+        stopped = connect_server(demo_work_dir, "stop")
+        assert stopped.returncode == 0, stopped.stderr
+    assert connect_server(demo_work_dir, "url").returncode == 1, "the server is gone"

@@ -1,12 +1,10 @@
 """Analysts as thin clients of one shared Spark Connect server (bin/connect-server on the embedded default):
 bin/audience-shell --remote, four at once, each with its own audience, one of them running a heavy query
 meanwhile. Every answer equals the audience job's for the same sentence, on the same marketplace."""
-import contextlib
 import os
-import re
 import subprocess
 
-from audience_support import ROOT, mailing_size
+from audience_support import ROOT, mailing_size, shared_server
 
 # each analyst's sentence; the job's text and the shell's are the same DSL
 ANALYSTS = {
@@ -16,27 +14,6 @@ ANALYSTS = {
     "sellers": 'users().withPermissionToMailing().soldAtLeast(1, "Electronics", between("2017-01-01", "2017-06-30"))',
 }
 HEAVY = 'System.out.println("heavy=" + spark.range(0, 300_000_000L).selectExpr("sum(id % 7) AS s").first().getLong(0));'
-
-
-def connect_server(work_dir, command):
-    return subprocess.run([str(ROOT / "bin" / "connect-server"), command], capture_output=True, text=True, timeout=300,
-                          cwd=ROOT, env=dict(os.environ, KINDLING_WORK_DIR=str(work_dir)))
-
-
-@contextlib.contextmanager
-def shared_server(demo_work_dir):
-    """bin/connect-server on the work dir, stopped at the end whatever happens."""
-    started = connect_server(demo_work_dir, "start")
-    try:
-        assert started.returncode == 0, started.stderr[-3000:]
-        url = started.stdout.strip()
-        assert re.fullmatch(r"sc://127\.0\.0\.1:\d+", url)
-        assert connect_server(demo_work_dir, "url").stdout.strip() == url
-        yield url
-    finally:
-        stopped = connect_server(demo_work_dir, "stop")
-        assert stopped.returncode == 0, stopped.stderr
-    assert connect_server(demo_work_dir, "url").returncode == 1, "the server is gone"
 
 
 def script(name, sentence, heavy=False):

@@ -18,7 +18,7 @@ import org.apache.spark.sql.Row;
 /**
  * A group of users, described step by step. Every step checks its inputs at once and returns a new
  * audience; this one never changes. Nothing is read until a terminal step: {@link #count()},
- * {@link #show(int)}, {@link #toDataset()}, {@link #explain()}.
+ * {@link #by(String)}, {@link #show(int)}, {@link #toDataset()}, {@link #explain()}.
  * <p>
  * Only a {@link MailableAudience}, one whose every user agreed to mailings, can be prepared for
  * mailing. {@link #withPermissionToMailing()} returns one; the other steps keep it, and so do
@@ -93,6 +93,15 @@ public sealed class Audience permits MailableAudience {
     /** How many users are in the audience (runs a Spark job). */
     public long count() {
         return toDataset().count();
+    }
+
+    /**
+     * How the users split by {@code "city"} or {@code "category"}: one row per key with its number of users,
+     * most first (one Spark job). Shown as a table with bars; see {@link Breakdown} for what each counts.
+     */
+    public Breakdown by(String dimension) {
+        Breakdown.Dimension known = Breakdown.Dimension.of("by", dimension);
+        return new Breakdown(describe(), known.text(), AudiencePlan.breakdown(marketplace, criterion, known));
     }
 
     /** Prints the first n users as a table. */

@@ -102,7 +102,7 @@ final class AudienceParser {
                 }
                 yield new Combine(name.text(), chain(nesting + 1));
             }
-            case "count", "show", "toDataset", "explain", "prepareForMailing" -> throw new AudienceException(name.where()
+            case "count", "by", "show", "toDataset", "explain", "prepareForMailing" -> throw new AudienceException(name.where()
                     + ": ." + name.text() + "(...) is a terminal step; a saved definition only describes the audience (the job names the mailing with --name)");
             default -> throw new AudienceException(name.where() + ": '" + name.text() + "' is not a step; the steps are withPermissionToMailing,"
                     + " soldAtLeast, boughtAtLeast, livingNear, registeredBetween, and, or, except");

@@ -68,6 +68,8 @@ public final class Audiences {
               lastDays(30)                              a period: the last 30 days up to today (the run's day in a scheduled job)
             Terminal steps:
               .count()                                  how many users
+              .by("city") .by("category")               how many users in each city, or top-level category they bought or sold
+                                                        in (in the activity steps' periods); a table with bars, most users first
               .show(n)                                  the first n users as a table
               .toDataset()                              the users as a Spark Dataset
               .explain()                                the audience in plain English, then the Spark plan

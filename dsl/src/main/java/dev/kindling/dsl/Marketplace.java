@@ -107,6 +107,24 @@ public final class Marketplace {
         return ids;
     }
 
+    /** Every category's id with the name of its top-level category (the category itself when it has no parent). */
+    Map<Integer, String> topLevelCategories() {
+        List<Row> tree = categoryTree();
+        Map<Integer, Row> byId = new HashMap<>();
+        tree.forEach(row -> byId.put(row.getInt(0), row));
+        Map<Integer, String> topLevel = new HashMap<>();
+        for (Row row : tree) {
+            Row top = row;
+            Set<Integer> seen = new HashSet<>();
+            // up to the root; a parent missing from the table, or a cycle, ends the climb where it is
+            while (!top.isNullAt(2) && byId.containsKey(top.getInt(2)) && seen.add(top.getInt(0))) {
+                top = byId.get(top.getInt(2));
+            }
+            topLevel.put(row.getInt(0), top.getString(1));
+        }
+        return topLevel;
+    }
+
     /**
      * The postal codes (NN-NNN) whose centroids are at most radiusKm from postalCode's centroid, the
      * code itself included. Worked out here, on the small postal codes table, so that the audience's

@@ -26,6 +26,7 @@ public record Tables(String users, String transactions, String categories, Strin
     static final String PARENT_ID = "parent_id";
     static final String LATITUDE = "latitude";
     static final String LONGITUDE = "longitude";
+    static final String CITY = "city";
 
     public Tables {
         check("users", users);

@@ -6,6 +6,9 @@ import static dev.kindling.dsl.Audiences.users;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
+import java.util.regex.Pattern;
+
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import dev.kindling.testing.TestSpark;
@@ -94,6 +97,18 @@ class AudienceParserTest {
         AudienceDefinition unknownCategory = AudienceDefinition.parse("users().withPermissionToMailing().soldAtLeast(1, \"Sprots\", lastDays(2))");
         assertThat(unknownCategory.guaranteesConsent()).isTrue();
         assertThatThrownBy(() -> unknownCategory.on(Audiences.users().marketplace())).hasMessageStartingWith("soldAtLeast: 'category' \"Sprots\" is not a known category.");
+    }
+
+    @Test
+    void everyTerminalStepOfTheHelpIsRefusedAsATerminalStep() {
+        // the help's terminal steps are the lines after "Terminal steps:" up to "Example:", each starting with .name(
+        String terminal = Audiences.HELP.substring(Audiences.HELP.indexOf("Terminal steps:"), Audiences.HELP.indexOf("Example:"));
+        List<String> names = Pattern.compile("\\.(\\w+)\\(").matcher(terminal).results().map(match -> match.group(1)).distinct().toList();
+        assertThat(names).contains("count", "by", "prepareForMailing");
+        for (String name : names) {
+            assertThatThrownBy(() -> AudienceDefinition.parse("users().withPermissionToMailing()." + name + "()"))
+                    .as(name).hasMessageStartingWith("line 1, column 35: ." + name + "(...) is a terminal step");
+        }
     }
 
     /** users().and(users().and(...)) with depth and's. */

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -58,6 +60,25 @@ class PlanShapeTest {
         // only the steps' days are read: a disjunction of the three periods
         String partitionFilters = plan.lines().filter(line -> line.startsWith("PartitionFilters:")).findFirst().orElseThrow();
         assertThat(partitionFilters).contains("2017-01-01", "2017-01-20", "2017-02-01", "2017-02-10", "2017-01-05", "2017-01-06");
+    }
+
+    @Test
+    void aBreakdownIsTheAudiencesOnePlanWithEachSourceScannedOnce() {
+        Audience audience = users().withPermissionToMailing().soldAtLeast(4, "Sports", between("2017-01-01", "2017-01-20"))
+                .except(users().boughtAtLeast(1, "Electronics", between("2017-02-01", "2017-02-10"))).livingNear("87-100", 10);
+        String byCategory = plan(AudiencePlan.breakdownRows(audience.marketplace(), audience.criterion(), Breakdown.Dimension.CATEGORY));
+        assertThat(scans(byCategory)).containsExactlyInAnyOrder("spark_catalog.small.users", "spark_catalog.small.transactions");
+        // the steps' days only, whatever their categories
+        String partitionFilters = byCategory.lines().filter(line -> line.startsWith("PartitionFilters:")).findFirst().orElseThrow();
+        assertThat(partitionFilters).contains("2017-01-01", "2017-01-20", "2017-02-01", "2017-02-10");
+        String byCity = plan(AudiencePlan.breakdownRows(audience.marketplace(), audience.criterion(), Breakdown.Dimension.CITY));
+        assertThat(scans(byCity)).containsExactlyInAnyOrder("spark_catalog.small.users", "spark_catalog.small.transactions", "spark_catalog.small.postal_codes");
+        assertThat(byCity).contains("BroadcastHashJoin");
+    }
+
+    private static String plan(Dataset<Row> rows) {
+        rows.createOrReplaceTempView("kindling_breakdown_plan");
+        return rows.sparkSession().sql("EXPLAIN FORMATTED SELECT * FROM kindling_breakdown_plan").first().getString(0);
     }
 
     @Test

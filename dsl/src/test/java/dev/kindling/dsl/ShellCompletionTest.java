@@ -48,8 +48,9 @@ class ShellCompletionTest {
     @Test
     void tabOffersTheStepsAfterUsers() {
         assertThat(completions("users().")).contains("withPermissionToMailing()", "soldAtLeast(", "boughtAtLeast(", "livingNear(",
-                "registeredBetween(", "and(", "or(", "except(", "count()", "show(", "explain()");
+                "registeredBetween(", "and(", "or(", "except(", "count()", "by(", "show(", "explain()");
         assertThat(completions("users().sold")).containsExactly("soldAtLeast(");
+        assertThat(completions("users().withPermissionToMailing().")).contains("by(", "prepareForMailing(");
     }
 
     @Test
@@ -79,6 +80,7 @@ class ShellCompletionTest {
     void signaturesShowParameterNames() {
         assertThat(signatures("users().soldAtLeast(")).containsExactly("dev.kindling.dsl.Audience dev.kindling.dsl.Audience.soldAtLeast(int n, String category, dev.kindling.dsl.Period period)");
         assertThat(signatures("users().livingNear(")).containsExactly("dev.kindling.dsl.Audience dev.kindling.dsl.Audience.livingNear(String postalCode, double radiusKm)");
+        assertThat(signatures("users().by(")).containsExactly("dev.kindling.dsl.Breakdown dev.kindling.dsl.Audience.by(String dimension)");
         assertThat(signatures("between(")).containsExactly("dev.kindling.dsl.Period dev.kindling.dsl.Audiences.between(String from, String to)");
     }
 }

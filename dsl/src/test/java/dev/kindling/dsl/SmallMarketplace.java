@@ -24,6 +24,9 @@ import dev.kindling.testing.TestSpark;
  * 7     87-103   yes      2015-03-03   nothing                                        nothing
  * 8     99-999*  yes      2016-02-02   nothing                                        every other sale
  * * 99-999 is not in the postal codes table.
+ Cities: 87-100..87-103 are Toruń, 00-001 is Warszawa. Top-level categories: Sports (Cycling, Bikes,
+ Running below it), Electronics (Phones). Every buyer above is user 8, so user 8 bought in Sports and
+ Electronics in 2017-01-01..20, and Sports alone on 2016-12-31 and 2017-01-21 (from user 2).
  * </pre>
  */
 final class SmallMarketplace {

@@ -1,5 +1,7 @@
 package dev.kindling.audience;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.util.List;
 
 import dev.kindling.dsl.AudienceException;
@@ -37,6 +39,47 @@ public final class MarketplaceSettings {
     public static Marketplace open(String env, String... settings) {
         Settings resolved = Settings.resolve(env, List.of(settings), System.getenv());
         return Audiences.use(SparkSessionProvider.interactive(env, settings), tables(resolved));
+    }
+
+    /** The environment variable that makes a notebook's kernel a thin client of a shared Spark Connect server. */
+    public static final String CONNECT_URL = "KINDLING_CONNECT_URL";
+
+    /**
+     * For a notebook's first cell, the same on either kernel: on one started with KINDLING_CONNECT_URL=sc://host:port
+     * (notebooks/with-kernel-env then gives the kernel Connect's client instead of Spark), a Spark Connect session of
+     * that shared server ({@link #use}); otherwise a session in the kernel's own JVM ({@link #open}).
+     */
+    public static Marketplace openForNotebook(String env, String... settings) {
+        String url = System.getenv(CONNECT_URL);
+        if (url == null || url.isBlank()) {
+            return open(env, settings);
+        }
+        return use(connect(url.trim()), env, settings);
+    }
+
+    /**
+     * A session of Connect's own client class, looked up at run time: Spark 4.1's API builder
+     * ({@code SparkSession.builder().remote(url)}) loads SparkContext, which a thin kernel does not have, and
+     * this jar is compiled against classic Spark, which has no Connect client to name. Method handles resolve
+     * just the three methods (reflection's getMethod would load every type the client's methods mention).
+     */
+    private static SparkSession connect(String url) {
+        MethodHandles.Lookup lookup = MethodHandles.publicLookup();
+        Object session;
+        try {
+            Class<?> client = Class.forName("org.apache.spark.sql.connect.SparkSession");
+            Class<?> builder = Class.forName("org.apache.spark.sql.connect.SparkSession$Builder");
+            Object building = lookup.findStatic(client, "builder", MethodType.methodType(builder)).invoke();
+            building = lookup.findVirtual(builder, "remote", MethodType.methodType(builder, String.class)).invoke(building, url);
+            session = lookup.findVirtual(builder, "getOrCreate", MethodType.methodType(SparkSession.class)).invoke(building);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(CONNECT_URL + " is set, but the kernel has no Spark Connect client: start it through notebooks/with-kernel-env", e);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException("could not open a Spark Connect session of " + url, e);
+        }
+        return (SparkSession) session;
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.kindling.dsl.jupyter;
 
 import dev.kindling.dsl.Audience;
+import dev.kindling.dsl.Breakdown;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.dflib.jjava.jupyter.Extension;
@@ -9,7 +10,9 @@ import org.dflib.jjava.jupyter.kernel.display.mime.MIMEType;
 
 /**
  * Registers HTML renderers with the JJava kernel: a cell whose value is an audience shows what it
- * is in plain English, how many users it has and the first of them; a Dataset shows its first rows.
+ * is in plain English, how many users it has and the first of them; a Dataset shows its first rows; a
+ * breakdown ({@code audience.by("city")}) a table and a bar chart. The Dataset may be a classic one or a
+ * Spark Connect client's (a kernel that is a thin client of a shared server): only Spark's API is used.
  * JJava loads it through META-INF/services when this jar is on the kernel's class path.
  */
 public final class AudienceDisplay implements Extension {
@@ -23,6 +26,12 @@ public final class AudienceDisplay implements Extension {
                 .register((audience, context) -> {
                     context.renderIfRequested(MIMEType.TEXT_HTML, () -> html(audience));
                     context.renderIfRequested(MIMEType.TEXT_PLAIN, audience::describe);
+                });
+        kernel.getRenderer().createRegistration(Breakdown.class)
+                .preferring(MIMEType.TEXT_HTML).supporting(MIMEType.TEXT_PLAIN)
+                .register((breakdown, context) -> {
+                    context.renderIfRequested(MIMEType.TEXT_HTML, () -> BreakdownHtml.of(breakdown));
+                    context.renderIfRequested(MIMEType.TEXT_PLAIN, breakdown::toString);
                 });
         kernel.getRenderer().createRegistration(Dataset.class)
                 .preferring(MIMEType.TEXT_HTML).supporting(MIMEType.TEXT_PLAIN)
