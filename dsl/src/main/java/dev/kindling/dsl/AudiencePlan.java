@@ -58,7 +58,7 @@ final class AudiencePlan {
 
     private static final String ACTIVITY_USER = "_activity_user_id";
     private static final int EXACT_AMOUNT_SCALE = 10;
-    static final String EXACT_AMOUNT = "DECIMAL(38," + EXACT_AMOUNT_SCALE + ")";
+    private static final String EXACT_AMOUNT = "DECIMAL(38," + EXACT_AMOUNT_SCALE + ")";
     private static final String HOME_CODE = "_home_postal_code";
     private static final String HOME_LATITUDE = "_home_latitude";
     private static final String HOME_LONGITUDE = "_home_longitude";
