@@ -61,8 +61,10 @@ public final class Audiences {
               .withPermissionToMailing()                only users who agreed to receive mailings
               .soldAtLeast(n, category, period)         sold at least n times in the category (subcategories included)
               .boughtAtLeast(n, category, period)       bought at least n times in the category (subcategories included)
-              .boughtAtMost(n, category, period)        bought at most n times in the category (0: none); never bought counts
-              .notBoughtIn(category, period)            bought nothing in the category in the period; never bought counts
+              .boughtAtMost(n, category, period)        bought at most n times in the category (0: none); users who never
+                                                        bought are included
+              .notBoughtIn(category, period)            bought nothing in the category in the period; users who never
+                                                        bought are included
               .lastBoughtBefore("2017-01-20")           lapsed buyers: latest purchase (any category) before the day;
                                                         users who never bought are NOT included
               .spentAtLeast(amount, category, period)   purchases in the category add up to at least amount (exactly)
