@@ -66,6 +66,15 @@ class StepListTest {
     }
 
     @Test
+    void helpSaysWhoNeverBoughtIsInTheAbsenceStepsButNotAmongLapsedBuyers() {
+        List<String> lines = Audiences.HELP.lines().toList();
+        for (String step : List.of(".boughtAtMost(", ".notBoughtIn(", ".lastBoughtBefore(")) {
+            int line = lines.indexOf(lines.stream().filter(text -> text.contains(step)).findFirst().orElseThrow());
+            assertThat(lines.get(line + 1)).as(step).contains(step.equals(".lastBoughtBefore(") ? "never bought are NOT included" : "bought are included");
+        }
+    }
+
+    @Test
     void everyStepThatOnlyRemovesUsersKeepsAMailableAudienceMailable() {
         // or is the one step that can bring in users without consent: it keeps the type only with a mailable audience
         for (Method method : stepMethods()) {
