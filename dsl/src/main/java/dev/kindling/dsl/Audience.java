@@ -1,17 +1,22 @@
 package dev.kindling.dsl;
 
 import java.math.BigDecimal;
+import java.time.LocalDate;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.kindling.dsl.Criterion.Activity;
 import dev.kindling.dsl.Criterion.And;
+import dev.kindling.dsl.Criterion.BoughtAtMost;
 import dev.kindling.dsl.Criterion.Except;
+import dev.kindling.dsl.Criterion.LastBoughtBefore;
 import dev.kindling.dsl.Criterion.LivingNear;
 import dev.kindling.dsl.Criterion.MailingConsent;
 import dev.kindling.dsl.Criterion.Or;
+import dev.kindling.dsl.Criterion.Purchases;
 import dev.kindling.dsl.Criterion.Registered;
 import dev.kindling.dsl.Criterion.Role;
+import dev.kindling.dsl.Criterion.SpentAtLeast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -22,13 +27,16 @@ import org.apache.spark.sql.Row;
  * <p>
  * Only a {@link MailableAudience}, one whose every user agreed to mailings, can be prepared for
  * mailing. {@link #withPermissionToMailing()} returns one; the other steps keep it, and so do
- * {@code and} with any audience, {@code or} of two mailable audiences and {@code except} from a
- * mailable one. Any other audience has no {@code prepareForMailing}, so the mistake does not compile.
+ * {@code and} with any audience, {@code or} of two mailable audiences and {@code except} (or
+ * {@code excluding}) from a mailable one. Any other audience has no {@code prepareForMailing}, so
+ * the mistake does not compile.
  * The runtime class always agrees with {@link Criterion#guaranteesConsent()}: {@link #of} picks it.
  */
 public sealed class Audience permits MailableAudience {
 
     private static final AtomicLong VIEWS = new AtomicLong();
+    /** The largest spentAtLeast amount: far above any sum of purchases, far below what exact sums can hold. */
+    static final double MAX_AMOUNT = 1e15;
 
     private final Marketplace marketplace;
     private final Criterion criterion;
@@ -58,6 +66,39 @@ public sealed class Audience permits MailableAudience {
         return with(activity("boughtAtLeast", Role.BOUGHT, n, category, period));
     }
 
+    /**
+     * Keeps users who bought nothing in the category (its subcategories included) in the period; users
+     * who never bought anything are kept. What they sold does not count.
+     */
+    public Audience notBoughtIn(String category, Period period) {
+        return with(boughtAtMost("notBoughtIn", 0, category, period));
+    }
+
+    /**
+     * Keeps users who bought at most n times (0: not at all) in the category (its subcategories
+     * included) in the period; users who never bought anything are kept.
+     */
+    public Audience boughtAtMost(int n, String category, Period period) {
+        return with(boughtAtMost("boughtAtMost", n, category, period));
+    }
+
+    /**
+     * Keeps lapsed buyers: users who bought at least once (any category, any day) and whose latest
+     * purchase is strictly before date, written YYYY-MM-DD. Users who never bought are not kept.
+     */
+    public Audience lastBoughtBefore(String date) {
+        return with(new LastBoughtBefore(requireDay("lastBoughtBefore", date)));
+    }
+
+    /**
+     * Keeps users whose purchases in the category (its subcategories included) in the period add up to
+     * at least amount; the sum is exact (decimals, so 0.70 + 0.10 reaches 0.8).
+     */
+    public Audience spentAtLeast(double amount, String category, Period period) {
+        requireAmount(amount);
+        return with(new SpentAtLeast(BigDecimal.valueOf(amount), purchases("spentAtLeast", category, period)));
+    }
+
     /** Keeps users whose postal code's centre is at most radiusKm from postalCode's centre. */
     public Audience livingNear(String postalCode, double radiusKm) {
         requireRadius(radiusKm);
@@ -85,9 +126,14 @@ public sealed class Audience permits MailableAudience {
         return of(marketplace, new Or(criterion, criterionOf("or", other)));
     }
 
-    /** Users in this audience but not in the other. */
+    /** Users in this audience but not in the other; the same as {@link #excluding(Audience)}. */
     public Audience except(Audience other) {
-        return of(marketplace, new Except(criterion, criterionOf("except", other)));
+        return removing("except", other);
+    }
+
+    /** Removes the other audience's users from this one (a suppression list); the same as {@link #except(Audience)}. */
+    public Audience excluding(Audience other) {
+        return removing("excluding", other);
     }
 
     /** How many users are in the audience (runs a Spark job). */
@@ -170,6 +216,21 @@ public sealed class Audience permits MailableAudience {
         return new Activity(role, n, category.trim(), ids, period);
     }
 
+    private Audience removing(String step, Audience other) {
+        return of(marketplace, new Except(criterion, criterionOf(step, other)));
+    }
+
+    private BoughtAtMost boughtAtMost(String step, int n, String category, Period period) {
+        requireAtMost(step, n);
+        return new BoughtAtMost(n, purchases(step, category, period));
+    }
+
+    private Purchases purchases(String step, String category, Period period) {
+        requirePeriod(step, period);
+        Set<Integer> ids = marketplace.categoryWithSubcategories(step, category);
+        return new Purchases(category.trim(), ids, period);
+    }
+
     private Criterion criterionOf(String step, Audience other) {
         if (other == null) {
             throw new AudienceException(step + ": the other audience is missing; give one such as users().withPermissionToMailing()");
@@ -186,6 +247,27 @@ public sealed class Audience permits MailableAudience {
         if (n < 1) {
             throw new AudienceException(step + ": 'n' is " + n + ", but it must be at least 1 (the number of transactions)");
         }
+    }
+
+    static void requireAtMost(String step, int n) {
+        if (n < 0) {
+            throw new AudienceException(step + ": 'n' is " + n + ", but it must be at least 0 (the most purchases; 0 means none)");
+        }
+    }
+
+    static void requireAmount(double amount) {
+        if (!(amount > 0 && amount <= MAX_AMOUNT)) {
+            throw new AudienceException("spentAtLeast: 'amount' is " + number(amount) + ", but it must be a number above 0 and at most "
+                    + number(MAX_AMOUNT) + " (the sum of the purchases' amounts), e.g. 100");
+        }
+    }
+
+    /** The day written YYYY-MM-DD, from 0001-01-01 to 9999-12-31; needs no data. */
+    static LocalDate requireDay(String step, String date) {
+        if (date == null) {
+            throw new AudienceException(step + ": 'date' is missing; give one such as \"2017-01-20\"");
+        }
+        return Period.day(step, "date", date);
     }
 
     static void requireRadius(double radiusKm) {

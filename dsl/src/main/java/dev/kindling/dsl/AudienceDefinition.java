@@ -79,7 +79,10 @@ public final class AudienceDefinition {
         }
     }
 
-    /** A step that only removes users: soldAtLeast, boughtAtLeast, livingNear, registeredBetween. */
+    /**
+     * A step that only removes users: soldAtLeast, boughtAtLeast, boughtAtMost, notBoughtIn,
+     * lastBoughtBefore, spentAtLeast, livingNear, registeredBetween.
+     */
     record Filter(UnaryOperator<Audience> step) implements Step {
         public Audience applyTo(Audience audience) {
             return step.apply(audience);
@@ -90,13 +93,14 @@ public final class AudienceDefinition {
         }
     }
 
-    /** and, or, except with another audience. */
+    /** and, or, except (or its other name, excluding) with another audience. */
     record Combine(String how, Chain other) implements Step {
         public Audience applyTo(Audience audience) {
             Audience built = other.build(audience.marketplace());
             return switch (how) {
                 case "and" -> audience.and(built);
                 case "or" -> audience.or(built);
+                case "excluding" -> audience.excluding(built);
                 default -> audience.except(built);
             };
         }

@@ -26,6 +26,9 @@ final class AudienceParser {
     static final int MAX_NESTING = 100;
     /** How many steps a definition may have, all parts together (each one deepens Spark's plan). */
     static final int MAX_STEPS = 250;
+    /** The steps a definition may use after users(), as listed to an analyst who wrote another word. */
+    static final List<String> STEPS = List.of("withPermissionToMailing", "soldAtLeast", "boughtAtLeast", "boughtAtMost", "notBoughtIn",
+            "lastBoughtBefore", "spentAtLeast", "livingNear", "registeredBetween", "and", "or", "except", "excluding");
 
     private static final Pattern TOKEN = Pattern.compile(
             "(?<space>\\s+|//[^\\n]*)|(?<string>\"(?:[^\"\\\\\\n]|\\\\.)*\")|(?<number>-?\\d+(?:\\.\\d+)?)|(?<word>[A-Za-z_]\\w*)|(?<symbol>[().,;])");
@@ -90,12 +93,16 @@ final class AudienceParser {
         Step step = switch (name.text()) {
             case "withPermissionToMailing" -> new Consent();
             case "soldAtLeast", "boughtAtLeast" -> activity(name.text());
+            case "boughtAtMost" -> boughtAtMost();
+            case "notBoughtIn" -> notBoughtIn();
+            case "lastBoughtBefore" -> lastBoughtBefore();
+            case "spentAtLeast" -> spentAtLeast();
             case "livingNear" -> livingNear();
             case "registeredBetween" -> {
                 Function<Marketplace, Period> period = period();
                 yield new Filter(audience -> audience.registeredBetween(period.apply(audience.marketplace())));
             }
-            case "and", "or", "except" -> {
+            case "and", "or", "except", "excluding" -> {
                 if (nesting >= MAX_NESTING) {
                     throw new AudienceException(name.where() + ": and/or/except are nested more than " + MAX_NESTING
                             + " levels deep; a definition may nest them at most " + MAX_NESTING + " levels");
@@ -104,8 +111,7 @@ final class AudienceParser {
             }
             case "count", "by", "show", "toDataset", "explain", "prepareForMailing" -> throw new AudienceException(name.where()
                     + ": ." + name.text() + "(...) is a terminal step; a saved definition only describes the audience (the job names the mailing with --name)");
-            default -> throw new AudienceException(name.where() + ": '" + name.text() + "' is not a step; the steps are withPermissionToMailing,"
-                    + " soldAtLeast, boughtAtLeast, livingNear, registeredBetween, and, or, except");
+            default -> throw new AudienceException(name.where() + ": '" + name.text() + "' is not a step; the steps are " + String.join(", ", STEPS));
         };
         expect(")");
         return step;
@@ -119,6 +125,35 @@ final class AudienceParser {
         return new Filter(name.equals("soldAtLeast")
                 ? audience -> audience.soldAtLeast(n, category, period.apply(audience.marketplace()))
                 : audience -> audience.boughtAtLeast(n, category, period.apply(audience.marketplace())));
+    }
+
+    private Filter boughtAtMost() {
+        int n = wholeNumberThen(",");
+        Audience.requireAtMost("boughtAtMost", n);
+        String category = stringThen(",");
+        Function<Marketplace, Period> period = period();
+        return new Filter(audience -> audience.boughtAtMost(n, category, period.apply(audience.marketplace())));
+    }
+
+    private Filter notBoughtIn() {
+        String category = stringThen(",");
+        Function<Marketplace, Period> period = period();
+        return new Filter(audience -> audience.notBoughtIn(category, period.apply(audience.marketplace())));
+    }
+
+    private Filter lastBoughtBefore() {
+        String date = string();
+        Audience.requireDay("lastBoughtBefore", date);
+        return new Filter(audience -> audience.lastBoughtBefore(date));
+    }
+
+    private Filter spentAtLeast() {
+        double amount = number();
+        expect(",");
+        Audience.requireAmount(amount);
+        String category = stringThen(",");
+        Function<Marketplace, Period> period = period();
+        return new Filter(audience -> audience.spentAtLeast(amount, category, period.apply(audience.marketplace())));
     }
 
     private Filter livingNear() {

@@ -61,9 +61,17 @@ public final class Audiences {
               .withPermissionToMailing()                only users who agreed to receive mailings
               .soldAtLeast(n, category, period)         sold at least n times in the category (subcategories included)
               .boughtAtLeast(n, category, period)       bought at least n times in the category (subcategories included)
+              .boughtAtMost(n, category, period)        bought at most n times in the category (0: none); users who never
+                                                        bought are included
+              .notBoughtIn(category, period)            bought nothing in the category in the period; users who never
+                                                        bought are included
+              .lastBoughtBefore("2017-01-20")           lapsed buyers: latest purchase (any category) before the day;
+                                                        users who never bought are NOT included
+              .spentAtLeast(amount, category, period)   purchases in the category add up to at least amount (exactly)
               .livingNear(postalCode, radiusKm)         home postal code within radiusKm of postalCode ("NN-NNN")
               .registeredBetween(period)                registered in the period
               .and(audience) .or(audience) .except(audience)   combine two audiences
+              .excluding(audience)                      remove the other audience's users (the same as except)
               between("2017-01-01", "2017-01-20")       a period; both days included
               lastDays(30)                              a period: the last 30 days up to today (the run's day in a scheduled job)
             Terminal steps:

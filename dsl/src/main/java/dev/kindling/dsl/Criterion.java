@@ -1,5 +1,7 @@
 package dev.kindling.dsl;
 
+import java.math.BigDecimal;
+import java.time.LocalDate;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -54,8 +56,38 @@ sealed interface Criterion {
         }
     }
 
+    /** What a {@link Tally} adds up over the transactions it covers. */
+    enum Measure {
+        /** how many transactions */
+        COUNT,
+        /** the sum of their amounts, exactly (as decimals, not floating point) */
+        AMOUNT,
+        /** the latest transaction date */
+        LATEST_DATE
+    }
+
+    /**
+     * One figure per user over the transactions where the user has the role, in the categories
+     * (null: every category) on the days of the period (null: every day). Users with no such
+     * transaction have no figure: a step says what that means for it. Equal tallies are computed once.
+     */
+    record Tally(Measure measure, Role role, Set<Integer> categoryIds, Period period) {
+        public Tally {
+            categoryIds = categoryIds == null ? null : Set.copyOf(categoryIds);
+        }
+    }
+
+    /** A step decided by one tally of the user's transactions; transaction steps only remove users. */
+    sealed interface TransactionStep extends Criterion {
+        Tally tally();
+
+        default boolean guaranteesConsent() {
+            return false;
+        }
+    }
+
     /** At least {@code times} transactions as seller or buyer in a category or its subcategories. */
-    record Activity(Role role, int times, String category, Set<Integer> categoryIds, Period period) implements Criterion {
+    record Activity(Role role, int times, String category, Set<Integer> categoryIds, Period period) implements TransactionStep {
         public Activity {
             categoryIds = Set.copyOf(categoryIds);
         }
@@ -64,9 +96,61 @@ sealed interface Criterion {
             return false;
         }
 
+        public Tally tally() {
+            return new Tally(Measure.COUNT, role, categoryIds, period);
+        }
+
         public String describe() {
             return role.name().toLowerCase(Locale.ROOT) + " at least " + times + (times == 1 ? " time" : " times")
                     + " in '" + category + "' (subcategories included) " + period;
+        }
+    }
+
+    /** Where purchases count: a category with its subcategories, on the days of a period. */
+    record Purchases(String category, Set<Integer> categoryIds, Period period) {
+        public Purchases {
+            categoryIds = Set.copyOf(categoryIds);
+        }
+
+        Tally tally(Measure measure) {
+            return new Tally(measure, Role.BOUGHT, categoryIds, period);
+        }
+
+        String describe() {
+            return "in '" + category + "' (subcategories included) " + period;
+        }
+    }
+
+    /** At most {@code times} purchases (0: none); users who never bought qualify. */
+    record BoughtAtMost(int times, Purchases purchases) implements TransactionStep {
+        public Tally tally() {
+            return purchases.tally(Measure.COUNT);
+        }
+
+        public String describe() {
+            return (times == 0 ? "bought nothing " : "bought at most " + times + (times == 1 ? " time " : " times ")) + purchases.describe();
+        }
+    }
+
+    /** Bought at least once, and the latest purchase (any category) is strictly before a day. */
+    record LastBoughtBefore(LocalDate day) implements TransactionStep {
+        public Tally tally() {
+            return new Tally(Measure.LATEST_DATE, Role.BOUGHT, null, null);
+        }
+
+        public String describe() {
+            return "last bought before " + day + " (and bought at least once)";
+        }
+    }
+
+    /** Purchases whose amounts add up to at least {@code amount}. */
+    record SpentAtLeast(BigDecimal amount, Purchases purchases) implements TransactionStep {
+        public Tally tally() {
+            return purchases.tally(Measure.AMOUNT);
+        }
+
+        public String describe() {
+            return "spent at least " + amount.stripTrailingZeros().toPlainString() + " " + purchases.describe();
         }
     }
 
@@ -139,13 +223,19 @@ sealed interface Criterion {
             return kept.guaranteesConsent();
         }
 
+        // except and excluding build this one; it reads as the suppression analysts ask for
         public String describe() {
-            return "(" + kept.describe() + ") except (" + removed.describe() + ")";
+            return grouped(kept) + ", excluding " + grouped(removed);
         }
 
         public Stream<Criterion> nodes() {
             return Stream.concat(Stream.of(this), Stream.concat(kept.nodes(), removed.nodes()));
         }
+    }
+
+    /** A combination in parentheses, so that what "excluding" applies to is unambiguous. */
+    private static String grouped(Criterion criterion) {
+        return criterion instanceof Or || criterion instanceof Except ? "(" + criterion.describe() + ")" : criterion.describe();
     }
 
     /** A leaf reads as a verb phrase after "users who"; a combination keeps its parentheses. */

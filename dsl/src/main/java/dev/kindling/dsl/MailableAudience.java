@@ -6,8 +6,9 @@ import dev.kindling.dsl.publish.TableWriter;
  * An audience whose every user agreed to receive mailings, whatever the data: the only kind that can
  * be {@linkplain #prepareForMailing(String) prepared for mailing}. {@link Audience#withPermissionToMailing()}
  * returns one; every step keeps it, as do {@code and} with any audience, {@code or} with another
- * mailable audience and {@code except}. (The casts below hold because {@link Audience#of} returns a
- * mailable audience exactly when the criterion guarantees consent, and these combinations do.)
+ * mailable audience and {@code except} (or {@code excluding}). (The casts below hold because
+ * {@link Audience#of} returns a mailable audience exactly when the criterion guarantees consent, and
+ * these combinations do.)
  */
 public final class MailableAudience extends Audience {
 
@@ -26,6 +27,26 @@ public final class MailableAudience extends Audience {
     @Override
     public MailableAudience boughtAtLeast(int n, String category, Period period) {
         return (MailableAudience) super.boughtAtLeast(n, category, period);
+    }
+
+    @Override
+    public MailableAudience notBoughtIn(String category, Period period) {
+        return (MailableAudience) super.notBoughtIn(category, period);
+    }
+
+    @Override
+    public MailableAudience boughtAtMost(int n, String category, Period period) {
+        return (MailableAudience) super.boughtAtMost(n, category, period);
+    }
+
+    @Override
+    public MailableAudience lastBoughtBefore(String date) {
+        return (MailableAudience) super.lastBoughtBefore(date);
+    }
+
+    @Override
+    public MailableAudience spentAtLeast(double amount, String category, Period period) {
+        return (MailableAudience) super.spentAtLeast(amount, category, period);
     }
 
     @Override
@@ -53,6 +74,12 @@ public final class MailableAudience extends Audience {
     @Override
     public MailableAudience except(Audience other) {
         return (MailableAudience) super.except(other);
+    }
+
+    /** Removes the other audience's users; removing users never adds one without consent. */
+    @Override
+    public MailableAudience excluding(Audience other) {
+        return (MailableAudience) super.excluding(other);
     }
 
     /**

@@ -50,19 +50,31 @@ public record Period(LocalDate from, LocalDate to) {
     }
 
     private static void requireInRange(String parameter, LocalDate date) {
+        requireInRange("between", parameter, date);
+    }
+
+    private static void requireInRange(String step, String parameter, LocalDate date) {
         if (date.isBefore(FIRST_DAY) || date.isAfter(LAST_DAY)) {
-            throw new AudienceException("between: '" + parameter + "' is " + date + ", but dates must be from " + FIRST_DAY + " to " + LAST_DAY);
+            throw new AudienceException(step + ": '" + parameter + "' is " + date + ", but dates must be from " + FIRST_DAY + " to " + LAST_DAY);
         }
     }
 
     private static LocalDate date(String parameter, String text) {
-        if (text == null) {
-            return null;
-        }
+        return text == null ? null : parseDay("between", parameter, text);
+    }
+
+    /** A step's date parameter (not null), written YYYY-MM-DD, in the range of a period's days. */
+    static LocalDate day(String step, String parameter, String text) {
+        LocalDate day = parseDay(step, parameter, text);
+        requireInRange(step, parameter, day);
+        return day;
+    }
+
+    private static LocalDate parseDay(String step, String parameter, String text) {
         try {
             return LocalDate.parse(text.trim());
         } catch (DateTimeParseException e) {
-            throw new AudienceException("between: '" + parameter + "' is \"" + text + "\", which is not a date; write it as YYYY-MM-DD, e.g. \"2017-01-20\"");
+            throw new AudienceException(step + ": '" + parameter + "' is \"" + text + "\", which is not a date; write it as YYYY-MM-DD, e.g. \"2017-01-20\"");
         }
     }
 

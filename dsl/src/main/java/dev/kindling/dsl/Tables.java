@@ -22,6 +22,7 @@ public record Tables(String users, String transactions, String categories, Strin
     static final String BUYER_ID = "buyer_id";
     static final String CATEGORY_ID = "category_id";
     static final String TRANSACTION_DATE = "transaction_date";
+    static final String AMOUNT = "amount";
     static final String CATEGORY_NAME = "name";
     static final String PARENT_ID = "parent_id";
     static final String LATITUDE = "latitude";

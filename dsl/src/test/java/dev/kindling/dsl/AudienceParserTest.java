@@ -43,6 +43,55 @@ class AudienceParserTest {
     }
 
     @Test
+    void theBuyingStepsReadAsTheSameAudience() {
+        Period march = between("2017-03-01", "2017-03-31");
+        Marketplace shop = BuyingMarketplace.open();
+        Audience typed = shop.users().withPermissionToMailing().boughtAtMost(2, "Sports", march).notBoughtIn("Electronics", march)
+                .lastBoughtBefore("2017-04-01").spentAtLeast(12.5, "Sports", between("2017-01-01", "2017-04-30"))
+                .excluding(shop.users().boughtAtLeast(1, "Sports", between("2017-01-01", "2017-01-31")));
+        Audience read = shop.parse("""
+                users().withPermissionToMailing()
+                       .boughtAtMost(2, "Sports", between("2017-03-01", "2017-03-31"))
+                       .notBoughtIn("Electronics", between("2017-03-01", "2017-03-31"))
+                       .lastBoughtBefore("2017-04-01")
+                       .spentAtLeast(12.5, "Sports", between("2017-01-01", "2017-04-30"))
+                       .excluding(users().boughtAtLeast(1, "Sports", between("2017-01-01", "2017-01-31")))
+                """);
+        assertThat(read.criterion()).isEqualTo(typed.criterion());
+        assertThat(read).isInstanceOf(MailableAudience.class);
+        // BuyingMarketplace: without the excluding only user 6 (see BuyingStepsTest), who bought Sports in January
+        assertThat(AudienceSemanticsTest.ids(read)).isEmpty();
+        // consenting 1, 3, 4, 6 less the March Sports buyers 1 and 3, whichever name the step has
+        String suppression = "users().withPermissionToMailing().%s(users().boughtAtLeast(1, \"Sports\", between(\"2017-03-01\", \"2017-03-31\")))";
+        assertThat(AudienceSemanticsTest.ids(shop.parse(suppression.formatted("excluding")))).containsExactly(4L, 6L);
+        assertThat(shop.parse(suppression.formatted("except")).criterion()).isEqualTo(shop.parse(suppression.formatted("excluding")).criterion());
+        assertThat(AudienceDefinition.parse(suppression.formatted("excluding")).guaranteesConsent()).isTrue();
+        assertThat(AudienceDefinition.parse("users().excluding(users().withPermissionToMailing())").guaranteesConsent()).isFalse();
+    }
+
+    @Test
+    void theBuyingStepsValuesAreCheckedWithoutSpark() {
+        assertThatThrownBy(() -> AudienceDefinition.parse("users().boughtAtMost(-1, \"Sports\", lastDays(2))"))
+                .hasMessage("boughtAtMost: 'n' is -1, but it must be at least 0 (the most purchases; 0 means none)");
+        assertThatThrownBy(() -> AudienceDefinition.parse("users().boughtAtMost(1.5, \"Sports\", lastDays(2))"))
+                .hasMessage("line 1, column 22: expected a whole number but found '1.5'");
+        assertThatThrownBy(() -> AudienceDefinition.parse("users().notBoughtIn(\"Sports\")"))
+                .hasMessage("line 1, column 29: expected ',' but found ')'");
+        assertThatThrownBy(() -> AudienceDefinition.parse("users().lastBoughtBefore(\"2017-13-01\")"))
+                .hasMessage("lastBoughtBefore: 'date' is \"2017-13-01\", which is not a date; write it as YYYY-MM-DD, e.g. \"2017-01-20\"");
+        assertThatThrownBy(() -> AudienceDefinition.parse("users().lastBoughtBefore(2017)"))
+                .hasMessage("line 1, column 26: expected a text in double quotes but found '2017'");
+        assertThatThrownBy(() -> AudienceDefinition.parse("users().spentAtLeast(0, \"Sports\", lastDays(2))"))
+                .hasMessageStartingWith("spentAtLeast: 'amount' is 0, but it must be a number above 0");
+        assertThatThrownBy(() -> AudienceDefinition.parse("users().spentAtLeast(\"100\", \"Sports\", lastDays(2))"))
+                .hasMessage("line 1, column 22: expected a number but found '\"100\"'");
+        assertThatThrownBy(() -> AudienceDefinition.parse("users().excluding(\"x\")"))
+                .hasMessage("line 1, column 19: expected 'users' but found '\"x\"'");
+        AudienceDefinition unknownCategory = AudienceDefinition.parse("users().notBoughtIn(\"Sprots\", lastDays(2))");
+        assertThatThrownBy(() -> unknownCategory.on(Audiences.users().marketplace())).hasMessageStartingWith("notBoughtIn: 'category' \"Sprots\" is not a known category.");
+    }
+
+    @Test
     void lastDaysEndOnTheMarketplacesDay() {
         Marketplace asOfJanuary20 = new Marketplace(TestSpark.session(), SmallMarketplace.TABLES, java.time.LocalDate.parse("2017-01-20"));
         Audience read = asOfJanuary20.parse("users().soldAtLeast(4, \"Sports\", lastDays(20))");

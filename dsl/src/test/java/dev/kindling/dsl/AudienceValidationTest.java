@@ -96,6 +96,51 @@ class AudienceValidationTest {
     }
 
     @Test
+    void theBuyingStepsCheckTheirInputs() {
+        assertThatThrownBy(() -> users().boughtAtMost(-1, "Sports", JANUARY))
+                .isInstanceOf(AudienceException.class)
+                .hasMessage("boughtAtMost: 'n' is -1, but it must be at least 0 (the most purchases; 0 means none)");
+        assertThatThrownBy(() -> users().boughtAtMost(0, "Sprots", JANUARY))
+                .hasMessage("boughtAtMost: 'category' \"Sprots\" is not a known category. Did you mean 'Sports'?");
+        assertThatThrownBy(() -> users().notBoughtIn("Bike", JANUARY))
+                .hasMessage("notBoughtIn: 'category' \"Bike\" is not a known category. Did you mean 'Bikes'?");
+        assertThatThrownBy(() -> users().notBoughtIn(null, JANUARY))
+                .hasMessage("notBoughtIn: 'category' is empty; give a category name such as \"Sports\"");
+        assertThatThrownBy(() -> users().notBoughtIn("Sports", null))
+                .hasMessage("notBoughtIn: 'period' is missing; give one such as between(\"2017-01-01\", \"2017-01-20\")");
+        assertThatThrownBy(() -> users().spentAtLeast(100, "Gardening", JANUARY))
+                .hasMessage("spentAtLeast: 'category' \"Gardening\" is not a known category. Known top-level categories: Electronics, Sports.");
+        assertThatThrownBy(() -> users().spentAtLeast(100, "Sports", null))
+                .hasMessage("spentAtLeast: 'period' is missing; give one such as between(\"2017-01-01\", \"2017-01-20\")");
+    }
+
+    @Test
+    void anAmountMustBePositiveAndFinite() {
+        assertThatThrownBy(() -> users().spentAtLeast(0, "Sports", JANUARY))
+                .isInstanceOf(AudienceException.class)
+                .hasMessage("spentAtLeast: 'amount' is 0, but it must be a number above 0 and at most 1000000000000000 (the sum of the purchases' amounts), e.g. 100");
+        for (double amount : new double[] {-0.01, Double.NaN, Double.POSITIVE_INFINITY, 1e16}) {
+            assertThatThrownBy(() -> users().spentAtLeast(amount, "Sports", JANUARY))
+                    .hasMessageStartingWith("spentAtLeast: 'amount' is " + Audience.number(amount) + ", but it must be a number above 0 and at most");
+        }
+        assertThat(users().spentAtLeast(1e15, "Sports", JANUARY).describe()).contains("spent at least 1000000000000000 in 'Sports'");
+    }
+
+    @Test
+    void aLapseDateIsARealDate() {
+        assertThatThrownBy(() -> users().lastBoughtBefore("2017-02-30"))
+                .isInstanceOf(AudienceException.class)
+                .hasMessage("lastBoughtBefore: 'date' is \"2017-02-30\", which is not a date; write it as YYYY-MM-DD, e.g. \"2017-01-20\"");
+        assertThatThrownBy(() -> users().lastBoughtBefore("20.01.2017"))
+                .hasMessageStartingWith("lastBoughtBefore: 'date' is \"20.01.2017\", which is not a date");
+        assertThatThrownBy(() -> users().lastBoughtBefore(null))
+                .hasMessage("lastBoughtBefore: 'date' is missing; give one such as \"2017-01-20\"");
+        assertThatThrownBy(() -> users().lastBoughtBefore("+10000-01-01"))
+                .hasMessage("lastBoughtBefore: 'date' is +10000-01-01, but dates must be from 0001-01-01 to 9999-12-31");
+        assertThat(users().lastBoughtBefore(" 2017-01-20 ").describe()).isEqualTo("users who last bought before 2017-01-20 (and bought at least once)");
+    }
+
+    @Test
     void aMailingNameMustBeATableName() {
         for (String name : new String[] {"drop table users", "9lives", "a;b", "x__v1", "", "ä"}) {
             assertThatThrownBy(() -> users().withPermissionToMailing().prepareForMailing(name))
@@ -109,7 +154,10 @@ class AudienceValidationTest {
     void combiningNeedsAnotherAudienceOfTheSameMarketplace() {
         assertThatThrownBy(() -> users().or(null))
                 .hasMessage("or: the other audience is missing; give one such as users().withPermissionToMailing()");
+        assertThatThrownBy(() -> users().excluding(null))
+                .hasMessage("excluding: the other audience is missing; give one such as users().withPermissionToMailing()");
         Audience elsewhere = new Audience(new Marketplace(TestSpark.session(), SmallMarketplace.TABLES), new Criterion.Everyone());
         assertThatThrownBy(() -> users().and(elsewhere)).hasMessageStartingWith("and: the two audiences come from different marketplaces");
+        assertThatThrownBy(() -> users().excluding(elsewhere)).hasMessageStartingWith("excluding: the two audiences come from different marketplaces");
     }
 }

@@ -32,14 +32,22 @@ class ConsentPropertyTest {
             a -> a.soldAtLeast(1, "Sports", between("2017-01-01", "2017-01-20")),
             a -> a.boughtAtLeast(2, "Cycling", between("2017-01-01", "2017-01-31")),
             a -> a.livingNear("87-100", 10),
-            a -> a.registeredBetween(between("2016-01-01", "2016-12-31")));
+            a -> a.registeredBetween(between("2016-01-01", "2016-12-31")),
+            a -> a.notBoughtIn("Cycling", between("2017-01-01", "2017-01-20")),
+            a -> a.boughtAtMost(4, "Sports", between("2017-01-01", "2017-01-31")),
+            a -> a.lastBoughtBefore("2017-01-21"),
+            a -> a.spentAtLeast(40, "Sports", between("2017-01-01", "2017-01-20")));
 
     private static final List<UnaryOperator<MailableAudience>> MAILABLE_STEPS = List.of(
             MailableAudience::withPermissionToMailing,
             a -> a.soldAtLeast(1, "Sports", between("2017-01-01", "2017-01-20")),
             a -> a.boughtAtLeast(2, "Cycling", between("2017-01-01", "2017-01-31")),
             a -> a.livingNear("87-100", 10),
-            a -> a.registeredBetween(between("2016-01-01", "2016-12-31")));
+            a -> a.registeredBetween(between("2016-01-01", "2016-12-31")),
+            a -> a.notBoughtIn("Cycling", between("2017-01-01", "2017-01-20")),
+            a -> a.boughtAtMost(4, "Sports", between("2017-01-01", "2017-01-31")),
+            a -> a.lastBoughtBefore("2017-01-21"),
+            a -> a.spentAtLeast(40, "Sports", between("2017-01-01", "2017-01-20")));
 
     @BeforeAll
     static void marketplace() {
@@ -53,7 +61,7 @@ class ConsentPropertyTest {
             return switch (random.nextInt(3)) {
                 case 0 -> left.and(right);
                 case 1 -> left.or(right);
-                default -> left.except(right);
+                default -> random.nextBoolean() ? left.except(right) : left.excluding(right);
             };
         }
         Audience audience = users();
@@ -71,7 +79,7 @@ class ConsentPropertyTest {
                 case 0 -> mailable.and(randomAudience(random, depth - 1));
                 case 1 -> randomAudience(random, depth - 1).and(mailable);
                 case 2 -> mailable.or(randomMailable(random, depth - 1));
-                default -> mailable.except(randomAudience(random, depth - 1));
+                default -> random.nextBoolean() ? mailable.except(randomAudience(random, depth - 1)) : mailable.excluding(randomAudience(random, depth - 1));
             };
         }
         MailableAudience audience = randomAudience(random, depth).withPermissionToMailing();
@@ -114,16 +122,23 @@ class ConsentPropertyTest {
         assertThat(mailable).as("mailable audiences").isBetween(6, AUDIENCES - 6);
     }
 
+    // consent is a third of the steps, as it was with three steps, so both kinds stay frequent
     private static final List<String> WRITTEN_STEPS = List.of(
             ".withPermissionToMailing()",
+            ".withPermissionToMailing()",
+            ".withPermissionToMailing()",
             ".soldAtLeast(1, \"Sports\", between(\"2017-01-01\", \"2017-01-20\"))",
-            ".registeredBetween(lastDays(365))");
+            ".registeredBetween(lastDays(365))",
+            ".notBoughtIn(\"Sports\", between(\"2017-01-01\", \"2017-01-20\"))",
+            ".boughtAtMost(0, \"Cycling\", lastDays(30))",
+            ".lastBoughtBefore(\"2017-01-21\")",
+            ".spentAtLeast(9.99, \"Bikes\", between(\"2017-01-01\", \"2017-01-31\"))");
 
     private static String randomDefinition(Random random, int depth) {
         StringBuilder text = new StringBuilder("users()");
         for (int steps = random.nextInt(4); steps > 0; steps--) {
             if (depth > 0 && random.nextInt(3) == 0) {
-                text.append(List.of(".and(", ".or(", ".except(").get(random.nextInt(3))).append(randomDefinition(random, depth - 1)).append(")");
+                text.append(List.of(".and(", ".or(", ".except(", ".excluding(").get(random.nextInt(4))).append(randomDefinition(random, depth - 1)).append(")");
             } else {
                 text.append(WRITTEN_STEPS.get(random.nextInt(WRITTEN_STEPS.size())));
             }

@@ -66,6 +66,10 @@ class ConsentTypeTest {
         "consenting.or(users().withPermissionToMailing()." + SPORTS + ").prepareForMailing(\"x\")",
         "consenting.except(anyone).prepareForMailing(\"x\")",
         "consenting.except(consenting).registeredBetween(lastDays(30)).prepareForMailing(\"x\")",
+        "consenting.excluding(anyone).prepareForMailing(\"x\")",
+        "users().withPermissionToMailing().notBoughtIn(\"Sports\", lastDays(30)).boughtAtMost(2, \"Sports\", lastDays(30))"
+            + ".lastBoughtBefore(\"2017-01-01\").spentAtLeast(100, \"Sports\", lastDays(365)).prepareForMailing(\"x\")",
+        "anyone.and(consenting).excluding(anyone).spentAtLeast(5, \"Phones\", lastDays(7)).prepareForMailing(\"x\")",
     })
     void aConsentingAudienceCanBePreparedForMailing(String code) {
         assertThat(compileErrors(code)).isEmpty();
@@ -79,6 +83,9 @@ class ConsentTypeTest {
         "anyone.or(consenting).prepareForMailing(\"x\")",
         "anyone.except(consenting).prepareForMailing(\"x\")",
         "anyone.and(anyone).prepareForMailing(\"x\")",
+        "anyone.excluding(consenting).prepareForMailing(\"x\")",
+        "users().notBoughtIn(\"Sports\", lastDays(30)).lastBoughtBefore(\"2017-01-01\").prepareForMailing(\"x\")",
+        "users().boughtAtMost(0, \"Sports\", lastDays(30)).spentAtLeast(1, \"Sports\", lastDays(30)).prepareForMailing(\"x\")",
     })
     void anAudienceWithoutConsentHasNoPrepareForMailing(String code) {
         assertThat(compileErrors(code)).singleElement().asString()

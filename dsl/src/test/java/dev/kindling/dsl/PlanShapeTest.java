@@ -82,6 +82,37 @@ class PlanShapeTest {
     }
 
     @Test
+    void everyTransactionStepTogetherStillScansTransactionsOnceInOneAggregation() {
+        Audience lapsed = users().withPermissionToMailing()
+                .soldAtLeast(4, "Sports", between("2017-01-01", "2017-01-20"))
+                .boughtAtLeast(1, "Electronics", between("2017-02-01", "2017-02-10"))
+                .boughtAtMost(3, "Cycling", between("2017-01-05", "2017-01-06"))
+                .notBoughtIn("Phones", between("2017-03-01", "2017-03-31"))
+                .spentAtLeast(19.98, "Bikes", between("2017-04-01", "2017-04-30"))
+                .lastBoughtBefore("2017-06-01")
+                .livingNear("87-100", 10)
+                .registeredBetween(between("2016-01-01", "2016-12-31"))
+                .excluding(users().soldAtLeast(10, "Cycling", between("2017-01-05", "2017-01-06")).or(users().notBoughtIn("Sports", between("2017-05-01", "2017-05-02"))))
+                .except(users().spentAtLeast(100, "Sports", between("2017-01-01", "2017-01-31")));
+        String plan = lapsed.plan();
+        assertThat(scans(plan)).containsExactlyInAnyOrder("spark_catalog.small.users", "spark_catalog.small.transactions");
+        assertThat(plan.substring(0, plan.indexOf("\n\n")).split("HashAggregate", -1)).as("one partial and one final aggregation").hasSize(3);
+        // lastBoughtBefore looks at every day: nothing can be pruned
+        assertThat(plan.lines().filter(line -> line.startsWith("PartitionFilters:")).toList()).allMatch(line -> line.equals("PartitionFilters: []"));
+    }
+
+    @Test
+    void theNewStepsWithPeriodsReadOnlyTheirDays() {
+        Audience audience = users().boughtAtMost(3, "Cycling", between("2017-01-05", "2017-01-06"))
+                .notBoughtIn("Phones", between("2017-03-01", "2017-03-31"))
+                .spentAtLeast(19.98, "Bikes", between("2017-04-01", "2017-04-30"));
+        String plan = audience.plan();
+        assertThat(scans(plan)).containsExactlyInAnyOrder("spark_catalog.small.users", "spark_catalog.small.transactions");
+        String partitionFilters = plan.lines().filter(line -> line.startsWith("PartitionFilters:")).findFirst().orElseThrow();
+        assertThat(partitionFilters).contains("2017-01-05", "2017-01-06", "2017-03-01", "2017-03-31", "2017-04-01", "2017-04-30");
+    }
+
+    @Test
     void anAudienceWithoutTransactionStepsDoesNotReadTransactions() {
         assertThat(scans(users().withPermissionToMailing().registeredBetween(between("2017-01-01", "2017-01-20")).plan()))
                 .containsExactly("spark_catalog.small.users");

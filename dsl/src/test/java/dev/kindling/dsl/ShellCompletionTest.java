@@ -48,7 +48,13 @@ class ShellCompletionTest {
     @Test
     void tabOffersTheStepsAfterUsers() {
         assertThat(completions("users().")).contains("withPermissionToMailing()", "soldAtLeast(", "boughtAtLeast(", "livingNear(",
-                "registeredBetween(", "and(", "or(", "except(", "count()", "by(", "show(", "explain()");
+                "registeredBetween(", "and(", "or(", "except(", "count()", "by(", "show(", "explain()",
+                "notBoughtIn(", "boughtAtMost(", "lastBoughtBefore(", "spentAtLeast(", "excluding(");
+        assertThat(completions("users().bought")).containsExactlyInAnyOrder("boughtAtLeast(", "boughtAtMost(");
+        // every step of the DSL, found by reflection, so that a new one cannot be left out here
+        for (String step : StepListTest.steps()) {
+            assertThat(completions("users()." + step)).as(step).anyMatch(completion -> completion.startsWith(step + "("));
+        }
         assertThat(completions("users().sold")).containsExactly("soldAtLeast(");
         assertThat(completions("users().withPermissionToMailing().")).contains("by(", "prepareForMailing(");
     }
@@ -62,6 +68,11 @@ class ShellCompletionTest {
         assertThat(completions("users().withPermissionToMailing()." + sports + ".")).contains("prepareForMailing(");
         assertThat(completions("users()." + sports + ".withPermissionToMailing().livingNear(\"87-100\", 10).prep")).containsOnly("prepareForMailing("); // with and without a writer
         assertThat(completions("users().livingNear(\"87-100\", 10).and(users().withPermissionToMailing()).")).contains("prepareForMailing(");
+        String buying = "notBoughtIn(\"Sports\", lastDays(30)).boughtAtMost(1, \"Sports\", lastDays(30)).lastBoughtBefore(\"2017-01-01\")"
+                + ".spentAtLeast(10, \"Sports\", lastDays(30))";
+        assertThat(completions("users().withPermissionToMailing()." + buying + ".excluding(users()).")).contains("prepareForMailing(");
+        assertThat(completions("users()." + buying + ".")).doesNotContain("prepareForMailing(");
+        assertThat(completions("users().excluding(users().withPermissionToMailing()).")).doesNotContain("prepareForMailing(");
     }
 
     @Test
@@ -81,6 +92,8 @@ class ShellCompletionTest {
         assertThat(signatures("users().soldAtLeast(")).containsExactly("dev.kindling.dsl.Audience dev.kindling.dsl.Audience.soldAtLeast(int n, String category, dev.kindling.dsl.Period period)");
         assertThat(signatures("users().livingNear(")).containsExactly("dev.kindling.dsl.Audience dev.kindling.dsl.Audience.livingNear(String postalCode, double radiusKm)");
         assertThat(signatures("users().by(")).containsExactly("dev.kindling.dsl.Breakdown dev.kindling.dsl.Audience.by(String dimension)");
+        assertThat(signatures("users().spentAtLeast(")).containsExactly("dev.kindling.dsl.Audience dev.kindling.dsl.Audience.spentAtLeast(double amount, String category, dev.kindling.dsl.Period period)");
+        assertThat(signatures("users().withPermissionToMailing().lastBoughtBefore(")).containsExactly("dev.kindling.dsl.MailableAudience dev.kindling.dsl.MailableAudience.lastBoughtBefore(String date)");
         assertThat(signatures("between(")).containsExactly("dev.kindling.dsl.Period dev.kindling.dsl.Audiences.between(String from, String to)");
     }
 }
