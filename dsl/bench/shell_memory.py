@@ -104,7 +104,10 @@ def main() -> None:
         try:
             url = started.stdout.strip()
             remote = [shell(work / "client", "--remote", url) for _ in range(repetitions)]
-            server = resident_mib(int((work / "connect-server" / "pid").read_text()))
+            # the server's own JVM and its executor's (a process of its own beside it)
+            server_pid = int((work / "connect-server" / "pid").read_text())
+            server = sum(resident_mib(pid) for pid in [server_pid, *descendants(server_pid)]
+                         if pathlib.Path(f"/proc/{pid}/cmdline").read_text().split("\0")[0].endswith("java"))
         finally:
             run([str(ROOT / "bin" / "connect-server"), "stop"], {"KINDLING_WORK_DIR": str(work)}, timeout=300)
         if {count for _, count in local} != {count for _, count in remote}:
@@ -116,7 +119,7 @@ def main() -> None:
             snippets = [peaks["snippets"] for peaks, _ in runs]
             print(f"| {label} | {', '.join(map(str, snippets))} | {statistics.median(snippets):.0f}"
                   f" | {statistics.median(p['jshell'] for p, _ in runs):.0f} | {statistics.median(p['jshell'] + p['snippets'] for p, _ in runs):.0f} |")
-        print(f"| `bin/connect-server` (the shared driver, one for all clients; resident after the sessions) | {server} | | | |")
+        print(f"| `bin/connect-server` (the shared driver and its executor, one for all clients; resident after the sessions) | {server} | | | |")
         print(f"\nmachine: {os.cpu_count()} cores")
     finally:
         shutil.rmtree(work, ignore_errors=True)
