@@ -140,13 +140,15 @@ final class AudiencePlan {
         for (Role role : byCategory ? List.of(Role.values()) : tallies.stream().map(Tally::role).distinct().toList()) {
             roles.add(struct(col(role.idColumn).as(ACTIVITY_USER), lit(role.name()).as("role")));
         }
+        // a transaction counts once per role (seller, buyer); with a single role no row is doubled
+        Column by = roles.size() == 1 ? roles.get(0) : explode(array(roles.toArray(Column[]::new)));
         List<Column> read = new ArrayList<>(List.of(col(Tables.CATEGORY_ID), col(Tables.TRANSACTION_DATE)));
         if (tallies.stream().anyMatch(tally -> tally.measure() == Measure.AMOUNT)) {
             read.add(col(Tables.AMOUNT));
         }
         Dataset<Row> transactions = marketplace.spark().table(marketplace.tables().transactions());
         Dataset<Row> perUserAndRole = (wanted == null ? transactions : transactions.where(wanted))
-                .select(Stream.concat(Stream.of(explode(array(roles.toArray(Column[]::new))).as("by")), read.stream()).toArray(Column[]::new))
+                .select(Stream.concat(Stream.of(by.as("by")), read.stream()).toArray(Column[]::new))
                 .select(Stream.concat(Stream.of(col("by." + ACTIVITY_USER).as(ACTIVITY_USER), col("by.role").as("role")), read.stream()).toArray(Column[]::new));
         List<Column> figures = new ArrayList<>();
         for (int i = 0; i < tallies.size(); i++) {
