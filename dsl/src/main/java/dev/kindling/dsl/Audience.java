@@ -1,6 +1,7 @@
 package dev.kindling.dsl;
 
 import java.math.BigDecimal;
+import java.time.LocalDate;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -9,6 +10,7 @@ import dev.kindling.dsl.Criterion.And;
 import dev.kindling.dsl.Criterion.Except;
 import dev.kindling.dsl.Criterion.LivingNear;
 import dev.kindling.dsl.Criterion.MailingConsent;
+import dev.kindling.dsl.Criterion.NotMailed;
 import dev.kindling.dsl.Criterion.Or;
 import dev.kindling.dsl.Criterion.Registered;
 import dev.kindling.dsl.Criterion.Role;
@@ -29,6 +31,8 @@ import org.apache.spark.sql.Row;
 public sealed class Audience permits MailableAudience {
 
     private static final AtomicLong VIEWS = new AtomicLong();
+    /** notMailedInLast looks back at most this many days (ten years). */
+    static final int MAX_NOT_MAILED_DAYS = 3660;
 
     private final Marketplace marketplace;
     private final Criterion criterion;
@@ -69,6 +73,18 @@ public sealed class Audience permits MailableAudience {
     public Audience registeredBetween(Period period) {
         requirePeriod("registeredBetween", period);
         return with(new Registered(period));
+    }
+
+    /**
+     * Keeps users who were on no mailing list prepared in the {@code days} days before the marketplace's
+     * day (today's lists do not count, so a rerun of a day gives the same list). Reads the mailing
+     * history, which must exist.
+     */
+    public Audience notMailedInLast(int days) {
+        requireNotMailedDays(days);
+        marketplace.requireMailingHistory("notMailedInLast");
+        LocalDate day = marketplace.asOf();
+        return with(new NotMailed(days, day.minusDays(days), day.minusDays(1)));
     }
 
     /** Users in both audiences. */
@@ -177,6 +193,13 @@ public sealed class Audience permits MailableAudience {
     static void requireTimes(String step, int n) {
         if (n < 1) {
             throw new AudienceException(step + ": 'n' is " + n + ", but it must be at least 1 (the number of transactions)");
+        }
+    }
+
+    static void requireNotMailedDays(int days) {
+        if (days < 1 || days > MAX_NOT_MAILED_DAYS) {
+            throw new AudienceException("notMailedInLast: 'days' is " + days + ", but it must be from 1 to " + MAX_NOT_MAILED_DAYS
+                    + " (the number of days before today, or before the run's day)");
         }
     }
 

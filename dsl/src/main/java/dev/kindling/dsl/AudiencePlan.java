@@ -19,6 +19,7 @@ import dev.kindling.dsl.Criterion.And;
 import dev.kindling.dsl.Criterion.Except;
 import dev.kindling.dsl.Criterion.LivingNear;
 import dev.kindling.dsl.Criterion.MailingConsent;
+import dev.kindling.dsl.Criterion.NotMailed;
 import dev.kindling.dsl.Criterion.Or;
 import dev.kindling.dsl.Criterion.Registered;
 import dev.kindling.dsl.Criterion.Role;
@@ -33,6 +34,8 @@ import org.apache.spark.sql.functions;
  * <li>transactions are read once: every activity step becomes one conditional count in a single
  *     aggregation per user, over the union of the steps' date ranges (so date partitions are pruned);</li>
  * <li>postal codes (small) are broadcast and joined once, for the users' home coordinates;</li>
+ * <li>the mailing history (notMailedInLast) is read once, over the union of the steps' days (its
+ *     prepared_on partitions are pruned): one conditional count per step in one aggregation per user;</li>
  * <li>and/or/except are boolean algebra on each user's row, so no source is read twice.</li>
  * </ul>
  * Every leaf yields true or false, never null, so {@code except} behaves for users with no data.
@@ -40,6 +43,7 @@ import org.apache.spark.sql.functions;
 final class AudiencePlan {
 
     private static final String ACTIVITY_USER = "_activity_user_id";
+    private static final String HISTORY_USER = "_history_user_id";
     private static final String HOME_CODE = "_home_postal_code";
     private static final String HOME_LATITUDE = "_home_latitude";
     private static final String HOME_LONGITUDE = "_home_longitude";
@@ -48,10 +52,12 @@ final class AudiencePlan {
 
     private final Marketplace marketplace;
     private final List<Activity> activities;
+    private final List<NotMailed> notMailed;
 
     private AudiencePlan(Marketplace marketplace, Criterion criterion) {
         this.marketplace = marketplace;
         this.activities = criterion.nodes().filter(Activity.class::isInstance).map(Activity.class::cast).distinct().toList();
+        this.notMailed = criterion.nodes().filter(NotMailed.class::isInstance).map(NotMailed.class::cast).distinct().toList();
     }
 
     /** The users (all columns of the users table) that the criterion admits. */
@@ -69,6 +75,9 @@ final class AudiencePlan {
         }
         if (!activities.isEmpty()) {
             rows = rows.join(activityCounts(), col(Tables.USER_ID).equalTo(col(ACTIVITY_USER)), "left");
+        }
+        if (!notMailed.isEmpty()) {
+            rows = rows.join(mailings(), col(Tables.USER_ID).equalTo(col(HISTORY_USER)), "left");
         }
         return rows.where(predicate(criterion)).select(Arrays.stream(users.columns()).map(functions::col).toArray(Column[]::new));
     }
@@ -99,6 +108,22 @@ final class AudiencePlan {
         return perUserAndRole.groupBy(ACTIVITY_USER).agg(counts.get(0), counts.subList(1, counts.size()).toArray(Column[]::new));
     }
 
+    /** One row per user mailed in any notMailedInLast step's days, with one count of mailings per step. */
+    private Dataset<Row> mailings() {
+        Column wanted = null;
+        List<Column> counts = new ArrayList<>();
+        for (int i = 0; i < notMailed.size(); i++) {
+            NotMailed step = notMailed.get(i);
+            Column inDays = col(Tables.PREPARED_ON).between(lit(step.from()), lit(step.to()));
+            wanted = wanted == null ? inDays : wanted.or(inDays);
+            counts.add(count_if(inDays).as(mailedColumn(i)));
+        }
+        return marketplace.spark().table(marketplace.tables().mailingHistory())
+                .where(wanted)
+                .groupBy(col(Tables.USER_ID).as(HISTORY_USER))
+                .agg(counts.get(0), counts.subList(1, counts.size()).toArray(Column[]::new));
+    }
+
     private Column predicate(Criterion criterion) {
         if (criterion instanceof MailingConsent) {
             return coalesce(col(Tables.MAILING_CONSENT), lit(false));
@@ -114,6 +139,9 @@ final class AudiencePlan {
             Period period = registered.period();
             return coalesce(col(Tables.REGISTERED_ON).between(lit(period.from()), lit(period.to())), lit(false));
         }
+        if (criterion instanceof NotMailed step) {
+            return coalesce(col(mailedColumn(notMailed.indexOf(step))), lit(0L)).equalTo(0L);
+        }
         if (criterion instanceof And and) {
             return predicate(and.left()).and(predicate(and.right()));
         }
@@ -128,6 +156,10 @@ final class AudiencePlan {
 
     private static Column inPeriod(Period period) {
         return col(Tables.TRANSACTION_DATE).between(lit(period.from()), lit(period.to()));
+    }
+
+    private static String mailedColumn(int index) {
+        return "_mailed_" + index;
     }
 
     private static String countColumn(int index) {

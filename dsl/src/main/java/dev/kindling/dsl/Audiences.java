@@ -63,6 +63,7 @@ public final class Audiences {
               .boughtAtLeast(n, category, period)       bought at least n times in the category (subcategories included)
               .livingNear(postalCode, radiusKm)         home postal code within radiusKm of postalCode ("NN-NNN")
               .registeredBetween(period)                registered in the period
+              .notMailedInLast(days)                    on no mailing list prepared in the days days before today (the run's day)
               .and(audience) .or(audience) .except(audience)   combine two audiences
               between("2017-01-01", "2017-01-20")       a period; both days included
               lastDays(30)                              a period: the last 30 days up to today (the run's day in a scheduled job)
@@ -74,6 +75,9 @@ public final class Audiences {
               .prepareForMailing(name)                  write a mailing list (table and CSV); only on an audience whose every
                                                         user agreed: after withPermissionToMailing() (an or(...) needs it on both
                                                         sides, an except(...) on its first part), otherwise it does not compile
+              .holdout(percent, salt)                   only on such an audience, then only .prepareForMailing(name) or .count():
+                                                        keeps a fixed share (the same salt, the same users) out of the list and
+                                                        writes it beside it as <name>_holdout, to measure the campaign's effect
             Example:
               users().withPermissionToMailing().soldAtLeast(4, "Sports", between("2017-01-01", "2017-01-20")).livingNear("87-100", 10).count()
             """;

@@ -1,5 +1,6 @@
 package dev.kindling.dsl;
 
+import java.time.LocalDate;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -88,6 +89,17 @@ sealed interface Criterion {
 
         public String describe() {
             return "registered " + period;
+        }
+    }
+
+    /** No row in the mailing history from {@code from} to {@code to}: the {@code days} days before the marketplace's day. */
+    record NotMailed(int days, LocalDate from, LocalDate to) implements Criterion {
+        public boolean guaranteesConsent() {
+            return false;
+        }
+
+        public String describe() {
+            return "were not mailed in the " + days + (days == 1 ? " day" : " days") + " before " + to.plusDays(1) + " (" + from + " to " + to + ")";
         }
     }
 
