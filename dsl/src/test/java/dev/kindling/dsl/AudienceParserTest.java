@@ -61,6 +61,18 @@ class AudienceParserTest {
     }
 
     @Test
+    void theParsersStepsAreTheHelpsSteps() {
+        // one list in the parser's message, one in HELP: every step the parser names is explained in help()
+        String message = org.assertj.core.api.Assertions.catchThrowable(() -> AudienceDefinition.parse("users().nothing()")).getMessage();
+        java.util.List<String> steps = java.util.Arrays.stream(message.substring(message.indexOf("the steps are ") + "the steps are ".length())
+                .replace("and last ", "").split(", ")).map(String::trim).toList();
+        assertThat(steps).contains("notMailedInLast", "holdout").hasSize(10);
+        for (String step : steps) {
+            assertThat(Audiences.HELP).as(step).contains("." + step + "(");
+        }
+    }
+
+    @Test
     void mistakesAreReportedWithLineAndColumn() {
         assertThatThrownBy(() -> parse("users()\n  .livingNear(\"87-100\" 10)"))
                 .isInstanceOf(AudienceException.class).hasMessage("line 2, column 24: expected ',' but found '10'");
