@@ -66,6 +66,8 @@ class ConsentTypeTest {
         "consenting.or(users().withPermissionToMailing()." + SPORTS + ").prepareForMailing(\"x\")",
         "consenting.except(anyone).prepareForMailing(\"x\")",
         "consenting.except(consenting).registeredBetween(lastDays(30)).prepareForMailing(\"x\")",
+        "consenting.notMailedInLast(30).prepareForMailing(\"x\")",
+        "consenting.notMailedInLast(30).holdout(10, \"spring\").prepareForMailing(\"x\")",
     })
     void aConsentingAudienceCanBePreparedForMailing(String code) {
         assertThat(compileErrors(code)).isEmpty();
@@ -83,5 +85,26 @@ class ConsentTypeTest {
     void anAudienceWithoutConsentHasNoPrepareForMailing(String code) {
         assertThat(compileErrors(code)).singleElement().asString()
                 .contains("cannot find symbol", "method prepareForMailing(java.lang.String)", "class dev.kindling.dsl.Audience");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "anyone.holdout(10, \"spring\")",
+        "users().notMailedInLast(30).holdout(10, \"spring\")",
+    })
+    void onlyAConsentingAudienceHasAHoldout(String code) {
+        assertThat(compileErrors(code)).singleElement().asString()
+                .contains("cannot find symbol", "method holdout(int,java.lang.String)", "dev.kindling.dsl.Audience");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "consenting.holdout(10, \"spring\").soldAtLeast(4, \"Sports\", lastDays(30))",
+        "consenting.holdout(10, \"spring\").holdout(10, \"again\")",
+        "consenting.holdout(10, \"spring\").toDataset()",
+    })
+    void aHoldoutEndsTheSentence(String code) {
+        assertThat(compileErrors(code)).singleElement().asString()
+                .contains("cannot find symbol", "class dev.kindling.dsl.AudienceWithHoldout");
     }
 }
