@@ -14,7 +14,7 @@ import org.apache.spark.sql.Column;
  * holdout, preparing the mailing list (which then leaves the held-out users out and writes them to
  * {@code <name>_holdout} beside it), counting and describing. Immutable.
  * <p>
- * A user is held out when {@code pmod(xxhash64(salt, user_id), 1000000) < percent * 10000}: Spark's
+ * A user is held out when {@code pmod(xxhash64(salt, CAST(user_id AS BIGINT)), 1000000) < percent * 10000}: Spark's
  * xxhash64 has a fixed seed, so the same salt splits the same users the same way on every run and
  * cluster, and another salt splits them independently. Held-out users are not written to the mailing
  * history: they were not mailed.
@@ -66,9 +66,9 @@ public final class AudienceWithHoldout {
         return describe();
     }
 
-    /** True for the held-out users of a row with user_id. */
+    /** True for the held-out users of a row with user_id (hashed as a BIGINT, so an INT id column splits the same way). */
     Column heldOut() {
-        return pmod(xxhash64(lit(salt), col(Tables.USER_ID)), lit(BUCKETS)).lt(lit(percent * (BUCKETS / 100)));
+        return pmod(xxhash64(lit(salt), col(Tables.USER_ID).cast("bigint")), lit(BUCKETS)).lt(lit(percent * (BUCKETS / 100)));
     }
 
     static void requirePercent(double percent) {

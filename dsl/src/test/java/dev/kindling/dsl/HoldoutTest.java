@@ -86,6 +86,16 @@ class HoldoutTest {
     }
 
     @Test
+    void theSplitIsTheDocumentedHashSoAnyImplementationAgrees() {
+        // worked out apart from Spark, with a plain XXH64 (seed 42 for the salt's UTF-8 bytes, that hash as
+        // the seed of the id's 8 little-endian bytes), then pmod 1000000 < percent * 10000
+        assertThat(new java.util.TreeSet<>(heldOut(50, "spring", 40)))
+                .containsExactly(3L, 4L, 5L, 9L, 10L, 13L, 14L, 16L, 19L, 20L, 24L, 25L, 27L, 29L, 31L, 32L, 34L, 35L, 40L);
+        assertThat(heldOut(10, "spring", 40)).containsExactlyInAnyOrder(5L, 13L);
+        assertThat(heldOut(10, "spring", 10_000)).hasSize(1041);
+    }
+
+    @Test
     void percentAndSaltAreCheckedWhereTheyAreGiven() {
         MailableAudience audience = marketplace.users().withPermissionToMailing();
         assertThatThrownBy(() -> audience.holdout(0, "spring")).isInstanceOf(AudienceException.class)

@@ -38,8 +38,14 @@ public interface TableWriter {
         VersionedTable versions = new VersionedTable(spark, table);
         String names = java.util.Arrays.stream(partition.fields()).map(StructField::name).collect(Collectors.joining(", "));
         spark.sql("CREATE DATABASE IF NOT EXISTS " + versions.table().substring(0, versions.table().indexOf('.')));
-        spark.sql("CREATE TABLE IF NOT EXISTS " + versions.table() + " (" + rows.schema().toDDL() + ", " + partitionColumns + ")"
-                + " USING parquet PARTITIONED BY (" + names + ")");
+        try {
+            spark.sql("CREATE TABLE IF NOT EXISTS " + versions.table() + " (" + rows.schema().toDDL() + ", " + partitionColumns + ")"
+                    + " USING parquet PARTITIONED BY (" + names + ")");
+        } catch (Exception e) { // Spark's AnalysisException is checked in Java, but thrown undeclared: another run created it first?
+            if (!spark.catalog().tableExists(versions.table())) {
+                throw e;
+            }
+        }
         VersionedTable.Version version = versions.stage(rows.schema());
         long count;
         try {
