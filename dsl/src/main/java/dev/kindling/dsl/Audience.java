@@ -12,6 +12,7 @@ import dev.kindling.dsl.Criterion.Except;
 import dev.kindling.dsl.Criterion.LastBoughtBefore;
 import dev.kindling.dsl.Criterion.LivingNear;
 import dev.kindling.dsl.Criterion.MailingConsent;
+import dev.kindling.dsl.Criterion.NotMailed;
 import dev.kindling.dsl.Criterion.Or;
 import dev.kindling.dsl.Criterion.Purchases;
 import dev.kindling.dsl.Criterion.Registered;
@@ -37,6 +38,9 @@ public sealed class Audience permits MailableAudience {
     private static final AtomicLong VIEWS = new AtomicLong();
     /** The largest spentAtLeast amount: far above any sum of purchases, far below what exact sums can hold. */
     static final double MAX_AMOUNT = 1e15;
+
+    /** notMailedInLast looks back at most this many days (ten years). */
+    static final int MAX_NOT_MAILED_DAYS = 3660;
 
     private final Marketplace marketplace;
     private final Criterion criterion;
@@ -109,6 +113,18 @@ public sealed class Audience permits MailableAudience {
     public Audience registeredBetween(Period period) {
         requirePeriod("registeredBetween", period);
         return with(new Registered(period));
+    }
+
+    /**
+     * Keeps users who were on no mailing list prepared in the {@code days} days before the marketplace's
+     * day (today's lists do not count, so a rerun of a day gives the same list). Reads the mailing
+     * history, which must exist.
+     */
+    public Audience notMailedInLast(int days) {
+        requireNotMailedDays(days);
+        marketplace.requireMailingHistory("notMailedInLast");
+        LocalDate day = marketplace.asOf();
+        return with(new NotMailed(days, day.minusDays(days), day.minusDays(1)));
     }
 
     /** Users in both audiences. */
@@ -268,6 +284,14 @@ public sealed class Audience permits MailableAudience {
             throw new AudienceException(step + ": 'date' is missing; give one such as \"2017-01-20\"");
         }
         return Period.day(step, "date", date);
+    }
+
+
+    static void requireNotMailedDays(int days) {
+        if (days < 1 || days > MAX_NOT_MAILED_DAYS) {
+            throw new AudienceException("notMailedInLast: 'days' is " + days + ", but it must be from 1 to " + MAX_NOT_MAILED_DAYS
+                    + " (the number of days before today, or before the run's day)");
+        }
     }
 
     static void requireRadius(double radiusKm) {

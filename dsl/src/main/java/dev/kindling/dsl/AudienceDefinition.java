@@ -114,10 +114,34 @@ public final class AudienceDefinition {
         }
     }
 
+    /** holdout(percent, "salt") at the end of a definition: its values, already checked. */
+    public record Holdout(double percent, String salt) {
+    }
+
     private final Chain chain;
+    private final Holdout holdout; // null without one
 
     AudienceDefinition(Chain chain) {
+        this(chain, null);
+    }
+
+    AudienceDefinition(Chain chain, Holdout holdout) {
         this.chain = chain;
+        this.holdout = holdout;
+    }
+
+    /** True when the definition ends with holdout(percent, "salt"): build it with {@link #withHoldoutOn}. */
+    public boolean endsWithHoldout() {
+        return holdout != null;
+    }
+
+    /** The audience with its holdout on a marketplace, to be prepared for mailing (the parser checked its consent). */
+    public AudienceWithHoldout withHoldoutOn(Marketplace marketplace) {
+        if (holdout == null) {
+            throw new AudienceException("holdout: this definition does not end with holdout(percent, \"salt\"); build it with mailableOn");
+        }
+        requireConsent();
+        return ((MailableAudience) chain.build(marketplace)).holdout(holdout.percent(), holdout.salt());
     }
 
     /** Reads and checks a definition without Spark; fails with a one-line message that says where. */
@@ -142,6 +166,11 @@ public final class AudienceDefinition {
 
     /** The audience on a marketplace (looks up its categories and postal codes). */
     public Audience on(Marketplace marketplace) {
+        if (holdout != null) {
+            // dropping it silently would mail the users the analyst meant to keep out
+            throw new AudienceException("holdout: this definition ends with holdout(" + Audience.number(holdout.percent()) + ", \"" + holdout.salt()
+                    + "\"), which only a mailing can have; the audience job prepares it, or remove the holdout to read the audience");
+        }
         return chain.build(marketplace);
     }
 

@@ -28,7 +28,7 @@ final class AudienceParser {
     static final int MAX_STEPS = 250;
     /** The steps a definition may use after users(), as listed to an analyst who wrote another word. */
     static final List<String> STEPS = List.of("withPermissionToMailing", "soldAtLeast", "boughtAtLeast", "boughtAtMost", "notBoughtIn",
-            "lastBoughtBefore", "spentAtLeast", "livingNear", "registeredBetween", "and", "or", "except", "excluding");
+            "lastBoughtBefore", "spentAtLeast", "livingNear", "registeredBetween", "notMailedInLast", "and", "or", "except", "excluding");
 
     private static final Pattern TOKEN = Pattern.compile(
             "(?<space>\\s+|//[^\\n]*)|(?<string>\"(?:[^\"\\\\\\n]|\\\\.)*\")|(?<number>-?\\d+(?:\\.\\d+)?)|(?<word>[A-Za-z_]\\w*)|(?<symbol>[().,;])");
@@ -47,6 +47,7 @@ final class AudienceParser {
     private final List<String> texts;
     private int next;
     private int steps;
+    private AudienceDefinition.Holdout holdout;
 
     private AudienceParser(List<Token> tokens) {
         this.tokens = tokens;
@@ -66,7 +67,7 @@ final class AudienceParser {
         if (!parser.peek().is("")) {
             throw parser.unexpected("the end of the definition");
         }
-        return new AudienceDefinition(chain);
+        return new AudienceDefinition(chain, parser.holdout);
     }
 
     private Chain chain(int nesting) {
@@ -78,10 +79,37 @@ final class AudienceParser {
         List<Integer> stepEnds = new ArrayList<>();
         while (peek().is(".")) {
             next++;
+            if (peek().is("holdout")) {
+                holdout = holdout(nesting, new Chain(texts, first, chainSteps, stepEnds));
+                if (peek().is(".")) {
+                    throw new AudienceException(peek().where() + ": holdout(...) ends the audience; no step may follow it");
+                }
+                break;
+            }
             chainSteps.add(step(nesting));
             stepEnds.add(next - 1);
         }
         return new Chain(texts, first, chainSteps, stepEnds);
+    }
+
+    /** holdout(percent, "salt"): only the last step of the whole audience, and only of one whose every user agreed. */
+    private AudienceDefinition.Holdout holdout(int nesting, Chain before) {
+        Token name = take();
+        if (nesting > 0) {
+            throw new AudienceException(name.where() + ": holdout(...) can only end the whole audience, not a part inside and(...), or(...) or except(...)");
+        }
+        if (!before.guaranteesConsent()) {
+            throw new AudienceException(name.where() + ": holdout(...) needs an audience whose every user agreed to mailings;"
+                    + " add .withPermissionToMailing() before it");
+        }
+        expect("(");
+        double percent = number();
+        expect(",");
+        String salt = string();
+        expect(")");
+        AudienceWithHoldout.requirePercent(percent);
+        AudienceWithHoldout.requireSalt(salt);
+        return new AudienceDefinition.Holdout(percent, salt);
     }
 
     private Step step(int nesting) {
@@ -102,6 +130,11 @@ final class AudienceParser {
                 Function<Marketplace, Period> period = period();
                 yield new Filter(audience -> audience.registeredBetween(period.apply(audience.marketplace())));
             }
+            case "notMailedInLast" -> {
+                int days = wholeNumber();
+                Audience.requireNotMailedDays(days);
+                yield new Filter(audience -> audience.notMailedInLast(days));
+            }
             case "and", "or", "except", "excluding" -> {
                 if (nesting >= MAX_NESTING) {
                     throw new AudienceException(name.where() + ": and/or/except are nested more than " + MAX_NESTING
@@ -111,7 +144,8 @@ final class AudienceParser {
             }
             case "count", "by", "show", "toDataset", "explain", "prepareForMailing" -> throw new AudienceException(name.where()
                     + ": ." + name.text() + "(...) is a terminal step; a saved definition only describes the audience (the job names the mailing with --name)");
-            default -> throw new AudienceException(name.where() + ": '" + name.text() + "' is not a step; the steps are " + String.join(", ", STEPS));
+            default -> throw new AudienceException(name.where() + ": '" + name.text() + "' is not a step; the steps are " + String.join(", ", STEPS)
+                    + ", and last holdout");
         };
         expect(")");
         return step;
@@ -165,11 +199,16 @@ final class AudienceParser {
     }
 
     private int wholeNumberThen(String separator) {
+        int n = wholeNumber();
+        expect(separator);
+        return n;
+    }
+
+    private int wholeNumber() {
         Token token = take();
         if (!token.text().matches("-?\\d+")) {
             throw new AudienceException(token.where() + ": expected a whole number but found " + shown(token));
         }
-        expect(separator);
         try {
             return Integer.parseInt(token.text());
         } catch (NumberFormatException e) {

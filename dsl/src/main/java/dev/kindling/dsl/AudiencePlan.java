@@ -33,6 +33,7 @@ import dev.kindling.dsl.Criterion.LastBoughtBefore;
 import dev.kindling.dsl.Criterion.LivingNear;
 import dev.kindling.dsl.Criterion.MailingConsent;
 import dev.kindling.dsl.Criterion.Measure;
+import dev.kindling.dsl.Criterion.NotMailed;
 import dev.kindling.dsl.Criterion.Or;
 import dev.kindling.dsl.Criterion.Registered;
 import dev.kindling.dsl.Criterion.Role;
@@ -55,6 +56,8 @@ import org.apache.spark.sql.functions;
  *     and for doubles written with up to 10 decimals (0.70 + 0.10 is 0.80, not 0.7999999999999999);</li>
  * <li>livingNear is a list of postal codes, resolved when the step was given, so users are filtered
  *     as they are read and the postal codes table is not part of the query;</li>
+ * <li>the mailing history (notMailedInLast) is read once, over the union of the steps' days (its
+ *     prepared_on partitions are pruned): one conditional count per step in one aggregation per user;</li>
  * <li>and/or/except are boolean algebra on each user's row, so no source is read twice.</li>
  * </ul>
  * Every leaf yields true or false, never null, so {@code except} behaves for users with no data, and
@@ -69,6 +72,7 @@ final class AudiencePlan {
     private static final String ACTIVITY_USER = "_activity_user_id";
     private static final int EXACT_AMOUNT_SCALE = 10;
     private static final String EXACT_AMOUNT = "DECIMAL(38," + EXACT_AMOUNT_SCALE + ")";
+    private static final String HISTORY_USER = "_history_user_id";
     private static final String HOME_CODE = "_home_postal_code";
     private static final String HOME_CITY = "_home_city";
     private static final String TOP_CATEGORIES = "_top_categories";
@@ -78,11 +82,13 @@ final class AudiencePlan {
     private final Marketplace marketplace;
     private final List<Tally> tallies;
     private final Dimension dimension; // null unless a breakdown
+    private final List<NotMailed> notMailed;
 
     private AudiencePlan(Marketplace marketplace, Criterion criterion, Dimension dimension) {
         this.marketplace = marketplace;
         this.tallies = criterion.nodes().filter(TransactionStep.class::isInstance).map(step -> ((TransactionStep) step).tally()).distinct().toList();
         this.dimension = dimension;
+        this.notMailed = criterion.nodes().filter(NotMailed.class::isInstance).map(NotMailed.class::cast).distinct().toList();
     }
 
     /** The users (all columns of the users table) that the criterion admits. */
@@ -116,6 +122,9 @@ final class AudiencePlan {
         }
         if (!tallies.isEmpty() || dimension == Dimension.CATEGORY) {
             rows = rows.join(perUserTallies(), col(Tables.USER_ID).equalTo(col(ACTIVITY_USER)), "left");
+        }
+        if (!notMailed.isEmpty()) {
+            rows = rows.join(mailings(), col(Tables.USER_ID).equalTo(col(HISTORY_USER)), "left");
         }
         List<Column> output = new ArrayList<>(List.of(col(USERS + ".*")));
         if (dimension != null) {
@@ -176,6 +185,22 @@ final class AudiencePlan {
         return tally.period() == null ? lit(true) : inPeriod(tally.period());
     }
 
+    /** One row per user mailed in any notMailedInLast step's days, with one count of mailings per step. */
+    private Dataset<Row> mailings() {
+        Column wanted = null;
+        List<Column> counts = new ArrayList<>();
+        for (int i = 0; i < notMailed.size(); i++) {
+            NotMailed step = notMailed.get(i);
+            Column inDays = col(Tables.PREPARED_ON).between(lit(step.from()), lit(step.to()));
+            wanted = wanted == null ? inDays : wanted.or(inDays);
+            counts.add(count_if(inDays).as(mailedColumn(i)));
+        }
+        return marketplace.spark().table(marketplace.tables().mailingHistory())
+                .where(wanted)
+                .groupBy(col(Tables.USER_ID).as(HISTORY_USER))
+                .agg(counts.get(0), counts.subList(1, counts.size()).toArray(Column[]::new));
+    }
+
     private Column predicate(Criterion criterion) {
         if (criterion instanceof MailingConsent) {
             return coalesce(col(Tables.MAILING_CONSENT), lit(false));
@@ -200,6 +225,9 @@ final class AudiencePlan {
         if (criterion instanceof Registered registered) {
             Period period = registered.period();
             return coalesce(col(Tables.REGISTERED_ON).between(lit(period.from()), lit(period.to())), lit(false));
+        }
+        if (criterion instanceof NotMailed step) {
+            return coalesce(col(mailedColumn(notMailed.indexOf(step))), lit(0L)).equalTo(0L);
         }
         if (criterion instanceof And and) {
             return predicate(and.left()).and(predicate(and.right()));
@@ -234,5 +262,9 @@ final class AudiencePlan {
 
     private static String tallyColumn(int index) {
         return "_activity_" + index;
+    }
+
+    private static String mailedColumn(int index) {
+        return "_mailed_" + index;
     }
 }

@@ -70,10 +70,15 @@ public final class Audiences {
               .spentAtLeast(amount, category, period)   purchases in the category add up to at least amount (exactly)
               .livingNear(postalCode, radiusKm)         home postal code within radiusKm of postalCode ("NN-NNN")
               .registeredBetween(period)                registered in the period
+              .notMailedInLast(days)                    on no mailing list prepared in the days days before today (the run's day)
               .and(audience) .or(audience) .except(audience)   combine two audiences
               .excluding(audience)                      remove the other audience's users (the same as except)
               between("2017-01-01", "2017-01-20")       a period; both days included
               lastDays(30)                              a period: the last 30 days up to today (the run's day in a scheduled job)
+              .holdout(percent, salt)                   the last step, only on an audience whose every user agreed (see
+                                                        prepareForMailing below), then only .prepareForMailing(name) or .count():
+                                                        keeps a fixed share (the same salt, the same users) out of the list and
+                                                        writes it beside it as <name>_holdout, to measure the campaign's effect
             Terminal steps:
               .count()                                  how many users
               .by("city") .by("category")               how many users in each city, or top-level category they bought or sold

@@ -182,6 +182,17 @@ sealed interface Criterion {
         }
     }
 
+    /** No row in the mailing history from {@code from} to {@code to}: the {@code days} days before the marketplace's day. */
+    record NotMailed(int days, LocalDate from, LocalDate to) implements Criterion {
+        public boolean guaranteesConsent() {
+            return false;
+        }
+
+        public String describe() {
+            return "were not mailed in the " + days + (days == 1 ? " day" : " days") + " before " + to.plusDays(1) + " (" + from + " to " + to + ")";
+        }
+    }
+
     record And(Criterion left, Criterion right) implements Criterion {
         // One consenting side is enough: the other side can only remove users.
         public boolean guaranteesConsent() {

@@ -59,6 +59,20 @@ public final class MailableAudience extends Audience {
         return (MailableAudience) super.registeredBetween(period);
     }
 
+    @Override
+    public MailableAudience notMailedInLast(int days) {
+        return (MailableAudience) super.notMailedInLast(days);
+    }
+
+    /**
+     * Ends the sentence with a control group: a deterministic {@code percent} of the users (chosen by a
+     * hash of {@code salt} and the user's id, so the same salt picks the same users on every run) is kept
+     * out of the mailing list and written beside it, so the campaign's effect can be measured.
+     */
+    public AudienceWithHoldout holdout(double percent, String salt) {
+        return new AudienceWithHoldout(this, percent, salt);
+    }
+
     /** Users in both audiences; they all agreed to mailings, since this audience's users did. */
     @Override
     public MailableAudience and(Audience other) {

@@ -1,6 +1,7 @@
 package dev.kindling.dsl;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.not;
 
 import java.util.List;
 import java.util.Locale;
@@ -20,6 +21,11 @@ import org.apache.spark.sql.SparkSession;
  * skip); only then is {@code <db>.<name>} pointed at that folder, in one metastore update, and the
  * version it replaced is dropped. A failed run drops its own version and leaves the list as it was.
  * Only SQL and the unified Dataset API are used, so this also works over Spark Connect.
+ * <p>
+ * Every list is also recorded in the mailing history ({@link Tables#mailingHistory()}): its users go
+ * into partition (prepared_on = the marketplace's day, mailing = the list's name), which a rerun of
+ * the same list on the same day replaces, through the same writer. A holdout's users are not recorded:
+ * they were not mailed.
  */
 final class MailingExport {
 
@@ -28,10 +34,14 @@ final class MailingExport {
 
     private final SparkSession spark;
     private final String database;
+    private final String history;
+    private final java.time.LocalDate day;
 
     MailingExport(Marketplace marketplace) {
         this.spark = marketplace.spark();
         this.database = marketplace.tables().mailingDatabase().toLowerCase(Locale.ROOT);
+        this.history = marketplace.tables().mailingHistory().toLowerCase(Locale.ROOT);
+        this.day = marketplace.asOf();
     }
 
     MailingList write(String name, Dataset<Row> users) {
@@ -39,9 +49,34 @@ final class MailingExport {
     }
 
     MailingList write(String name, Dataset<Row> users, TableWriter writer) {
-        String table = database + "." + name.toLowerCase(Locale.ROOT);
-        TableWriter.Replaced written = writer.replaceWithCsv(table, users.select(COLUMNS.stream().map(c -> col(c)).toArray(Column[]::new)));
-        return new MailingList(table, written.rows(), written.csvFolder());
+        return write(name, users, null, writer);
+    }
+
+    /**
+     * Writes the users for whom {@code heldOut} is false as list {@code name}, and, when heldOut is
+     * given, the others as {@code <name>_holdout}.
+     * <p>
+     * The order keeps the history from ever missing a published list: (1) the history partition, (2) the
+     * holdout, (3) the list, each published in one metastore update. A run that fails before (1) publishes
+     * leaves everything as it was. One that fails after (1) and before (3) leaves a history that names users
+     * of a list readers do not see yet (and maybe a new holdout beside the old list): in that window
+     * notMailedInLast errs on the side of rest, never of mailing someone twice; the run fails, and its
+     * rerun of the same day replaces the same partition and publishes the list. The history and the list
+     * are two reads of the same query: they agree unless the marketplace's tables change between them.
+     */
+    MailingList write(String name, Dataset<Row> users, Column heldOut, TableWriter writer) {
+        String listName = name.toLowerCase(Locale.ROOT);
+        String table = database + "." + listName;
+        Dataset<Row> listed = heldOut == null ? users : users.where(not(heldOut));
+        writer.replacePartition(history, Tables.PREPARED_ON + " DATE, " + Tables.MAILING + " STRING", List.of(day.toString(), listName),
+                listed.select(col(Tables.USER_ID).cast("bigint").as(Tables.USER_ID)));
+        long held = heldOut == null ? 0 : writer.replaceWithCsv(table + MailingList.HOLDOUT_SUFFIX, mailingColumns(users.where(heldOut))).rows();
+        TableWriter.Replaced written = writer.replaceWithCsv(table, mailingColumns(listed));
+        return new MailingList(table, written.rows(), written.csvFolder(), held);
+    }
+
+    private static Dataset<Row> mailingColumns(Dataset<Row> users) {
+        return users.select(COLUMNS.stream().map(c -> col(c)).toArray(Column[]::new));
     }
 
     /** The shell's writer: SQL and the unified Dataset API only. */

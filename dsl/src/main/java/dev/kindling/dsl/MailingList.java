@@ -2,8 +2,19 @@ package dev.kindling.dsl;
 
 import java.util.regex.Pattern;
 
-/** A written mailing list: its Hive table, how many users it has, and the folder of its CSV file. */
-public record MailingList(String table, long users, String csvFolder) {
+/**
+ * A written mailing list: its Hive table, how many users it has, the folder of its CSV file, and how
+ * many users a holdout kept out of it (in table {@code <table>_holdout}; 0 without a holdout).
+ */
+public record MailingList(String table, long users, String csvFolder, long heldOut) {
+
+    /** A list written without a holdout. */
+    public MailingList(String table, long users, String csvFolder) {
+        this(table, users, csvFolder, 0);
+    }
+
+    /** The holdout of list {@code <name>} is table {@code <name>_holdout}. */
+    static final String HOLDOUT_SUFFIX = "_holdout";
 
     // No "__": MailingExport's version tables are <name>__v<millis>.
     private static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)*");
@@ -14,10 +25,16 @@ public record MailingList(String table, long users, String csvFolder) {
             throw new AudienceException("prepareForMailing: 'name' \"" + name + "\" cannot be a table name; use letters and digits, starting with a letter,"
                     + " words joined by single '_', at most 100 characters, e.g. \"sports_sellers_near_torun\"");
         }
+        String lower = name.toLowerCase(java.util.Locale.ROOT);
+        if (lower.equals(Tables.MAILING_HISTORY) || lower.endsWith(HOLDOUT_SUFFIX)) {
+            throw new AudienceException("prepareForMailing: 'name' \"" + name + "\" is reserved: " + Tables.MAILING_HISTORY
+                    + " is the mailing history and names ending in " + HOLDOUT_SUFFIX + " hold a list's holdout; choose another name");
+        }
     }
 
     @Override
     public String toString() {
-        return "mailing list " + table + ": " + users + (users == 1 ? " user" : " users") + "; CSV in " + csvFolder;
+        return "mailing list " + table + ": " + users + (users == 1 ? " user" : " users") + "; CSV in " + csvFolder
+                + (heldOut > 0 ? "; " + heldOut + " held out in " + table + HOLDOUT_SUFFIX : "");
     }
 }

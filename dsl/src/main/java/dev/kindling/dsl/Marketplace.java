@@ -59,6 +59,11 @@ public final class Marketplace {
         return tables;
     }
 
+    /** The marketplace's day: today in a shell, the logical date in a scheduled run (see the constructors). */
+    public LocalDate asOf() {
+        return asOf;
+    }
+
     /** The last {@code days} days up to and including the marketplace's day (see the constructors). */
     public Period lastDays(int days) {
         return Period.lastDays(asOf, days);
@@ -144,6 +149,17 @@ public final class Marketplace {
             }
         });
         return near;
+    }
+
+    /**
+     * Fails unless the mailing history exists. Without it nobody can tell who was mailed, so a step that
+     * reads it fails rather than take "no history" for "nobody was mailed".
+     */
+    void requireMailingHistory(String step) {
+        if (!spark.catalog().tableExists(tables.mailingHistory())) {
+            throw new AudienceException(step + ": the mailing history " + tables.mailingHistory() + " does not exist, so who was mailed cannot be checked;"
+                    + " the first prepareForMailing in database " + tables.mailingDatabase() + " creates it (lists prepared before that are not in it)");
+        }
     }
 
     /** Fails unless postalCode is written NN-NNN; needs no data. */

@@ -28,6 +28,10 @@ public record Tables(String users, String transactions, String categories, Strin
     static final String LATITUDE = "latitude";
     static final String LONGITUDE = "longitude";
     static final String CITY = "city";
+    // The mailing history (MailingExport writes it): who was on which list, on which day.
+    static final String MAILING_HISTORY = "mailing_history";
+    static final String MAILING = "mailing";
+    static final String PREPARED_ON = "prepared_on";
 
     public Tables {
         check("users", users);
@@ -37,6 +41,15 @@ public record Tables(String users, String transactions, String categories, Strin
         if (mailingDatabase == null || !IDENTIFIER.matcher(mailingDatabase).matches()) {
             throw new AudienceException("Tables: mailingDatabase \"" + mailingDatabase + "\" is not a database name; use letters, digits and '_'");
         }
+    }
+
+    /**
+     * The history of prepared mailing lists, {@code <mailingDatabase>.mailing_history}: one row per user
+     * on a list ({@code user_id}), partitioned by {@code prepared_on} (the marketplace's day) and
+     * {@code mailing} (the list's name). Created by the first prepareForMailing in the database.
+     */
+    public String mailingHistory() {
+        return mailingDatabase + "." + MAILING_HISTORY;
     }
 
     /** The standard table names (users, transactions, categories, postal_codes) in one database. */

@@ -70,6 +70,8 @@ class ConsentTypeTest {
         "users().withPermissionToMailing().notBoughtIn(\"Sports\", lastDays(30)).boughtAtMost(2, \"Sports\", lastDays(30))"
             + ".lastBoughtBefore(\"2017-01-01\").spentAtLeast(100, \"Sports\", lastDays(365)).prepareForMailing(\"x\")",
         "anyone.and(consenting).excluding(anyone).spentAtLeast(5, \"Phones\", lastDays(7)).prepareForMailing(\"x\")",
+        "consenting.notMailedInLast(30).prepareForMailing(\"x\")",
+        "consenting.notMailedInLast(30).holdout(10, \"spring\").prepareForMailing(\"x\")",
     })
     void aConsentingAudienceCanBePreparedForMailing(String code) {
         assertThat(compileErrors(code)).isEmpty();
@@ -90,5 +92,26 @@ class ConsentTypeTest {
     void anAudienceWithoutConsentHasNoPrepareForMailing(String code) {
         assertThat(compileErrors(code)).singleElement().asString()
                 .contains("cannot find symbol", "method prepareForMailing(java.lang.String)", "class dev.kindling.dsl.Audience");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "anyone.holdout(10, \"spring\")",
+        "users().notMailedInLast(30).holdout(10, \"spring\")",
+    })
+    void onlyAConsentingAudienceHasAHoldout(String code) {
+        assertThat(compileErrors(code)).singleElement().asString()
+                .contains("cannot find symbol", "method holdout(int,java.lang.String)", "dev.kindling.dsl.Audience");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "consenting.holdout(10, \"spring\").soldAtLeast(4, \"Sports\", lastDays(30))",
+        "consenting.holdout(10, \"spring\").holdout(10, \"again\")",
+        "consenting.holdout(10, \"spring\").toDataset()",
+    })
+    void aHoldoutEndsTheSentence(String code) {
+        assertThat(compileErrors(code)).singleElement().asString()
+                .contains("cannot find symbol", "class dev.kindling.dsl.AudienceWithHoldout");
     }
 }

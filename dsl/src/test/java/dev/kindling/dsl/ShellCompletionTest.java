@@ -76,6 +76,22 @@ class ShellCompletionTest {
     }
 
     @Test
+    void notMailedInLastIsAStepAndHoldoutOnlyFollowsAConsentingAudience() {
+        assertThat(completions("users().")).contains("notMailedInLast(").doesNotContain("holdout(");
+        assertThat(completions("users().withPermissionToMailing().notMailedInLast(30).")).contains("holdout(", "prepareForMailing(", "soldAtLeast(");
+        assertThat(completions("users().livingNear(\"87-100\", 10).notMailedInLast(30).")).doesNotContain("holdout(", "prepareForMailing(");
+    }
+
+    @Test
+    void afterHoldoutOnlyPreparingCountingAndDescribingAreOffered() {
+        List<String> next = completions("users().withPermissionToMailing().holdout(10, \"spring\").");
+        assertThat(next).contains("prepareForMailing(", "count()", "describe()")
+                .doesNotContain("soldAtLeast(", "livingNear(", "notMailedInLast(", "withPermissionToMailing()", "and(", "or(", "except(", "holdout(", "toDataset()");
+        assertThat(signatures("users().withPermissionToMailing().holdout(")).containsExactly(
+                "dev.kindling.dsl.AudienceWithHoldout dev.kindling.dsl.MailableAudience.holdout(double percent, String salt)");
+    }
+
+    @Test
     void typingPrepareForMailingWithoutConsentIsRejected() {
         // as the shell and the notebook's kernel evaluate a line; the snippet is rejected before it runs
         SnippetEvent rejected = shell.eval("users().livingNear(\"87-100\", 10).prepareForMailing(\"near_torun\");").get(0);

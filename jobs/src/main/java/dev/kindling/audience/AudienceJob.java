@@ -7,6 +7,7 @@ import java.nio.file.Path;
 
 import dev.kindling.dsl.AudienceDefinition;
 import dev.kindling.dsl.AudienceException;
+import dev.kindling.dsl.AudienceWithHoldout;
 import dev.kindling.dsl.MailableAudience;
 import dev.kindling.dsl.MailingList;
 import dev.kindling.dsl.Marketplace;
@@ -74,6 +75,12 @@ public final class AudienceJob implements Job {
         Marketplace marketplace = new Marketplace(context.spark(), MarketplaceSettings.tables(context.settings()), context.logicalDate());
         try {
             // categories and postal codes are looked up now, with the marketplace's data
+            if (saved.endsWithHoldout()) { // the list without the held-out users, and <name>_holdout beside it
+                AudienceWithHoldout split = saved.withHoldoutOn(marketplace);
+                context.log().info("writing mailing list {} and its holdout: {}", name, split.describe());
+                context.log().info("{}", split.prepareForMailing(name, context.outputs()));
+                return;
+            }
             MailableAudience audience = saved.mailableOn(marketplace);
             context.log().info("writing mailing list {}: {}", name, audience.describe());
             MailingList list = audience.prepareForMailing(name, context.outputs());

@@ -61,6 +61,15 @@ final class DryRunOutputs implements RunOutputs {
     }
 
     @Override
+    public long replacePartition(String table, String partitionColumns, java.util.List<String> values, Dataset<Row> rows) {
+        out.println("dry run: would replace partition (" + partitionColumns + ") = " + values + " of table " + table
+                + " with columns " + rows.schema().toDDL() + (spark.catalog().tableExists(table) ? "" : " (new table)"));
+        out.println("dry run: Spark plan of the rows to write:");
+        out.println(plan(rows));
+        return 0;
+    }
+
+    @Override
     public Replaced replaceWithCsv(String table, Dataset<Row> rows) {
         out.println("dry run: would write table " + table + " as a new version with a CSV copy, columns " + rows.schema().toDDL());
         out.println("dry run: Spark plan of the rows to write:");

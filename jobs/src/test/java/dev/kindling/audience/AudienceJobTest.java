@@ -86,6 +86,58 @@ class AudienceJobTest {
         assertThat(RunLog.ofTestSpark().lines("aud-rerun_list")).anyMatch(line -> line.contains("rows_written=" + users));
     }
 
+    private static List<Long> ids(String table) {
+        return SPARK.table(table).orderBy("user_id").collectAsList().stream().map(r -> r.getLong(0)).toList();
+    }
+
+    private static List<Long> historyOf(String mailing, String day) {
+        return SPARK.sql("SELECT user_id FROM aud_mailings.mailing_history WHERE mailing = '" + mailing + "' AND prepared_on = DATE'" + day + "'"
+                + " ORDER BY user_id").collectAsList().stream().map(r -> r.getLong(0)).toList();
+    }
+
+    @Test
+    void aHoldoutIsWrittenBesideTheListAndOnlyTheListGoesToTheHistory() throws IOException {
+        Result result = audience("users().withPermissionToMailing().holdout(30, \"spring\")", "job_split", "--logical-date", "2024-03-01");
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        List<Long> listed = ids("aud_mailings.job_split");
+        List<Long> held = ids("aud_mailings.job_split_holdout");
+        List<Long> consenting = new Marketplace(SPARK, Tables.in("aud_market", "unused")).users().withPermissionToMailing().toDataset()
+                .orderBy("user_id").collectAsList().stream().map(r -> r.getLong(0)).toList();
+        assertThat(listed).doesNotContainAnyElementsOf(held);
+        assertThat(new java.util.TreeSet<>(listed) {{ addAll(held); }}).containsExactlyElementsOf(consenting);
+        assertThat(held.size()).as("about 30% of " + consenting.size()).isBetween(consenting.size() / 5, consenting.size() * 2 / 5);
+        assertThat(historyOf("job_split", "2024-03-01")).isEqualTo(listed);
+        assertThat(RunLog.ofTestSpark().lines("aud-job_split")).anyMatch(line -> line.contains("; " + held.size() + " held out in aud_mailings.job_split_holdout"));
+
+        assertThat(audience("users().withPermissionToMailing().holdout(30, \"spring\")", "job_split", "--logical-date", "2024-03-01").exitCode()).isZero();
+        assertThat(ids("aud_mailings.job_split")).isEqualTo(listed);
+        assertThat(ids("aud_mailings.job_split_holdout")).isEqualTo(held);
+    }
+
+    @Test
+    void notMailedInLastLeavesOutWhoWasOnAListTheDayBefore() throws IOException {
+        assertThat(audience("users().withPermissionToMailing().livingNear(\"87-100\", 10)", "fatigue_first", "--logical-date", "2024-04-01").exitCode()).isZero();
+        List<Long> mailed = ids("aud_mailings.fatigue_first");
+        assertThat(mailed).isNotEmpty();
+        assertThat(historyOf("fatigue_first", "2024-04-01")).isEqualTo(mailed);
+
+        Result next = audience("users().withPermissionToMailing().notMailedInLast(1)", "fatigue_next", "--logical-date", "2024-04-02");
+        assertThat(next.exitCode()).as(next.err()).isZero();
+        List<Long> consenting = new Marketplace(SPARK, Tables.in("aud_market", "unused")).users().withPermissionToMailing().toDataset()
+                .orderBy("user_id").collectAsList().stream().map(r -> r.getLong(0)).toList();
+        assertThat(ids("aud_mailings.fatigue_next")).containsExactlyElementsOf(consenting.stream().filter(id -> !mailed.contains(id)).toList());
+    }
+
+    @Test
+    void aDryRunRecordsNoHistory() throws IOException {
+        Result result = audience("users().withPermissionToMailing().holdout(10, \"dry\")", "dry_history", "--dry-run");
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.out()).contains("dry run: would replace partition (prepared_on DATE, mailing STRING) = [2024-02-01, dry_history] of table aud_mailings.mailing_history",
+                "dry run: would write table aud_mailings.dry_history_holdout as a new version");
+        assertThat(SPARK.catalog().tableExists("aud_mailings.mailing_history") ? historyOf("dry_history", "2024-02-01") : List.of()).isEmpty();
+        assertThat(SPARK.catalog().tableExists("aud_mailings.dry_history_holdout")).isFalse();
+    }
+
     private static List<String> versionsOf(String list) {
         return SPARK.sql("SHOW TABLES IN aud_mailings LIKE '" + list + "__v*'").collectAsList().stream().map(r -> r.getString(1)).sorted().toList();
     }
@@ -167,6 +219,8 @@ class AudienceJobTest {
                 "users().withPermissionToMailing().soldAtLeast(1, \"Sports\", lastDays(2147483647))",
                 "lastDays: 'days' is 2147483647, but it must be from 1 to 36600",
                 "users().withPermissionToMailing().livingNear(\"87-100\" 10)", "line 1, column 55: expected ',' but found '10'",
+                "users().withPermissionToMailing().holdout(10, \"s\").livingNear(\"87-100\", 10)",
+                "line 1, column 51: holdout(...) ends the audience; no step may follow it",
                 "users().withPermissionToMailing().or(users().livingNear(\"87-100\", 10))",
                 "prepareForMailing: this audience may include users who did not agree to mailings, so it cannot be exported."
                         + " Add .withPermissionToMailing() to every part joined with or(...), and to the first part of except(...)."

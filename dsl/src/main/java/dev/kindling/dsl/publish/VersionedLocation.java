@@ -69,6 +69,13 @@ public final class VersionedLocation {
         return new VersionedLocation(spark, table, "(" + column + "=" + sqlString(value) + ")");
     }
 
+    /** One partition of an existing table partitioned by several columns: their values, in the table's order. */
+    public static VersionedLocation ofPartition(SparkSession spark, String table, java.util.LinkedHashMap<String, String> partition) {
+        java.util.StringJoiner spec = new java.util.StringJoiner(", ", "(", ")");
+        partition.forEach((column, value) -> spec.add(column + "=" + sqlString(value)));
+        return new VersionedLocation(spark, table, spec.toString());
+    }
+
     /** Where readers are pointed now; empty while the table (or the partition) does not exist. */
     public Optional<String> current() {
         String describe = "DESCRIBE TABLE EXTENDED " + table + (partitionSpec == null ? "" : " PARTITION " + partitionSpec);

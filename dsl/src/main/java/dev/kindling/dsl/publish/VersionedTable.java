@@ -69,6 +69,17 @@ public final class VersionedTable {
         }
     }
 
+    /**
+     * Points one partition of the table (a partitioned table whose partitions may live in any folder) at
+     * the version, then drops only the version that partition pointed at before. Unlike {@link #publish},
+     * it drops no old versions by age: every partition keeps its own version for as long as it exists,
+     * so age says nothing here. A version left by a killed run stays until someone drops it.
+     */
+    public void publishPartition(Version version, java.util.LinkedHashMap<String, String> partition) {
+        Optional<String> replaced = VersionedLocation.ofPartition(spark, table(), partition).publish(version.location());
+        replaced.map(VersionedTable::leaf).filter(this::isVersionName).ifPresent(old -> spark.sql("DROP TABLE IF EXISTS " + database + "." + old));
+    }
+
     /** Drops a version that will not be published. */
     public void discard(Version version) {
         spark.sql("DROP TABLE IF EXISTS " + version.table());
