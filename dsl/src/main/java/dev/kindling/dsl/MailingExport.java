@@ -2,15 +2,19 @@ package dev.kindling.dsl;
 
 import static org.apache.spark.sql.functions.col;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
+import dev.kindling.dsl.publish.Difference;
 import dev.kindling.dsl.publish.TableWriter;
 import dev.kindling.dsl.publish.VersionedTable;
+import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * Writes a mailing list, only the columns a mailing needs, through a {@link TableWriter}, so that
@@ -20,18 +24,30 @@ import org.apache.spark.sql.SparkSession;
  * skip); only then is {@code <db>.<name>} pointed at that folder, in one metastore update, and the
  * version it replaced is dropped. A failed run drops its own version and leaves the list as it was.
  * Only SQL and the unified Dataset API are used, so this also works over Spark Connect.
+ *
+ * <p>Users on the standing suppression list ({@link Tables#suppressions()}) are removed, with an anti-join
+ * on user_id, from every list whatever its audience. It fails closed: a suppression list that does not
+ * exist, or has no user_id column, is an {@link AudienceException} before anything is written; one that
+ * cannot be read fails the write, and nothing is published either way. The report counts the audience's
+ * suppressed users (one more query over the audience, skipped when the writer writes nothing) and,
+ * through the writer, how the new list differs from the one it replaces.
  */
 final class MailingExport {
 
     /** The columns a mailing needs, and nothing else about the user. */
     static final List<String> COLUMNS = List.of(Tables.USER_ID, Tables.FIRST_NAME, Tables.EMAIL, Tables.POSTAL_CODE);
 
+    /** The setting that names the suppression list in jobs and shells (the jobs' Settings declare it). */
+    static final String SUPPRESSIONS_SETTING = "mailing.suppressions.table";
+
     private final SparkSession spark;
     private final String database;
+    private final String suppressions;
 
     MailingExport(Marketplace marketplace) {
         this.spark = marketplace.spark();
         this.database = marketplace.tables().mailingDatabase().toLowerCase(Locale.ROOT);
+        this.suppressions = marketplace.tables().suppressions();
     }
 
     MailingList write(String name, Dataset<Row> users) {
@@ -40,26 +56,52 @@ final class MailingExport {
 
     MailingList write(String name, Dataset<Row> users, TableWriter writer) {
         String table = database + "." + name.toLowerCase(Locale.ROOT);
-        TableWriter.Replaced written = writer.replaceWithCsv(table, users.select(COLUMNS.stream().map(c -> col(c)).toArray(Column[]::new)));
-        return new MailingList(table, written.rows(), written.csvFolder());
+        Dataset<Row> suppressed = suppressedUsers();
+        long suppressedInAudience = writer.writes() ? users.join(suppressed, Tables.USER_ID, "left_semi").count() : 0;
+        Dataset<Row> mailable = users.join(suppressed, Tables.USER_ID, "left_anti");
+        TableWriter.Replaced written = writer.replaceWithCsv(table, mailable.select(COLUMNS.stream().map(c -> col(c)).toArray(Column[]::new)), Tables.USER_ID);
+        return new MailingList(table, written.rows(), suppressedInAudience, written.difference(), written.csvFolder());
+    }
+
+    /** The suppression list's user ids; an AudienceException, naming the table and the setting, if it is missing or has no user_id. */
+    private Dataset<Row> suppressedUsers() {
+        String fix = "; nothing was published. Create it (user_id BIGINT, reason STRING, since DATE) or point setting " + SUPPRESSIONS_SETTING + " at it";
+        Dataset<Row> list;
+        StructType schema;
+        try {
+            list = spark.table(suppressions);
+            schema = list.schema(); // over Spark Connect, the lookup happens here
+        } catch (Exception e) { // Spark's AnalysisException is checked in Java, but thrown undeclared
+            if (e instanceof AnalysisException analysis && "TABLE_OR_VIEW_NOT_FOUND".equals(analysis.getCondition())) {
+                throw new AudienceException("prepareForMailing: the suppression list " + suppressions + " does not exist" + fix);
+            }
+            throw e; // the metastore not answering, say: not the analyst's mistake, and a retry may pass
+        }
+        if (Arrays.stream(schema.fieldNames()).noneMatch(Tables.USER_ID::equalsIgnoreCase)) {
+            throw new AudienceException("prepareForMailing: the suppression list " + suppressions + " has no column " + Tables.USER_ID
+                    + " (its columns: " + String.join(", ", schema.fieldNames()) + ")" + fix);
+        }
+        return list.select(col(Tables.USER_ID));
     }
 
     /** The shell's writer: SQL and the unified Dataset API only. */
     static TableWriter sqlWriter(SparkSession spark) {
-        return (table, rows) -> {
+        return (table, rows, key) -> {
             VersionedTable versions = new VersionedTable(spark, table);
             VersionedTable.Version version = versions.stage(rows.schema());
             long count;
+            Difference difference;
             try {
                 rows.write().insertInto(version.table());
                 spark.table(version.table()).coalesce(1).write().option("header", "true").csv(version.csvFolder());
                 count = spark.table(version.table()).count();
+                difference = versions.difference(version, key, count);
             } catch (RuntimeException e) {
                 versions.discard(version);
                 throw e;
             }
             versions.publish(version);
-            return new TableWriter.Replaced(count, version.csvFolder());
+            return new TableWriter.Replaced(count, version.csvFolder(), difference);
         };
     }
 }

@@ -59,6 +59,9 @@ public final class Settings {
                     "where the audience DSL reads users, transactions, categories and postal codes"),
             Setting.kindling("mailing.database", SettingType.identifier(), "mailings",
                     "where mailing lists go"),
+            Setting.kindling("mailing.suppressions.table", SettingType.tableName(), "${marketplace.database}.suppressions",
+                    "the standing suppression list (`user_id BIGINT, reason STRING, since DATE`): users who unsubscribed or asked to be forgotten,"
+                            + " left out of every mailing list; a list is not published while it is missing"),
             Setting.kindling("quality.history.table", SettingType.tableName(), "quality.check_results",
                     "where data-quality check results go, one partition per logical date (`verify`), and where change checks read earlier counts"),
             Setting.kindling("models.dir", SettingType.text(), "${work.dir}/models",
