@@ -38,7 +38,7 @@ final class MailingExport {
     static final List<String> COLUMNS = List.of(Tables.USER_ID, Tables.FIRST_NAME, Tables.EMAIL, Tables.POSTAL_CODE);
 
     /** The setting that names the suppression list in jobs and shells (the jobs' Settings declare it). */
-    static final String SUPPRESSIONS_SETTING = "mailing.suppressions.table";
+    static final String SUPPRESSIONS_SETTING = "marketplace.suppressions.table";
 
     private final SparkSession spark;
     private final String database;

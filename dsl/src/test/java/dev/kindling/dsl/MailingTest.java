@@ -159,7 +159,7 @@ class MailingTest {
         assertThatThrownBy(() -> unguarded.users().withPermissionToMailing().prepareForMailing("guarded"))
                 .isInstanceOf(AudienceException.class)
                 .hasMessage("prepareForMailing: the suppression list small.no_such_list does not exist; nothing was published."
-                        + " Create it (user_id BIGINT, reason STRING, since DATE) or point setting mailing.suppressions.table at it");
+                        + " Create it (user_id BIGINT, reason STRING, since DATE) or point setting marketplace.suppressions.table at it");
 
         assertThat(rows("small_mailings.guarded")).isEqualTo(before).containsExactly("[1,Ala,ala@example.com,87-100]");
         assertThat(tables()).isEqualTo(tablesBefore);

@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
 @Command(name = "audience",
         description = "Write a mailing list (a Hive table in setting mailing.database, plus a CSV) from a saved audience definition,"
                 + " e.g. users().withPermissionToMailing().livingNear(\"87-100\", 10), leaving out the users on the suppression list"
-                + " (setting mailing.suppressions.table).")
+                + " (setting marketplace.suppressions.table).")
 public final class AudienceJob implements Job {
 
     @Option(names = "--definition", required = true, paramLabel = "FILE",

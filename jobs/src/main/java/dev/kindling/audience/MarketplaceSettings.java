@@ -13,7 +13,7 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * Where an env keeps the marketplace: settings marketplace.database (users, transactions,
- * categories, postal_codes), mailing.database (the mailing lists) and mailing.suppressions.table
+ * categories, postal_codes), mailing.database (the mailing lists) and marketplace.suppressions.table
  * (the standing suppression list, by default in marketplace.database).
  */
 public final class MarketplaceSettings {
@@ -25,11 +25,11 @@ public final class MarketplaceSettings {
     public static Tables tables(Settings settings) {
         try {
             return Tables.in(settings.get("marketplace.database"), settings.get("mailing.database"))
-                    .withSuppressions(settings.get("mailing.suppressions.table"));
+                    .withSuppressions(settings.get("marketplace.suppressions.table"));
         } catch (AudienceException e) {
             throw new InvalidInputException("settings marketplace.database '" + settings.get("marketplace.database") + "' and mailing.database '"
-                    + settings.get("mailing.database") + "' must be database names (letters, digits, '_'), mailing.suppressions.table '"
-                    + settings.get("mailing.suppressions.table") + "' a table name");
+                    + settings.get("mailing.database") + "' must be database names (letters, digits, '_'), marketplace.suppressions.table '"
+                    + settings.get("marketplace.suppressions.table") + "' a table name");
         }
     }
 

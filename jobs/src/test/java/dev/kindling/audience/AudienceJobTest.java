@@ -15,6 +15,7 @@ import dev.kindling.testing.Kindling;
 import dev.kindling.testing.Kindling.Result;
 import dev.kindling.testing.RunLog;
 import dev.kindling.testing.TestSpark;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
@@ -59,13 +60,20 @@ class AudienceJobTest {
         Result result = audience(DEFINITION, "january_sports_or_torun");
 
         assertThat(result.exitCode()).as(result.err()).isZero();
-        List<Row> expected = new Marketplace(SPARK, Tables.in("aud_market", "unused")).parse(DEFINITION).toDataset()
+        Dataset<Row> audience = new Marketplace(SPARK, Tables.in("aud_market", "unused")).parse(DEFINITION).toDataset();
+        Dataset<Row> suppressed = SPARK.table("aud_market.suppressions").select("user_id");
+        List<Row> expected = audience.join(suppressed, "user_id", "left_anti")
                 .select("user_id", "first_name", "email", "postal_code").collectAsList();
+        long suppressedInAudience = audience.join(suppressed, "user_id", "left_semi").count();
         assertThat(expected).isNotEmpty();
+        assertThat(suppressedInAudience).as("the demo data suppress some of this audience").isPositive();
         assertThat(SPARK.table("aud_mailings.january_sports_or_torun").collectAsList()).containsExactlyInAnyOrderElementsOf(expected);
         assertThat(RunLog.ofTestSpark().lines("aud-january_sports_or_torun"))
-                .anyMatch(line -> line.contains("mailing list aud_mailings.january_sports_or_torun: " + expected.size() + " users; CSV in "))
-                .anyMatch(line -> line.contains("rows_written=" + expected.size()) && line.matches(".*rows_read=[1-9][0-9]*.*"));
+                .anyMatch(line -> line.contains("mailing list aud_mailings.january_sports_or_torun: " + expected.size() + " users ("
+                        + suppressedInAudience + " suppressed); first list: +" + expected.size() + "; CSV in "))
+                .anyMatch(line -> line.contains("rows_written=" + expected.size()) && line.matches(".*rows_read=[1-9][0-9]*.*")
+                        && line.contains("users_suppressed=" + suppressedInAudience) && line.contains("users_added=" + expected.size())
+                        && line.contains("users_removed=0"));
     }
 
     @Test
@@ -86,6 +94,21 @@ class AudienceJobTest {
         assertThat(RunLog.ofTestSpark().lines("aud-rerun_list")).anyMatch(line -> line.contains("rows_written=" + users));
     }
 
+    @Test
+    void aMissingSuppressionListIsBadUsageAndLeavesThePreviousList() throws IOException {
+        assertThat(audience("users().withPermissionToMailing().livingNear(\"87-100\", 10)", "guarded").exitCode()).isZero();
+        List<Row> before = SPARK.table("aud_mailings.guarded").collectAsList();
+        List<String> versions = versionsOf("guarded");
+
+        Result result = audience("users().withPermissionToMailing()", "guarded", "--conf", "marketplace.suppressions.table=aud_market.no_such_list");
+
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.errLines()).singleElement().asString().contains("the suppression list aud_market.no_such_list does not exist; nothing was published."
+                + " Create it (user_id BIGINT, reason STRING, since DATE) or point setting marketplace.suppressions.table at it");
+        assertThat(SPARK.table("aud_mailings.guarded").collectAsList()).containsExactlyInAnyOrderElementsOf(before);
+        assertThat(versionsOf("guarded")).isEqualTo(versions);
+    }
+
     private static List<String> versionsOf(String list) {
         return SPARK.sql("SHOW TABLES IN aud_mailings LIKE '" + list + "__v*'").collectAsList().stream().map(r -> r.getString(1)).sorted().toList();
     }
@@ -97,7 +120,8 @@ class AudienceJobTest {
         assertThat(result.exitCode()).as(result.err()).isZero();
         List<Row> expected = new Marketplace(SPARK, Tables.in("aud_market", "unused"))
                 .parse("users().withPermissionToMailing().soldAtLeast(1, \"Sports\", between(\"2017-01-01\", \"2017-01-31\"))")
-                .toDataset().select("user_id", "first_name", "email", "postal_code").collectAsList();
+                .toDataset().join(SPARK.table("aud_market.suppressions"), "user_id", "left_anti")
+                .select("user_id", "first_name", "email", "postal_code").collectAsList();
         assertThat(expected).isNotEmpty();
         assertThat(SPARK.table("aud_mailings.last_31_days").collectAsList()).containsExactlyInAnyOrderElementsOf(expected);
     }
