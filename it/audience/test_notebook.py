@@ -1,10 +1,9 @@
 """notebooks/audiences.ipynb executed headless (nbclient) on the JJava kernel, outputs checked."""
 import json
 import os
-import re
 import subprocess
 
-from audience_support import ROOT
+from audience_support import ROOT, mailing_report
 
 NOTEBOOK = ROOT / "notebooks" / "audiences.ipynb"
 
@@ -48,8 +47,9 @@ def test_the_notebook_runs_and_shows_audiences_as_html(demo_work_dir, tmp_path):
     assert "<th>user_id</th><th>first_name</th><th>email</th><th>postal_code</th><th>mailing_consent</th>" in example["text/html"]
     users = int(count["text/plain"])
     assert users > 0
-    assert re.match(rf"mailing list mailings\.notebook_near_torun_not_cyclists: {users} users?; CSV in ", mailing["text/plain"])
+    written = mailing_report(mailing["text/plain"], "notebook_near_torun_not_cyclists")
+    assert written.audience == users
     rows = table["text/html"].count("<tr>") - 1  # minus the header row
-    assert rows == min(users, 20)
+    assert rows == min(written.users, 20)
     assert table["text/html"].startswith("<table class=\"kindling\"><thead><tr><th>user_id</th><th>first_name</th><th>email</th><th>postal_code</th></tr>")
     assert mistake["stream"].strip() == "soldAtLeast: 'category' \"Sprots\" is not a known category. Did you mean 'Sports'?"

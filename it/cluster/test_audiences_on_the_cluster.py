@@ -12,7 +12,7 @@ from kindling_it import SMALL_MARKETPLACE as MARKETPLACE, SPORTS_NEAR_TORUN as D
 def mailing(run, name) -> tuple[int, list[str]]:
     """The list's size from the job's own line, and the CSV's lines (sorted) that the line names."""
     line = next(line for line in run.err_lines if f"mailing list mailings.{name}: " in line)
-    size, csv = re.search(rf"mailing list mailings\.{name}: (\d+) users?; CSV in ([^\s\"]+)", line).groups()
+    size, csv = re.search(rf"mailing list mailings\.{name}: (\d+) users? \(\d+ suppressed\); [^;]+; CSV in ([^\s\"]+)", line).groups()
     folder = pathlib.Path(csv.removeprefix("file:"))
     lines = sorted(row for part in sorted(folder.glob("part-*")) for row in part.read_text().splitlines()[1:])
     return int(size), lines
