@@ -210,7 +210,10 @@ class AudienceJobTest {
         assertThat(SPARK.catalog().tableExists("aud_mailings.dry")).isFalse();
         assertThat(SPARK.catalog().databaseExists("aud_mailings") ? SPARK.sql("SHOW TABLES IN aud_mailings LIKE 'dry*'").count() : 0)
                 .as("no version either").isZero();
-        assertThat(result.out()).contains("dry run: would write table aud_mailings.dry as a new version with a CSV copy", "Physical Plan");
-        assertThat(RunLog.ofTestSpark().lines("aud-dry")).anyMatch(line -> line.contains("writing mailing list dry: (users who gave permission to mailing"));
+        // the plan of the rows it would write reads the suppression list (the anti-join)
+        assertThat(result.out()).contains("dry run: would write table aud_mailings.dry as a new version with a CSV copy", "Physical Plan", "aud_market.suppressions");
+        assertThat(RunLog.ofTestSpark().lines("aud-dry")).anyMatch(line -> line.contains("writing mailing list dry: (users who gave permission to mailing"))
+                .anyMatch(line -> line.contains("mailing list aud_mailings.dry: 0 users (0 suppressed); not compared with the last list (dry run); CSV in (dry run"))
+                .noneMatch(line -> line.contains("users_suppressed="));
     }
 }
