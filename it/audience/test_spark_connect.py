@@ -54,3 +54,5 @@ def test_an_audience_runs_over_spark_connect(demo_work_dir):
     assert mistakes[0] == "mistake: soldAtLeast: 'category' \"Sprots\" is not a known category. Did you mean 'Sports'? (0 frames)"
     assert mistakes[1].startswith("mistake: livingNear: 'radiusKm' is -5, but it must be a number of kilometres above 0")
     assert mistakes[1].endswith("(0 frames)") and len(mistakes) == 2
+    assert ("unguarded: prepareForMailing: the suppression list marketplace.no_such_list does not exist; nothing was published."
+            " Create it (user_id BIGINT, reason STRING, since DATE) or point setting marketplace.suppressions.table at it") in client.stdout
