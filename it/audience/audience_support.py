@@ -5,6 +5,7 @@ import os
 import pathlib
 import re
 import subprocess
+import typing
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -14,8 +15,33 @@ EXAMPLE = ('users().withPermissionToMailing().soldAtLeast(4, "Sports", between("
 NEAR_TORUN = 'users().withPermissionToMailing().livingNear("87-100", 20)'
 
 
-def mailing_size(work_dir, definition, name):
-    """How many users the audience job writes for a definition (its own log line says it)."""
+class MailingReport(typing.NamedTuple):
+    """A mailing list's export report, as the shell prints it and the audience job logs it."""
+    users: int  # written
+    suppressed: int  # audience users left out: on the suppression list
+    added: int  # since the previous list of the name (all of them for a first list)
+    removed: int
+    first: bool
+    csv: str
+
+    @property
+    def audience(self):
+        return self.users + self.suppressed
+
+
+def mailing_report(text, name):
+    """The report of mailing list mailings.<name> in a shell's or the job's output."""
+    found = re.search(rf"mailing list mailings\.{name}: (\d+) users? \((\d+) suppressed\); "
+                      rf"(?:first list: \+(\d+)|since the last list: \+(\d+) -(\d+)); CSV in ([^\s\";]+)", text)
+    assert found, f"no report of mailings.{name} in: {text[-3000:]}"
+    users, suppressed, first_added, added, removed, csv = found.groups()
+    if first_added is not None:
+        return MailingReport(int(users), int(suppressed), int(first_added), 0, True, csv)
+    return MailingReport(int(users), int(suppressed), int(added), int(removed), False, csv)
+
+
+def run_mailing_job(work_dir, definition, name):
+    """The report of the audience job for a definition (its own log line says it)."""
     path = work_dir / f"{name}.audience"
     path.write_text(definition)
     completed = subprocess.run(
@@ -23,7 +49,7 @@ def mailing_size(work_dir, definition, name):
          "--name", name, "--conf", "log.format=plain"],
         capture_output=True, text=True, timeout=600, cwd=ROOT, env=dict(os.environ, KINDLING_WORK_DIR=str(work_dir)))
     assert completed.returncode == 0, completed.stderr[-3000:]
-    return int(re.search(rf"mailing list mailings\.{name}: (\d+) users?;", completed.stderr).group(1))
+    return mailing_report(completed.stderr, name)
 
 
 def connect_server(work_dir, command):

@@ -3,7 +3,7 @@ of the same question, in one bin/audience-shell session; then a saved definition
 through the audience job."""
 import re
 
-from audience_support import mailing_size
+from audience_support import run_mailing_job
 from test_audience_shell import run_shell
 
 SPORTS = "('Sports', 'Cycling', 'Bikes', 'Helmets', 'Running', 'Football', 'Swimming')"  # the demo tree under Sports
@@ -65,4 +65,4 @@ def test_each_buying_step_agrees_with_hand_written_sql_on_the_demo_data(demo_wor
     # the same sentence as a saved definition, through the scheduled job (run after the shell: one JVM at a time)
     all_steps = int(re.search(r"allSteps=(\d+)", out).group(1))
     assert all_steps > 0
-    assert mailing_size(demo_work_dir, ALL_STEPS, "job_buying_steps") == all_steps
+    assert run_mailing_job(demo_work_dir, ALL_STEPS, "job_buying_steps").audience == all_steps

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from audience_support import ROOT, shared_server
+from audience_support import ROOT, mailing_report, shared_server
 
 NOTEBOOK = ROOT / "notebooks" / "audiences.ipynb"
 PROBE = ('try { Class.forName("org.apache.spark.SparkContext"); System.out.println("driver classes: present"); }'
@@ -96,9 +96,10 @@ def test_the_notebook_runs_and_shows_audiences_as_html(local_run):
 
     users = int(cells["except_count"]["text/plain"])
     assert users > 0
-    assert re.match(rf"mailing list mailings\.notebook_near_torun_not_cyclists: {users} users?; CSV in ", cells["mailing"]["text/plain"])
+    written = mailing_report(cells["mailing"]["text/plain"], "notebook_near_torun_not_cyclists")
+    assert written.audience == users
     rows = cells["table"]["text/html"].count("<tr>") - 1  # minus the header row
-    assert rows == min(users, 20)
+    assert rows == min(written.users, 20)
     assert cells["table"]["text/html"].startswith("<table class=\"kindling\"><thead><tr><th>user_id</th><th>first_name</th><th>email</th><th>postal_code</th></tr>")
     assert cells["mistake"]["stream"].strip() == "soldAtLeast: 'category' \"Sprots\" is not a known category. Did you mean 'Sports'?"
     assert "driver classes: present" in cells["probe"]["stream"]
@@ -120,8 +121,9 @@ def test_the_notebook_runs_the_same_on_a_shared_connect_server(demo_work_dir, lo
         assert cells[cell]["text/html"] == local_run[cell]["text/html"], cell
         assert cells[cell]["text/plain"] == local_run[cell]["text/plain"], cell
     users = int(cells["except_count"]["text/plain"])
-    assert re.match(rf"mailing list mailings\.notebook_near_torun_not_cyclists: {users} users?; CSV in ", cells["mailing"]["text/plain"])
-    assert cells["table"]["text/html"].count("<tr>") - 1 == min(users, 20)
+    written = mailing_report(cells["mailing"]["text/plain"], "notebook_near_torun_not_cyclists")
+    assert written.audience == users
+    assert cells["table"]["text/html"].count("<tr>") - 1 == min(written.users, 20)
     # a mistake is its one line, as locally
     assert cells["mistake"]["stream"].strip() == local_run["mistake"]["stream"].strip()
     assert "error" not in cells["mistake"]

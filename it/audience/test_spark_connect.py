@@ -4,7 +4,7 @@ import os
 import re
 import subprocess
 
-from audience_support import NEAR_TORUN, ROOT, mailing_size
+from audience_support import NEAR_TORUN, ROOT, mailing_report, run_mailing_job
 from kindling_it import free_port, wait_for_port
 
 
@@ -20,7 +20,7 @@ def jvm_args():
 
 def test_an_audience_runs_over_spark_connect(demo_work_dir):
     # the embedded metastore admits one JVM: the job runs before the server starts
-    expected = mailing_size(demo_work_dir, NEAR_TORUN, "job_near_torun_for_connect")
+    expected = run_mailing_job(demo_work_dir, NEAR_TORUN, "job_near_torun_for_connect")
     home, port = spark_home(), free_port()
     log = open(demo_work_dir / "logs" / "connect-server.log", "w")
     server = subprocess.Popen(
@@ -46,10 +46,13 @@ def test_an_audience_runs_over_spark_connect(demo_work_dir):
 
     assert client.returncode == 0, client.stderr[-3000:]
     assert "session org.apache.spark.sql.connect.SparkSession" in client.stdout
-    assert f"count {expected}" in client.stdout
-    assert f"mailing list mailings.connect_near_torun: {expected} users; CSV in " in client.stdout
+    assert f"count {expected.audience}" in client.stdout
+    connect = mailing_report(client.stdout, "connect_near_torun")
+    assert (connect.users, connect.suppressed, connect.first) == (expected.users, expected.suppressed, True)
     # a mistake reads over Connect word for word as locally (AudienceValidationTest), with no stack trace
     mistakes = [line for line in client.stdout.splitlines() if line.startswith("mistake: ")]
     assert mistakes[0] == "mistake: soldAtLeast: 'category' \"Sprots\" is not a known category. Did you mean 'Sports'? (0 frames)"
     assert mistakes[1].startswith("mistake: livingNear: 'radiusKm' is -5, but it must be a number of kilometres above 0")
     assert mistakes[1].endswith("(0 frames)") and len(mistakes) == 2
+    assert ("unguarded: prepareForMailing: the suppression list marketplace.no_such_list does not exist; nothing was published."
+            " Create it (user_id BIGINT, reason STRING, since DATE) or point setting marketplace.suppressions.table at it") in client.stdout

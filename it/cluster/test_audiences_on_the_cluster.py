@@ -11,7 +11,7 @@ from kindling_it import SMALL_MARKETPLACE as MARKETPLACE, SPORTS_NEAR_TORUN as D
 def mailing(run, name) -> tuple[int, list[str]]:
     """The list's size from the job's own line, and the CSV's lines (sorted) that the line names."""
     line = next(line for line in run.err_lines if f"mailing list mailings.{name}: " in line)
-    size, csv = re.search(rf"mailing list mailings\.{name}: (\d+) users?; CSV in ([^\s\"]+)", line).groups()
+    size, csv = re.search(rf"mailing list mailings\.{name}: (\d+) users? \(\d+ suppressed\); [^;]+; CSV in ([^\s\";]+)", line).groups()
     folder = pathlib.Path(csv.removeprefix("file:"))
     lines = sorted(row for part in sorted(folder.glob("part-*")) for row in part.read_text().splitlines()[1:])
     return int(size), lines
@@ -50,8 +50,10 @@ def test_the_mailing_job_and_the_dsl_give_the_embedded_defaults_audience_on_the_
                             env=dict(stack.env, KINDLING_ENV="cluster", ANALYST_SENTENCE=DEFINITION,
                                      KINDLING_WORK_DIR=str(tmp_path / "analyst")))
     assert client.returncode == 0, client.stderr[-3000:]
-    assert f"count {expected_size}\n" in client.stdout, client.stdout[-3000:]
-    shell_list = re.search(r"mailing list mailings\.sports_connect: (\d+) users?; CSV in (\S+)", client.stdout)
-    assert shell_list and int(shell_list.group(1)) == expected_size, client.stdout[-3000:]
-    folder = pathlib.Path(shell_list.group(2).removeprefix("file:"))
+    shell_list = re.search(r"mailing list mailings\.sports_connect: (\d+) users? \((\d+) suppressed\); [^;]+; CSV in ([^\s;]+)", client.stdout)
+    assert shell_list, client.stdout[-3000:]
+    users, suppressed, csv = int(shell_list.group(1)), int(shell_list.group(2)), shell_list.group(3)
+    assert users == expected_size
+    assert f"count {users + suppressed}\n" in client.stdout, client.stdout[-3000:]
+    folder = pathlib.Path(csv.removeprefix("file:"))
     assert sorted(row for part in sorted(folder.glob("part-*")) for row in part.read_text().splitlines()[1:]) == expected_rows

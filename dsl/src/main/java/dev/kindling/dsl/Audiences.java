@@ -89,6 +89,8 @@ public final class Audiences {
               .prepareForMailing(name)                  write a mailing list (table and CSV); only on an audience whose every
                                                         user agreed: after withPermissionToMailing() (an or(...) needs it on both
                                                         sides, an except(...) on its first part), otherwise it does not compile
+                                                        users on the suppression list are always left out; it reports users
+                                                        written, suppressed, and ids added and removed since the last list
             Example:
               users().withPermissionToMailing().soldAtLeast(4, "Sports", between("2017-01-01", "2017-01-20")).livingNear("87-100", 10).count()
             """;

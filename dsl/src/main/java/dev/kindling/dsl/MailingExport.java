@@ -3,15 +3,19 @@ package dev.kindling.dsl;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.not;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
+import dev.kindling.dsl.publish.Difference;
 import dev.kindling.dsl.publish.TableWriter;
 import dev.kindling.dsl.publish.VersionedTable;
+import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * Writes a mailing list, only the columns a mailing needs, through a {@link TableWriter}, so that
@@ -26,22 +30,34 @@ import org.apache.spark.sql.SparkSession;
  * into partition (prepared_on = the marketplace's day, mailing = the list's name), which a rerun of
  * the same list on the same day replaces, through the same writer. A holdout's users are not recorded:
  * they were not mailed.
+ * <p>
+ * Users on the standing suppression list ({@link Tables#suppressions()}) are removed, with an anti-join
+ * on user_id, from every list whatever its audience. It fails closed: a suppression list that does not
+ * exist, or has no user_id column, is an {@link AudienceException} before anything is written; one that
+ * cannot be read fails the write, and nothing is published either way. The report counts the audience's
+ * suppressed users (one more query over the audience, skipped when the writer writes nothing) and,
+ * through the writer, how the new list differs from the one it replaces.
  */
 final class MailingExport {
 
     /** The columns a mailing needs, and nothing else about the user. */
     static final List<String> COLUMNS = List.of(Tables.USER_ID, Tables.FIRST_NAME, Tables.EMAIL, Tables.POSTAL_CODE);
 
+    /** The setting that names the suppression list in jobs and shells (the jobs' Settings declare it). */
+    static final String SUPPRESSIONS_SETTING = "marketplace.suppressions.table";
+
     private final SparkSession spark;
     private final String database;
     private final String history;
     private final java.time.LocalDate day;
+    private final String suppressions;
 
     MailingExport(Marketplace marketplace) {
         this.spark = marketplace.spark();
         this.database = marketplace.tables().mailingDatabase().toLowerCase(Locale.ROOT);
         this.history = marketplace.tables().mailingHistory().toLowerCase(Locale.ROOT);
         this.day = marketplace.asOf();
+        this.suppressions = marketplace.tables().suppressions();
     }
 
     MailingList write(String name, Dataset<Row> users) {
@@ -67,12 +83,36 @@ final class MailingExport {
     MailingList write(String name, Dataset<Row> users, Column heldOut, TableWriter writer) {
         String listName = name.toLowerCase(Locale.ROOT);
         String table = database + "." + listName;
-        Dataset<Row> listed = heldOut == null ? users : users.where(not(heldOut));
+        Dataset<Row> suppressed = suppressedUsers(); // fails closed before anything is written
+        long suppressedInAudience = writer.writes() ? users.join(suppressed, Tables.USER_ID, "left_semi").count() : 0;
+        Dataset<Row> mailable = users.join(suppressed, Tables.USER_ID, "left_anti");
+        Dataset<Row> listed = heldOut == null ? mailable : mailable.where(not(heldOut));
         writer.replacePartition(history, Tables.PREPARED_ON + " DATE, " + Tables.MAILING + " STRING", List.of(day.toString(), listName),
                 listed.select(col(Tables.USER_ID).cast("bigint").as(Tables.USER_ID)));
-        long held = heldOut == null ? 0 : writer.replaceWithCsv(table + MailingList.HOLDOUT_SUFFIX, mailingColumns(users.where(heldOut))).rows();
-        TableWriter.Replaced written = writer.replaceWithCsv(table, mailingColumns(listed));
-        return new MailingList(table, written.rows(), written.csvFolder(), held);
+        long held = heldOut == null ? 0 : writer.replaceWithCsv(table + MailingList.HOLDOUT_SUFFIX, mailingColumns(mailable.where(heldOut)), Tables.USER_ID).rows();
+        TableWriter.Replaced written = writer.replaceWithCsv(table, mailingColumns(listed), Tables.USER_ID);
+        return new MailingList(table, written.rows(), suppressedInAudience, written.difference(), written.csvFolder(), held);
+    }
+
+    /** The suppression list's user ids; an AudienceException, naming the table and the setting, if it is missing or has no user_id. */
+    private Dataset<Row> suppressedUsers() {
+        String fix = "; nothing was published. Create it (user_id BIGINT, reason STRING, since DATE) or point setting " + SUPPRESSIONS_SETTING + " at it";
+        Dataset<Row> list;
+        StructType schema;
+        try {
+            list = spark.table(suppressions);
+            schema = list.schema(); // over Spark Connect, the lookup happens here
+        } catch (Exception e) { // Spark's AnalysisException is checked in Java, but thrown undeclared
+            if (e instanceof AnalysisException analysis && "TABLE_OR_VIEW_NOT_FOUND".equals(analysis.getCondition())) {
+                throw new AudienceException("prepareForMailing: the suppression list " + suppressions + " does not exist" + fix);
+            }
+            throw e; // the metastore not answering, say: not the analyst's mistake, and a retry may pass
+        }
+        if (Arrays.stream(schema.fieldNames()).noneMatch(Tables.USER_ID::equalsIgnoreCase)) {
+            throw new AudienceException("prepareForMailing: the suppression list " + suppressions + " has no column " + Tables.USER_ID
+                    + " (its columns: " + String.join(", ", schema.fieldNames()) + ")" + fix);
+        }
+        return list.select(col(Tables.USER_ID));
     }
 
     private static Dataset<Row> mailingColumns(Dataset<Row> users) {
@@ -81,20 +121,22 @@ final class MailingExport {
 
     /** The shell's writer: SQL and the unified Dataset API only. */
     static TableWriter sqlWriter(SparkSession spark) {
-        return (table, rows) -> {
+        return (table, rows, key) -> {
             VersionedTable versions = new VersionedTable(spark, table);
             VersionedTable.Version version = versions.stage(rows.schema());
             long count;
+            Difference difference;
             try {
                 rows.write().insertInto(version.table());
                 spark.table(version.table()).coalesce(1).write().option("header", "true").csv(version.csvFolder());
                 count = spark.table(version.table()).count();
+                difference = versions.difference(version, key, count);
             } catch (RuntimeException e) {
                 versions.discard(version);
                 throw e;
             }
             versions.publish(version);
-            return new TableWriter.Replaced(count, version.csvFolder());
+            return new TableWriter.Replaced(count, version.csvFolder(), difference);
         };
     }
 }

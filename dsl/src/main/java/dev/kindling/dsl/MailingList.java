@@ -1,16 +1,25 @@
 package dev.kindling.dsl;
 
+import java.util.Objects;
 import java.util.regex.Pattern;
 
+import dev.kindling.dsl.publish.Difference;
+
 /**
- * A written mailing list: its Hive table, how many users it has, the folder of its CSV file, and how
- * many users a holdout kept out of it (in table {@code <table>_holdout}; 0 without a holdout).
+ * A written mailing list, the export's report: its Hive table, how many users it has, how many users of
+ * the audience were left out because they are on the suppression list, how it differs from the previous
+ * list of the same name (user ids added and removed), the folder of its CSV file, and how many users a
+ * holdout kept out of it (in table {@code <table>_holdout}; 0 without a holdout).
  */
-public record MailingList(String table, long users, String csvFolder, long heldOut) {
+public record MailingList(String table, long users, long suppressed, Difference sinceLastList, String csvFolder, long heldOut) {
+
+    public MailingList {
+        Objects.requireNonNull(sinceLastList, "sinceLastList");
+    }
 
     /** A list written without a holdout. */
-    public MailingList(String table, long users, String csvFolder) {
-        this(table, users, csvFolder, 0);
+    public MailingList(String table, long users, long suppressed, Difference sinceLastList, String csvFolder) {
+        this(table, users, suppressed, sinceLastList, csvFolder, 0);
     }
 
     /** The holdout of list {@code <name>} is table {@code <name>_holdout}. */
@@ -34,7 +43,7 @@ public record MailingList(String table, long users, String csvFolder, long heldO
 
     @Override
     public String toString() {
-        return "mailing list " + table + ": " + users + (users == 1 ? " user" : " users") + "; CSV in " + csvFolder
-                + (heldOut > 0 ? "; " + heldOut + " held out in " + table + HOLDOUT_SUFFIX : "");
+        return "mailing list " + table + ": " + users + (users == 1 ? " user" : " users") + " (" + suppressed + " suppressed); "
+                + sinceLastList + "; CSV in " + csvFolder + (heldOut > 0 ? "; " + heldOut + " held out in " + table + HOLDOUT_SUFFIX : "");
     }
 }

@@ -5,8 +5,10 @@ import java.util.regex.Pattern;
 /**
  * Where the marketplace's Hive tables are, and the database that mailing lists are written to.
  * Every name is table or database.table; jobs and shells take them from the env's settings.
+ * {@code suppressions} is the standing suppression list ({@code user_id BIGINT, reason STRING, since DATE}:
+ * users who unsubscribed or asked to be forgotten), removed from every mailing list whatever the audience.
  */
-public record Tables(String users, String transactions, String categories, String postalCodes, String mailingDatabase) {
+public record Tables(String users, String transactions, String categories, String postalCodes, String mailingDatabase, String suppressions) {
 
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern TABLE = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*\\.)?[A-Za-z_][A-Za-z0-9_]*");
@@ -38,6 +40,7 @@ public record Tables(String users, String transactions, String categories, Strin
         check("transactions", transactions);
         check("categories", categories);
         check("postalCodes", postalCodes);
+        check("suppressions", suppressions);
         if (mailingDatabase == null || !IDENTIFIER.matcher(mailingDatabase).matches()) {
             throw new AudienceException("Tables: mailingDatabase \"" + mailingDatabase + "\" is not a database name; use letters, digits and '_'");
         }
@@ -52,10 +55,15 @@ public record Tables(String users, String transactions, String categories, Strin
         return mailingDatabase + "." + MAILING_HISTORY;
     }
 
-    /** The standard table names (users, transactions, categories, postal_codes) in one database. */
+    /** The standard table names (users, transactions, categories, postal_codes, suppressions) in one database. */
     public static Tables in(String database, String mailingDatabase) {
         return new Tables(database + ".users", database + ".transactions", database + ".categories",
-                database + ".postal_codes", mailingDatabase);
+                database + ".postal_codes", mailingDatabase, database + ".suppressions");
+    }
+
+    /** These tables with the suppression list read from another table, e.g. one a compliance team keeps. */
+    public Tables withSuppressions(String table) {
+        return new Tables(users, transactions, categories, postalCodes, mailingDatabase, table);
     }
 
     /** The embedded demo: database marketplace, mailing lists in database mailings. */

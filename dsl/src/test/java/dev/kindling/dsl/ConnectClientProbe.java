@@ -28,6 +28,12 @@ public final class ConnectClientProbe {
         } catch (AudienceException e) {
             System.out.println("mistake: " + e.getMessage() + " (" + e.getStackTrace().length + " frames)");
         }
+        // a suppression list that is not there stops the export as locally (MailingTest), writing nothing
+        try {
+            new Marketplace(spark, Tables.demo().withSuppressions("marketplace.no_such_list")).users().withPermissionToMailing().prepareForMailing(args[2] + "_unguarded");
+        } catch (AudienceException e) {
+            System.out.println("unguarded: " + e.getMessage());
+        }
         spark.stop();
     }
 }

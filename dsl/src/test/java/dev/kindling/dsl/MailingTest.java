@@ -11,6 +11,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 
+import dev.kindling.dsl.publish.Difference;
+import dev.kindling.dsl.publish.TableWriter;
 import dev.kindling.dsl.publish.VersionedTable;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -44,7 +46,7 @@ class MailingTest {
 
         assertThat(list.table()).isEqualTo("small_mailings.sellers_in_sports_category_living_near_torun");
         assertThat(list.users()).isEqualTo(1);
-        assertThat(list.toString()).startsWith("mailing list small_mailings.sellers_in_sports_category_living_near_torun: 1 user; CSV in ");
+        assertThat(list.toString()).startsWith("mailing list small_mailings.sellers_in_sports_category_living_near_torun: 1 user (0 suppressed); first list: +1; CSV in ");
         assertThat(SPARK.table(list.table()).columns()).containsExactly("user_id", "first_name", "email", "postal_code");
         assertThat(rows(list.table())).containsExactly("[1,Ala,ala@example.com,87-100]");
         List<String> csv = SPARK.read().text(list.csvFolder()).collectAsList().stream().map(r -> r.getString(0)).toList();
@@ -106,5 +108,90 @@ class MailingTest {
 
         assertThat(rows("small_mailings.fragile")).isEqualTo(before).hasSize(1);
         assertThat(tables().stream().filter(t -> t.startsWith("fragile"))).hasSize(2);
+    }
+
+    @Test
+    void aSuppressedUserIsInNeitherTheTableNorTheCsvAndIsCounted() {
+        // the audience is users 1, 2, 7 (AudienceSemanticsTest); 7 is on the suppression list twice, 5 and 42 are not in the audience
+        MailingList list = users().withPermissionToMailing().livingNear("87-100", 10).prepareForMailing("suppressed_near_torun");
+
+        assertThat(list.users()).isEqualTo(2);
+        assertThat(list.suppressed()).isEqualTo(1);
+        assertThat(list.sinceLastList()).isEqualTo(Difference.first(2));
+        assertThat(rows(list.table())).containsExactly("[1,Ala,ala@example.com,87-100]", "[2,Bartek,bartek@example.com,87-101]");
+        List<String> csv = SPARK.read().text(list.csvFolder()).collectAsList().stream().map(r -> r.getString(0)).toList();
+        assertThat(csv).containsExactlyInAnyOrder("user_id,first_name,email,postal_code", "1,Ala,ala@example.com,87-100", "2,Bartek,bartek@example.com,87-101");
+        assertThat(list.toString()).startsWith("mailing list small_mailings.suppressed_near_torun: 2 users (1 suppressed); first list: +2; CSV in ");
+    }
+
+    @Test
+    void aSavedDefinitionIsSuppressedWhateverItSays() {
+        // only user 7 registered in 2015: the audience is user 7, and the list is empty
+        MailingList list = marketplace.parseForMailing("users().withPermissionToMailing().registeredBetween(between(\"2015-01-01\", \"2015-12-31\"))")
+                .prepareForMailing("only_gosia");
+
+        assertThat(list.users()).isZero();
+        assertThat(list.suppressed()).isEqualTo(1);
+        assertThat(rows(list.table())).isEmpty();
+    }
+
+    @Test
+    void aSecondListOfTheSameNameReportsTheUsersAddedAndRemoved() {
+        users().withPermissionToMailing().livingNear("87-100", 10).prepareForMailing("weekly"); // users 1, 2 (7 suppressed)
+        // registered 2016-12-31..2017-01-20 with consent: users 2, 3, 4; so 3 and 4 are added, 1 is removed
+        MailingList second = users().withPermissionToMailing().registeredBetween(between("2016-12-31", "2017-01-20")).prepareForMailing("weekly");
+
+        assertThat(second.users()).isEqualTo(3);
+        assertThat(second.suppressed()).isZero();
+        assertThat(second.sinceLastList()).isEqualTo(new Difference(Difference.Kind.SINCE_PREVIOUS, 2, 1));
+        assertThat(second.toString()).startsWith("mailing list small_mailings.weekly: 3 users (0 suppressed); since the last list: +2 -1; CSV in ");
+        MailingList same = users().withPermissionToMailing().registeredBetween(between("2016-12-31", "2017-01-20")).prepareForMailing("weekly");
+        assertThat(same.sinceLastList()).isEqualTo(new Difference(Difference.Kind.SINCE_PREVIOUS, 0, 0));
+    }
+
+    @Test
+    void aMissingSuppressionListPublishesNothingAndLeavesThePreviousList() {
+        users().withPermissionToMailing().livingNear("87-100", 1).prepareForMailing("guarded");
+        List<String> before = rows("small_mailings.guarded");
+        List<String> tablesBefore = tables();
+        Marketplace unguarded = new Marketplace(SPARK, SmallMarketplace.TABLES.withSuppressions("small.no_such_list"));
+
+        assertThatThrownBy(() -> unguarded.users().withPermissionToMailing().prepareForMailing("guarded"))
+                .isInstanceOf(AudienceException.class)
+                .hasMessage("prepareForMailing: the suppression list small.no_such_list does not exist; nothing was published."
+                        + " Create it (user_id BIGINT, reason STRING, since DATE) or point setting marketplace.suppressions.table at it");
+
+        assertThat(rows("small_mailings.guarded")).isEqualTo(before).containsExactly("[1,Ala,ala@example.com,87-100]");
+        assertThat(tables()).isEqualTo(tablesBefore);
+    }
+
+    @Test
+    void aSuppressionListWithoutUserIdPublishesNothing() {
+        SPARK.sql("CREATE TABLE IF NOT EXISTS small.suppressions_by_email (email STRING, reason STRING) USING parquet");
+        Marketplace unguarded = new Marketplace(SPARK, SmallMarketplace.TABLES.withSuppressions("small.suppressions_by_email"));
+
+        assertThatThrownBy(() -> unguarded.users().withPermissionToMailing().prepareForMailing("never_written"))
+                .isInstanceOf(AudienceException.class)
+                .hasMessageStartingWith("prepareForMailing: the suppression list small.suppressions_by_email has no column user_id (its columns: email, reason)");
+        assertThat(tables()).noneMatch(t -> t.startsWith("never_written"));
+    }
+
+    @Test
+    void aWriterThatWritesNothingCountsNothing() {
+        TableWriter dryRun = new TableWriter() {
+            @Override
+            public Replaced replaceWithCsv(String table, org.apache.spark.sql.Dataset<Row> rows, String key) {
+                return new Replaced(0, "(not written)", Difference.NOT_COMPARED);
+            }
+
+            @Override
+            public boolean writes() {
+                return false;
+            }
+        };
+        MailingList list = users().withPermissionToMailing().livingNear("87-100", 10).prepareForMailing("dry", dryRun);
+
+        assertThat(list.suppressed()).isZero();
+        assertThat(list.toString()).isEqualTo("mailing list small_mailings.dry: 0 users (0 suppressed); not compared with the last list (dry run); CSV in (not written)");
     }
 }

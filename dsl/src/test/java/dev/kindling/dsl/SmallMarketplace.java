@@ -28,6 +28,11 @@ import dev.kindling.testing.TestSpark;
  Running below it), Electronics (Phones). Every buyer above is user 8, so user 8 bought in Sports and
  Electronics in 2017-01-01..20, and Sports alone on 2016-12-31 and 2017-01-21 (from user 2).
  * </pre>
+ * The suppression list (table suppressions): user 7 unsubscribed (2017-02-01) and then asked to be
+ * forgotten (2017-03-01), two rows; user 5 (no consent anyway) asked to be forgotten; user 42 is no
+ * longer a user. So every mailing list leaves out user 7 only: users().withPermissionToMailing()
+ * .livingNear("87-100", 10) is users 1, 2, 7 as an audience, and its mailing list is users 1 and 2,
+ * with 1 suppressed.
  */
 final class SmallMarketplace {
 
@@ -69,6 +74,9 @@ final class SmallMarketplace {
                 user(3, "Celina", "87-102", true, "2017-01-01"), user(4, "Darek", "00-001", true, "2017-01-20"),
                 user(5, "Ewa", "87-100", false, "2017-01-21"), user(6, "Filip", "87-100", null, "2016-01-01"),
                 user(7, "Gosia", "87-103", true, "2015-03-03"), user(8, "Henryk", "99-999", true, "2016-02-02")));
+        save(spark, "suppressions", "user_id BIGINT, reason STRING, since DATE", List.of(
+                RowFactory.create(7L, "unsubscribed", Date.valueOf("2017-02-01")), RowFactory.create(7L, "forgotten", Date.valueOf("2017-03-01")),
+                RowFactory.create(5L, "forgotten", Date.valueOf("2017-02-10")), RowFactory.create(42L, "forgotten", Date.valueOf("2016-06-01"))));
         List<Row> sales = new ArrayList<>();
         sale(sales, 1, 8, 1, "2017-01-01");
         sale(sales, 1, 8, 2, "2017-01-20");

@@ -11,6 +11,7 @@ import dev.kindling.dsl.AudienceWithHoldout;
 import dev.kindling.dsl.MailableAudience;
 import dev.kindling.dsl.MailingList;
 import dev.kindling.dsl.Marketplace;
+import dev.kindling.dsl.publish.Difference;
 import dev.kindling.template.InputUnavailableException;
 import dev.kindling.template.InvalidInputException;
 import dev.kindling.template.Job;
@@ -27,7 +28,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "audience",
         description = "Write a mailing list (a Hive table in setting mailing.database, plus a CSV) from a saved audience definition,"
-                + " e.g. users().withPermissionToMailing().livingNear(\"87-100\", 10).")
+                + " e.g. users().withPermissionToMailing().livingNear(\"87-100\", 10), leaving out the users on the suppression list"
+                + " (setting marketplace.suppressions.table).")
 public final class AudienceJob implements Job {
 
     @Option(names = "--definition", required = true, paramLabel = "FILE",
@@ -85,6 +87,11 @@ public final class AudienceJob implements Job {
             context.log().info("writing mailing list {}: {}", name, audience.describe());
             MailingList list = audience.prepareForMailing(name, context.outputs());
             context.log().info("{}", list);
+            if (list.sinceLastList().kind() != Difference.Kind.NOT_COMPARED) { // a dry run counted nothing
+                context.metrics().set("users_suppressed", list.suppressed());
+                context.metrics().set("users_added", list.sinceLastList().added());
+                context.metrics().set("users_removed", list.sinceLastList().removed());
+            }
         } catch (AudienceException e) {
             throw new InvalidInputException("--definition '" + definition + "': " + e.getMessage());
         }

@@ -15,7 +15,8 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * Where an env keeps the marketplace: settings marketplace.database (users, transactions,
- * categories, postal_codes) and mailing.database (the mailing lists).
+ * categories, postal_codes), mailing.database (the mailing lists) and marketplace.suppressions.table
+ * (the standing suppression list, by default in marketplace.database).
  */
 public final class MarketplaceSettings {
 
@@ -25,10 +26,12 @@ public final class MarketplaceSettings {
     /** The env's table names; a name that is not an identifier is bad usage (exit 2). */
     public static Tables tables(Settings settings) {
         try {
-            return Tables.in(settings.get("marketplace.database"), settings.get("mailing.database"));
+            return Tables.in(settings.get("marketplace.database"), settings.get("mailing.database"))
+                    .withSuppressions(settings.get("marketplace.suppressions.table"));
         } catch (AudienceException e) {
             throw new InvalidInputException("settings marketplace.database '" + settings.get("marketplace.database") + "' and mailing.database '"
-                    + settings.get("mailing.database") + "' must be database names (letters, digits, '_')");
+                    + settings.get("mailing.database") + "' must be database names (letters, digits, '_'), marketplace.suppressions.table '"
+                    + settings.get("marketplace.suppressions.table") + "' a table name");
         }
     }
 

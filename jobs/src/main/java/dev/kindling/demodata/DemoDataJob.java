@@ -14,12 +14,13 @@ import picocli.CommandLine.Option;
 
 /**
  * Fills the marketplace database (setting marketplace.database) with synthetic data for the audience
- * DSL: from a few thousand users for a try-out to 1M users and 20M transactions for benchmarks.
- * The four tables are replaced as a whole; this is demo data, not a production load.
+ * DSL: from a few thousand users for a try-out to 1M users and 20M transactions for benchmarks,
+ * and the suppression list that mailing lists leave out (setting marketplace.suppressions.table).
+ * The five tables are replaced as a whole; this is demo data, not a production load.
  */
 @Command(name = "demo-data",
         description = "Fill the marketplace database (setting marketplace.database) with a synthetic marketplace for the audience DSL:"
-                + " Polish postal codes, a category tree, users and a year of transactions.")
+                + " Polish postal codes, a category tree, users and a year of transactions; and a suppression list (setting marketplace.suppressions.table).")
 public final class DemoDataJob implements Job {
 
     @Option(names = "--users", defaultValue = "10000", paramLabel = "N",
@@ -57,6 +58,7 @@ public final class DemoDataJob implements Job {
     @Override
     public void run(RunContext context) {
         String database = context.settings().get("marketplace.database");
+        String suppressions = MarketplaceSettings.tables(context.settings()).suppressions();
         SyntheticMarketplace marketplace = new SyntheticMarketplace(context.spark(), seed);
         Dataset<Row> postalCodes = marketplace.postalCodes(postalCodesPerCity);
         Dataset<Row> userRows = marketplace.users(users, postalCodes, firstDay);
@@ -66,7 +68,9 @@ public final class DemoDataJob implements Job {
         context.outputs().overwriteTable(database + ".users", userRows);
         // one file per day: the partitions an audience step reads are few and compact
         context.outputs().overwriteTable(database + ".transactions", transactionRows.repartition(transactionRows.col("transaction_date")), "transaction_date");
-        context.log().info("demo marketplace in database {}: {} users, {} transactions from {} to {}, {} postal codes",
-                database, users, transactions, firstDay, firstDay.plusDays(SyntheticMarketplace.DAYS - 1), postalCodesPerCity * SyntheticMarketplace.CITIES.size());
+        context.outputs().overwriteTable(suppressions, marketplace.suppressions(users, firstDay));
+        context.log().info("demo marketplace in database {}: {} users, {} transactions from {} to {}, {} postal codes; suppression list {}",
+                database, users, transactions, firstDay, firstDay.plusDays(SyntheticMarketplace.DAYS - 1), postalCodesPerCity * SyntheticMarketplace.CITIES.size(),
+                suppressions);
     }
 }

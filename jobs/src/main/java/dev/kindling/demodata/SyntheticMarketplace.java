@@ -36,7 +36,9 @@ import org.apache.spark.sql.types.StructType;
  * <li>a category tree three levels deep ("Sports" &gt; "Cycling" &gt; "Bikes");</li>
  * <li>users with a home postal code, a first name, mailing consent (about 60%) and a registration day;</li>
  * <li>a year of transactions from the first day: one seller in ten sells, mostly in a favourite
- *     category; any user buys.</li>
+ *     category; any user buys;</li>
+ * <li>a suppression list: one user in a hundred, whatever their consent, unsubscribed (two in three)
+ *     or asked to be forgotten, on a day of that year.</li>
  * </ul>
  */
 final class SyntheticMarketplace {
@@ -68,6 +70,7 @@ final class SyntheticMarketplace {
         "Tomasz", "Agnieszka", "Paweł", "Barbara", "Michał", "Ewa", "Marcin", "Zofia", "Jakub", "Julia", "Kamil", "Ola", "Marek"};
 
     static final int DAYS = 365;
+    static final int SUPPRESSED_PER = 100;
     private static final double CITY_RADIUS_KM = 15;
 
     private final SparkSession spark;
@@ -135,6 +138,15 @@ final class SyntheticMarketplace {
                 element_at(leafArray(), category.plus(1).cast("int")).as("category_id"),
                 pick("amount", col("id"), 50_000).plus(500).divide(100).cast("decimal(10,2)").as("amount"),
                 date_add(lit(Date.valueOf(firstDay)), pick("day", col("id"), DAYS).cast("int")).as("transaction_date"));
+    }
+
+    /** One user in {@value #SUPPRESSED_PER} (the same ones for the same seed), each with a reason and a day of the year. */
+    Dataset<Row> suppressions(long users, LocalDate firstDay) {
+        return spark.range(users)
+                .where(pick("suppressed", col("id"), SUPPRESSED_PER).equalTo(0))
+                .select(col("id").plus(1).as("user_id"),
+                        when(pick("reason", col("id"), 3).lt(2), lit("unsubscribed")).otherwise(lit("forgotten")).as("reason"),
+                        date_add(lit(Date.valueOf(firstDay)), pick("suppressed_on", col("id"), DAYS).cast("int")).as("since"));
     }
 
     /** A number from 0 to bound - 1 that depends only on the seed, the purpose and the value. */

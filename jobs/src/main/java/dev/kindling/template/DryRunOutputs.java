@@ -2,6 +2,7 @@ package dev.kindling.template;
 
 import java.io.PrintStream;
 
+import dev.kindling.dsl.publish.Difference;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -70,11 +71,17 @@ final class DryRunOutputs implements RunOutputs {
     }
 
     @Override
-    public Replaced replaceWithCsv(String table, Dataset<Row> rows) {
+    public Replaced replaceWithCsv(String table, Dataset<Row> rows, String key) {
         out.println("dry run: would write table " + table + " as a new version with a CSV copy, columns " + rows.schema().toDDL());
         out.println("dry run: Spark plan of the rows to write:");
         out.println(plan(rows));
-        return new Replaced(0, "(dry run: not written)");
+        return new Replaced(0, "(dry run: not written)", Difference.NOT_COMPARED);
+    }
+
+    /** A dry run writes nothing, so the DSL skips the counts that only its report needs. */
+    @Override
+    public boolean writes() {
+        return false;
     }
 
     @Override

@@ -30,10 +30,11 @@ public interface Outputs extends TableWriter {
      * CSV copy in its {@code _csv} folder), points the table at it with one metastore update and drops
      * the version it replaced (see {@link dev.kindling.dsl.publish.VersionedTable}). Spark's counts of the
      * write (rows its sources read, rows written) are added to the run's rows_read and rows_written.
-     * Mailing lists are written this way.
+     * Before the publish it counts the values of {@code key} added and removed against the published
+     * version. Mailing lists are written this way.
      */
     @Override
-    Replaced replaceWithCsv(String table, Dataset<Row> rows);
+    Replaced replaceWithCsv(String table, Dataset<Row> rows, String key);
 
     /**
      * Replaces a whole Parquet table (partitioned by the given columns, if any) with Spark's overwrite:

@@ -57,6 +57,10 @@ public final class Settings {
                     "level of every other logger: Spark, Hadoop, Hive"),
             Setting.kindling("marketplace.database", SettingType.identifier(), "marketplace",
                     "where the audience DSL reads users, transactions, categories and postal codes"),
+            // its default names marketplace.database's value; keys are checked in name order, so a bad database name is reported first, as given
+            Setting.kindling("marketplace.suppressions.table", SettingType.tableName(), "${marketplace.database}.suppressions",
+                    "the standing suppression list (`user_id BIGINT, reason STRING, since DATE`): users who unsubscribed or asked to be forgotten,"
+                            + " left out of every mailing list; a list is not published while it is missing"),
             Setting.kindling("mailing.database", SettingType.identifier(), "mailings",
                     "where mailing lists go"),
             Setting.kindling("quality.history.table", SettingType.tableName(), "quality.check_results",

@@ -12,6 +12,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
+import dev.kindling.dsl.publish.Difference;
 import dev.kindling.dsl.publish.VersionedLocation;
 import dev.kindling.dsl.publish.VersionedTable;
 import org.apache.hadoop.fs.FileStatus;
@@ -162,15 +163,17 @@ final class SparkOutputs implements RunOutputs {
     }
 
     @Override
-    public Replaced replaceWithCsv(String table, Dataset<Row> rows) {
+    public Replaced replaceWithCsv(String table, Dataset<Row> rows, String key) {
         VersionedTable versions = new VersionedTable(spark, table);
         VersionedTable.Version version = versions.stage(rows.schema());
         WriteCounts.Count count;
+        Difference difference;
         try {
             log.info("writing {} to its new version {}", table, version.table());
             count = counts.countWrite(new Path(version.location()), () -> rows.write().insertInto(version.table()), SPARK_REPORT_TIMEOUT);
             spark.table(version.table()).coalesce(1).write().option("header", "true").csv(version.csvFolder());
             metrics.collectObservations(SPARK_REPORT_TIMEOUT);
+            difference = versions.difference(version, key, count.rowsWritten());
         } catch (RuntimeException e) {
             versions.discard(version);
             throw e;
@@ -178,7 +181,7 @@ final class SparkOutputs implements RunOutputs {
         versions.publish(version);
         log.info("published {} from {}: {} rows", table, version.table(), count.rowsWritten());
         record(count);
-        return new Replaced(count.rowsWritten(), version.csvFolder());
+        return new Replaced(count.rowsWritten(), version.csvFolder(), difference);
     }
 
     @Override

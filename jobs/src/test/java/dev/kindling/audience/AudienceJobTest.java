@@ -15,6 +15,7 @@ import dev.kindling.testing.Kindling;
 import dev.kindling.testing.Kindling.Result;
 import dev.kindling.testing.RunLog;
 import dev.kindling.testing.TestSpark;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
@@ -59,13 +60,20 @@ class AudienceJobTest {
         Result result = audience(DEFINITION, "january_sports_or_torun");
 
         assertThat(result.exitCode()).as(result.err()).isZero();
-        List<Row> expected = new Marketplace(SPARK, Tables.in("aud_market", "unused")).parse(DEFINITION).toDataset()
+        Dataset<Row> audience = new Marketplace(SPARK, Tables.in("aud_market", "unused")).parse(DEFINITION).toDataset();
+        Dataset<Row> suppressed = SPARK.table("aud_market.suppressions").select("user_id");
+        List<Row> expected = audience.join(suppressed, "user_id", "left_anti")
                 .select("user_id", "first_name", "email", "postal_code").collectAsList();
+        long suppressedInAudience = audience.join(suppressed, "user_id", "left_semi").count();
         assertThat(expected).isNotEmpty();
+        assertThat(suppressedInAudience).as("the demo data suppress some of this audience").isPositive();
         assertThat(SPARK.table("aud_mailings.january_sports_or_torun").collectAsList()).containsExactlyInAnyOrderElementsOf(expected);
         assertThat(RunLog.ofTestSpark().lines("aud-january_sports_or_torun"))
-                .anyMatch(line -> line.contains("mailing list aud_mailings.january_sports_or_torun: " + expected.size() + " users; CSV in "))
-                .anyMatch(line -> line.contains("rows_written=" + expected.size()) && line.matches(".*rows_read=[1-9][0-9]*.*"));
+                .anyMatch(line -> line.contains("mailing list aud_mailings.january_sports_or_torun: " + expected.size() + " users ("
+                        + suppressedInAudience + " suppressed); first list: +" + expected.size() + "; CSV in "))
+                .anyMatch(line -> line.contains("rows_written=" + expected.size()) && line.matches(".*rows_read=[1-9][0-9]*.*")
+                        && line.contains("users_suppressed=" + suppressedInAudience) && line.contains("users_added=" + expected.size())
+                        && line.contains("users_removed=0"));
     }
 
     @Test
@@ -138,6 +146,21 @@ class AudienceJobTest {
         assertThat(SPARK.catalog().tableExists("aud_mailings.dry_history_holdout")).isFalse();
     }
 
+    @Test
+    void aMissingSuppressionListIsBadUsageAndLeavesThePreviousList() throws IOException {
+        assertThat(audience("users().withPermissionToMailing().livingNear(\"87-100\", 10)", "guarded").exitCode()).isZero();
+        List<Row> before = SPARK.table("aud_mailings.guarded").collectAsList();
+        List<String> versions = versionsOf("guarded");
+
+        Result result = audience("users().withPermissionToMailing()", "guarded", "--conf", "marketplace.suppressions.table=aud_market.no_such_list");
+
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.errLines()).singleElement().asString().contains("the suppression list aud_market.no_such_list does not exist; nothing was published."
+                + " Create it (user_id BIGINT, reason STRING, since DATE) or point setting marketplace.suppressions.table at it");
+        assertThat(SPARK.table("aud_mailings.guarded").collectAsList()).containsExactlyInAnyOrderElementsOf(before);
+        assertThat(versionsOf("guarded")).isEqualTo(versions);
+    }
+
     private static List<String> versionsOf(String list) {
         return SPARK.sql("SHOW TABLES IN aud_mailings LIKE '" + list + "__v*'").collectAsList().stream().map(r -> r.getString(1)).sorted().toList();
     }
@@ -149,7 +172,8 @@ class AudienceJobTest {
         assertThat(result.exitCode()).as(result.err()).isZero();
         List<Row> expected = new Marketplace(SPARK, Tables.in("aud_market", "unused"))
                 .parse("users().withPermissionToMailing().soldAtLeast(1, \"Sports\", between(\"2017-01-01\", \"2017-01-31\"))")
-                .toDataset().select("user_id", "first_name", "email", "postal_code").collectAsList();
+                .toDataset().join(SPARK.table("aud_market.suppressions"), "user_id", "left_anti")
+                .select("user_id", "first_name", "email", "postal_code").collectAsList();
         assertThat(expected).isNotEmpty();
         assertThat(SPARK.table("aud_mailings.last_31_days").collectAsList()).containsExactlyInAnyOrderElementsOf(expected);
     }
@@ -240,7 +264,10 @@ class AudienceJobTest {
         assertThat(SPARK.catalog().tableExists("aud_mailings.dry")).isFalse();
         assertThat(SPARK.catalog().databaseExists("aud_mailings") ? SPARK.sql("SHOW TABLES IN aud_mailings LIKE 'dry*'").count() : 0)
                 .as("no version either").isZero();
-        assertThat(result.out()).contains("dry run: would write table aud_mailings.dry as a new version with a CSV copy", "Physical Plan");
-        assertThat(RunLog.ofTestSpark().lines("aud-dry")).anyMatch(line -> line.contains("writing mailing list dry: (users who gave permission to mailing"));
+        // the plan of the rows it would write reads the suppression list (the anti-join)
+        assertThat(result.out()).contains("dry run: would write table aud_mailings.dry as a new version with a CSV copy", "Physical Plan", "aud_market.suppressions");
+        assertThat(RunLog.ofTestSpark().lines("aud-dry")).anyMatch(line -> line.contains("writing mailing list dry: (users who gave permission to mailing"))
+                .anyMatch(line -> line.contains("mailing list aud_mailings.dry: 0 users (0 suppressed); not compared with the last list (dry run); CSV in (dry run"))
+                .noneMatch(line -> line.contains("users_suppressed="));
     }
 }

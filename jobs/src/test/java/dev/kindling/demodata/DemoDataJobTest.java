@@ -39,15 +39,15 @@ class DemoDataJobTest {
     }
 
     @Test
-    void fillsTheFourTablesWithTheAskedSizes() {
+    void fillsTheTablesWithTheAskedSizes() {
         assertThat(first.exitCode()).as(first.err()).isZero();
         assertThat(count("SELECT count(*) FROM demo_a.users")).isEqualTo(300);
         assertThat(count("SELECT count(*) FROM demo_a.transactions")).isEqualTo(3000);
         assertThat(count("SELECT count(*) FROM demo_a.postal_codes")).isEqualTo(200);
         assertThat(count("SELECT count(*) FROM demo_a.categories")).isEqualTo(23);
         assertThat(count("SELECT count(DISTINCT user_id) FROM demo_a.users")).isEqualTo(300);
-        // Spark's counts of the four writes, as every job reports them
-        assertThat(RunLog.ofTestSpark().summary("demo-a")).contains("rows_written=3523").containsPattern("rows_read=[1-9][0-9]*");
+        // Spark's counts of the five writes, as every job reports them: 300 + 3000 + 200 + 23 + 4 suppressed users
+        assertThat(RunLog.ofTestSpark().summary("demo-a")).contains("rows_written=3527").containsPattern("rows_read=[1-9][0-9]*");
     }
 
     @Test
@@ -80,11 +80,23 @@ class DemoDataJobTest {
     @Test
     void theSameSeedGivesTheSameData() {
         assertThat(generate("demo_b").exitCode()).isZero();
-        for (String table : List.of("users", "transactions", "postal_codes", "categories")) {
+        for (String table : List.of("users", "transactions", "postal_codes", "categories", "suppressions")) {
             assertThat(SPARK.table("demo_a." + table).exceptAll(SPARK.table("demo_b." + table)).count()).as(table).isZero();
         }
         assertThat(generate("demo_c", "--seed", "2").exitCode()).isZero();
         assertThat(SPARK.table("demo_a.users").exceptAll(SPARK.table("demo_c.users")).count()).isGreaterThan(100);
+    }
+
+    @Test
+    void aboutOneUserInAHundredIsSuppressedWhateverTheirConsent() {
+        assertThat(SPARK.table("demo_a.suppressions").schema().toDDL()).isEqualTo("user_id BIGINT,reason STRING,since DATE");
+        // one in a hundred of 300 users by the seed's hash: 4 here
+        assertThat(count("SELECT count(*) FROM demo_a.suppressions")).isEqualTo(4).isEqualTo(count("SELECT count(DISTINCT user_id) FROM demo_a.suppressions"));
+        assertThat(count("SELECT count(*) FROM demo_a.suppressions s LEFT ANTI JOIN demo_a.users u USING (user_id)")).isZero();
+        assertThat(count("SELECT count(*) FROM demo_a.suppressions WHERE reason NOT IN ('unsubscribed', 'forgotten')"
+                + " OR since NOT BETWEEN DATE'2017-01-01' AND DATE'2017-12-31'")).isZero();
+        assertThat(count("SELECT count(*) FROM demo_a.suppressions JOIN demo_a.users USING (user_id) WHERE mailing_consent"))
+                .as("some suppressed users gave consent, so the list matters").isPositive();
     }
 
     @Test

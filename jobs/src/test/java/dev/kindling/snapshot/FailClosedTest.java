@@ -199,8 +199,13 @@ class FailClosedTest {
         }
 
         @Override
-        public Replaced replaceWithCsv(String table, Dataset<Row> rows) {
-            return real.replaceWithCsv(table, rows);
+        public Replaced replaceWithCsv(String table, Dataset<Row> rows, String key) {
+            return real.replaceWithCsv(table, rows, key);
+        }
+
+        @Override
+        public boolean writes() {
+            return real.writes();
         }
 
         @Override

@@ -18,8 +18,12 @@ import org.apache.spark.sql.types.StructType;
 @FunctionalInterface
 public interface TableWriter {
 
-    /** Writes rows as a new version of table, with a CSV copy (header line first), and publishes it. */
-    Replaced replaceWithCsv(String table, Dataset<Row> rows);
+    /**
+     * Writes rows as a new version of table, with a CSV copy (header line first), and publishes it.
+     * Before the publish, while both are visible, it counts how the new version differs from the
+     * published one by the values of column {@code key} (see {@link VersionedTable#difference}).
+     */
+    Replaced replaceWithCsv(String table, Dataset<Row> rows, String key);
 
     /**
      * Replaces one partition of a partitioned table so that readers see its old rows or the new, never
@@ -63,7 +67,12 @@ public interface TableWriter {
         return count;
     }
 
-    /** How many rows the new version has, and the folder of its CSV copy. */
-    record Replaced(long rows, String csvFolder) {
+    /** False for a writer that writes nothing (a job's dry run): callers then skip work that only a report needs. */
+    default boolean writes() {
+        return true;
+    }
+
+    /** How many rows the new version has, the folder of its CSV copy, and how it differs from the version it replaced. */
+    record Replaced(long rows, String csvFolder, Difference difference) {
     }
 }

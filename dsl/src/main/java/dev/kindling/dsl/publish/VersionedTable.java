@@ -1,5 +1,10 @@
 package dev.kindling.dsl.publish;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.when;
+
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
@@ -9,6 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
@@ -25,6 +31,8 @@ public final class VersionedTable {
     /** Longer than any run stays between staging and publishing, so a live run's version is never dropped. */
     public static final Duration ABANDONED_AFTER = Duration.ofDays(7);
     private static final String VERSION = "__v";
+    private static final String BEFORE = "kindling_in_published";
+    private static final String AFTER = "kindling_in_version";
 
     private final SparkSession spark;
     private final String database;
@@ -78,6 +86,25 @@ public final class VersionedTable {
     public void publishPartition(Version version, java.util.LinkedHashMap<String, String> partition) {
         Optional<String> replaced = VersionedLocation.ofPartition(spark, table(), partition).publish(version.location());
         replaced.map(VersionedTable::leaf).filter(this::isVersionName).ifPresent(old -> spark.sql("DROP TABLE IF EXISTS " + database + "." + old));
+    }
+
+    /**
+     * How a staged version differs from the published table by the values of column {@code key}, in one
+     * Spark query over the two tables (counts only, nothing collected). Call it before {@link #publish}:
+     * afterwards the replaced version is gone. {@code versionRows} is the staged version's row count, all
+     * added when nothing is published yet.
+     */
+    public Difference difference(Version version, String key, long versionRows) {
+        if (VersionedLocation.ofTable(spark, table()).current().isEmpty()) {
+            return Difference.first(versionRows);
+        }
+        spark.catalog().refreshTable(table()); // another session may have published since this one read it
+        Dataset<Row> before = spark.table(table()).select(col(key)).distinct().withColumn(BEFORE, lit(true));
+        Dataset<Row> after = spark.table(version.table()).select(col(key)).distinct().withColumn(AFTER, lit(true));
+        Row counts = before.join(after, key, "full_outer")
+                .agg(count(when(col(BEFORE).isNull(), lit(1))), count(when(col(AFTER).isNull(), lit(1))))
+                .first();
+        return new Difference(Difference.Kind.SINCE_PREVIOUS, counts.getLong(0), counts.getLong(1));
     }
 
     /** Drops a version that will not be published. */
