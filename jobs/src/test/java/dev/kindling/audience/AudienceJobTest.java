@@ -98,6 +98,13 @@ class AudienceJobTest {
         return SPARK.table(table).orderBy("user_id").collectAsList().stream().map(r -> r.getLong(0)).toList();
     }
 
+    /** The consenting users of aud_market less its suppression list: whom a list of everyone who agreed gets. */
+    private static List<Long> mailable() {
+        return new Marketplace(SPARK, Tables.in("aud_market", "unused")).users().withPermissionToMailing().toDataset()
+                .join(SPARK.table("aud_market.suppressions"), "user_id", "left_anti")
+                .orderBy("user_id").collectAsList().stream().map(r -> r.getLong(0)).toList();
+    }
+
     private static List<Long> historyOf(String mailing, String day) {
         return SPARK.sql("SELECT user_id FROM aud_mailings.mailing_history WHERE mailing = '" + mailing + "' AND prepared_on = DATE'" + day + "'"
                 + " ORDER BY user_id").collectAsList().stream().map(r -> r.getLong(0)).toList();
@@ -109,11 +116,10 @@ class AudienceJobTest {
         assertThat(result.exitCode()).as(result.err()).isZero();
         List<Long> listed = ids("aud_mailings.job_split");
         List<Long> held = ids("aud_mailings.job_split_holdout");
-        List<Long> consenting = new Marketplace(SPARK, Tables.in("aud_market", "unused")).users().withPermissionToMailing().toDataset()
-                .orderBy("user_id").collectAsList().stream().map(r -> r.getLong(0)).toList();
+        List<Long> mailable = mailable();
         assertThat(listed).doesNotContainAnyElementsOf(held);
-        assertThat(new java.util.TreeSet<>(listed) {{ addAll(held); }}).containsExactlyElementsOf(consenting);
-        assertThat(held.size()).as("about 30% of " + consenting.size()).isBetween(consenting.size() / 5, consenting.size() * 2 / 5);
+        assertThat(new java.util.TreeSet<>(listed) {{ addAll(held); }}).containsExactlyElementsOf(mailable);
+        assertThat(held.size()).as("about 30% of " + mailable.size()).isBetween(mailable.size() / 5, mailable.size() * 2 / 5);
         assertThat(historyOf("job_split", "2024-03-01")).isEqualTo(listed);
         assertThat(RunLog.ofTestSpark().lines("aud-job_split")).anyMatch(line -> line.contains("; " + held.size() + " held out in aud_mailings.job_split_holdout"));
 
@@ -131,9 +137,8 @@ class AudienceJobTest {
 
         Result next = audience("users().withPermissionToMailing().notMailedInLast(1)", "fatigue_next", "--logical-date", "2024-04-02");
         assertThat(next.exitCode()).as(next.err()).isZero();
-        List<Long> consenting = new Marketplace(SPARK, Tables.in("aud_market", "unused")).users().withPermissionToMailing().toDataset()
-                .orderBy("user_id").collectAsList().stream().map(r -> r.getLong(0)).toList();
-        assertThat(ids("aud_mailings.fatigue_next")).containsExactlyElementsOf(consenting.stream().filter(id -> !mailed.contains(id)).toList());
+        List<Long> mailable = mailable();
+        assertThat(ids("aud_mailings.fatigue_next")).containsExactlyElementsOf(mailable.stream().filter(id -> !mailed.contains(id)).toList());
     }
 
     @Test
