@@ -39,8 +39,8 @@ public sealed class Audience permits MailableAudience {
     /** The largest spentAtLeast amount: far above any sum of purchases, far below what exact sums can hold. */
     static final double MAX_AMOUNT = 1e15;
 
-    /** notMailedInLast looks back at most this many days (ten years). */
-    static final int MAX_NOT_MAILED_DAYS = 3660;
+    /** notMailedInLast looks back at most this many days: as far as the history keeps. */
+    static final int MAX_NOT_MAILED_DAYS = Tables.MAILING_HISTORY_DAYS;
 
     private final Marketplace marketplace;
     private final Criterion criterion;

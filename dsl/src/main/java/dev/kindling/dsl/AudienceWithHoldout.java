@@ -46,8 +46,7 @@ public final class AudienceWithHoldout {
 
     /** {@link #prepareForMailing(String)} through a given writer, e.g. a scheduled job's outputs. */
     public MailingList prepareForMailing(String name, TableWriter writer) {
-        MailingList.checkName(name);
-        return new MailingExport(audience.marketplace()).write(name, audience.toDataset(), heldOut(), writer);
+        return audience.prepare(name, heldOut(), writer);
     }
 
     /** How many users the mailing list gets: the audience without the held-out users (runs a Spark job). */

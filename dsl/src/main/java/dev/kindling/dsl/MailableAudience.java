@@ -1,6 +1,7 @@
 package dev.kindling.dsl;
 
 import dev.kindling.dsl.publish.TableWriter;
+import org.apache.spark.sql.Column;
 
 /**
  * An audience whose every user agreed to receive mailings, whatever the data: the only kind that can
@@ -107,7 +108,12 @@ public final class MailableAudience extends Audience {
 
     /** {@link #prepareForMailing(String)} through a given writer, e.g. a scheduled job's outputs. */
     public MailingList prepareForMailing(String name, TableWriter writer) {
+        return prepare(name, null, writer);
+    }
+
+    /** The list of this audience's users for whom heldOut is false (all of them without one), and a holdout of the others. */
+    MailingList prepare(String name, Column heldOut, TableWriter writer) {
         MailingList.checkName(name);
-        return new MailingExport(marketplace()).write(name, toDataset(), writer);
+        return new MailingExport(marketplace()).write(name, toDataset(), heldOut, writer);
     }
 }

@@ -7,7 +7,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
-import dev.kindling.dsl.publish.Difference;
 import dev.kindling.dsl.publish.TableWriter;
 import dev.kindling.dsl.publish.VersionedTable;
 import org.apache.spark.sql.AnalysisException;
@@ -29,7 +28,8 @@ import org.apache.spark.sql.types.StructType;
  * Every list is also recorded in the mailing history ({@link Tables#mailingHistory()}): its users go
  * into partition (prepared_on = the marketplace's day, mailing = the list's name), which a rerun of
  * the same list on the same day replaces, through the same writer. A holdout's users are not recorded:
- * they were not mailed.
+ * they were not mailed. The history keeps {@link Tables#MAILING_HISTORY_DAYS} days before the list's
+ * day, as far back as notMailedInLast may look: older days are dropped as each list is written.
  * <p>
  * Users on the standing suppression list ({@link Tables#suppressions()}) are removed, with an anti-join
  * on user_id, from every list whatever its audience. It fails closed: a suppression list that does not
@@ -60,19 +60,12 @@ final class MailingExport {
         this.suppressions = marketplace.tables().suppressions();
     }
 
-    MailingList write(String name, Dataset<Row> users) {
-        return write(name, users, sqlWriter(spark));
-    }
-
-    MailingList write(String name, Dataset<Row> users, TableWriter writer) {
-        return write(name, users, null, writer);
-    }
-
     /**
      * Writes the users for whom {@code heldOut} is false as list {@code name}, and, when heldOut is
      * given, the others as {@code <name>_holdout}.
      * <p>
-     * The order keeps the history from ever missing a published list: (1) the history partition, (2) the
+     * The order keeps the history from ever missing a published list: (1) the history partition (then
+     * the history's expired days are dropped), (2) the
      * holdout, (3) the list, each published in one metastore update. A run that fails before (1) publishes
      * leaves everything as it was. One that fails after (1) and before (3) leaves a history that names users
      * of a list readers do not see yet (and maybe a new holdout beside the old list): in that window
@@ -89,6 +82,7 @@ final class MailingExport {
         Dataset<Row> listed = heldOut == null ? mailable : mailable.where(not(heldOut));
         writer.replacePartition(history, Tables.PREPARED_ON + " DATE, " + Tables.MAILING + " STRING", List.of(day.toString(), listName),
                 listed.select(col(Tables.USER_ID).cast("bigint").as(Tables.USER_ID)));
+        writer.dropPartitionsBefore(spark, history, Tables.PREPARED_ON, day.minusDays(Tables.MAILING_HISTORY_DAYS));
         long held = heldOut == null ? 0 : writer.replaceWithCsv(table + MailingList.HOLDOUT_SUFFIX, mailingColumns(mailable.where(heldOut)), Tables.USER_ID).rows();
         TableWriter.Replaced written = writer.replaceWithCsv(table, mailingColumns(listed), Tables.USER_ID);
         return new MailingList(table, written.rows(), suppressedInAudience, written.difference(), written.csvFolder(), held);
@@ -123,20 +117,14 @@ final class MailingExport {
     static TableWriter sqlWriter(SparkSession spark) {
         return (table, rows, key) -> {
             VersionedTable versions = new VersionedTable(spark, table);
-            VersionedTable.Version version = versions.stage(rows.schema());
-            long count;
-            Difference difference;
-            try {
+            VersionedTable.Filled<TableWriter.Replaced> filled = versions.stage(rows.schema(), version -> {
                 rows.write().insertInto(version.table());
-                spark.table(version.table()).coalesce(1).write().option("header", "true").csv(version.csvFolder());
-                count = spark.table(version.table()).count();
-                difference = versions.difference(version, key, count);
-            } catch (RuntimeException e) {
-                versions.discard(version);
-                throw e;
-            }
-            versions.publish(version);
-            return new TableWriter.Replaced(count, version.csvFolder(), difference);
+                versions.writeCsvCopy(version);
+                long count = spark.table(version.table()).count();
+                return new TableWriter.Replaced(count, version.csvFolder(), versions.difference(version, key, count));
+            });
+            versions.publish(filled.version());
+            return filled.value();
         };
     }
 }

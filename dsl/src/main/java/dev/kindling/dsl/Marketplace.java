@@ -37,6 +37,7 @@ public final class Marketplace {
     private final LocalDate asOf;
     // Small lookup tables, read once per marketplace: on the first category step, on the first livingNear.
     private volatile List<Row> categoryTree;
+    private volatile Map<Integer, String> topLevelCategories;
     private volatile Map<String, double[]> postalCentroids;
 
     /** The marketplace as of today: lastDays(n) ends today. */
@@ -112,9 +113,15 @@ public final class Marketplace {
         return ids;
     }
 
-    /** Every category's id with the name of its top-level category (the category itself when it has no parent). */
+    /** Every category's id with the name of its top-level category (the category itself when it has no parent); worked out once. */
     Map<Integer, String> topLevelCategories() {
-        List<Row> tree = categoryTree();
+        if (topLevelCategories == null) {
+            topLevelCategories = Map.copyOf(climbToTopLevel(categoryTree()));
+        }
+        return topLevelCategories;
+    }
+
+    private static Map<Integer, String> climbToTopLevel(List<Row> tree) {
         Map<Integer, Row> byId = new HashMap<>();
         tree.forEach(row -> byId.put(row.getInt(0), row));
         Map<Integer, String> topLevel = new HashMap<>();

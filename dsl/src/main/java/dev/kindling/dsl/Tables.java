@@ -34,6 +34,11 @@ public record Tables(String users, String transactions, String categories, Strin
     static final String MAILING_HISTORY = "mailing_history";
     static final String MAILING = "mailing";
     static final String PREPARED_ON = "prepared_on";
+    /**
+     * How many days before a list's day the history keeps: as far back as notMailedInLast may look (a
+     * fatigue rule longer than a year is not one). Older days are dropped, so the history stays bounded.
+     */
+    static final int MAILING_HISTORY_DAYS = 366;
 
     public Tables {
         check("users", users);

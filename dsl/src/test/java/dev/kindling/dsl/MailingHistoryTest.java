@@ -87,6 +87,39 @@ class MailingHistoryTest {
     }
 
     @Test
+    void theHistoryKeepsTheDaysNotMailedInLastCanReadAndDropsOlderOnesWithTheirVersions() {
+        // a database of its own: the lists of other tests must not expire here
+        Tables kept = Tables.in(SmallMarketplace.DATABASE, "small_history_kept");
+        String historyTable = kept.mailingHistory();
+        near(new Marketplace(SPARK, kept, LocalDate.parse("2016-12-31")), "87-100").prepareForMailing("expired");
+        near(new Marketplace(SPARK, kept, LocalDate.parse("2017-01-01")), "87-101").prepareForMailing("oldest_kept");
+        java.util.LinkedHashMap<String, String> expired = new java.util.LinkedHashMap<>(java.util.Map.of("prepared_on", "2016-12-31"));
+        expired.put("mailing", "expired");
+        String expiredFolder = dev.kindling.dsl.publish.VersionedLocation.ofPartition(SPARK, historyTable, expired).current().orElseThrow();
+        assertThat(historyVersions()).hasSize(2);
+
+        // 2018-01-02 keeps 366 days before it: from 2017-01-01 on
+        Marketplace january2 = new Marketplace(SPARK, kept, LocalDate.parse("2018-01-02"));
+        near(january2, "00-001").prepareForMailing("today");
+        assertThat(SPARK.sql("SHOW PARTITIONS " + historyTable).collectAsList().stream().map(row -> row.getString(0)).sorted())
+                .containsExactly("prepared_on=2017-01-01/mailing=oldest_kept", "prepared_on=2018-01-02/mailing=today");
+        assertThat(historyVersions()).as("the expired day's version is dropped with it").hasSize(2);
+        assertThat(new java.io.File(java.net.URI.create(expiredFolder))).doesNotExist();
+        // the oldest day kept is the first that notMailedInLast(366) reads: user 2, mailed then, is left out; 4, mailed on the day itself, is not
+        assertThat(AudienceSemanticsTest.ids(january2.users().withPermissionToMailing().notMailedInLast(366))).containsExactly(1L, 3L, 4L, 7L, 8L);
+    }
+
+    private static List<String> historyVersions() {
+        return SPARK.sql("SHOW TABLES IN small_history_kept LIKE 'mailing_history__v*'").collectAsList().stream().map(row -> row.getString(1)).toList();
+    }
+
+    @Test
+    void partitionsAreReadAsTheMetastoreWritesThem() {
+        assertThat(dev.kindling.dsl.publish.VersionedTable.partitionValues("prepared_on=2017-01-01/mailing=a%2Fb%3D"))
+                .containsExactly(java.util.Map.entry("prepared_on", "2017-01-01"), java.util.Map.entry("mailing", "a/b="));
+    }
+
+    @Test
     void theHistoryIsReadOnceWithOnlyTheStepsDays() {
         near(on("2017-04-01"), "87-100").prepareForMailing("plan_shape");
         Marketplace april5 = on("2017-04-05");
@@ -109,10 +142,10 @@ class MailingHistoryTest {
     @Test
     void daysAreCheckedWhereTheyAreGiven() {
         assertThatThrownBy(() -> on("2017-03-10").users().notMailedInLast(0)).isInstanceOf(AudienceException.class)
-                .hasMessage("notMailedInLast: 'days' is 0, but it must be from 1 to 3660 (the number of days before today, or before the run's day)");
+                .hasMessage("notMailedInLast: 'days' is 0, but it must be from 1 to 366 (the number of days before today, or before the run's day)");
         assertThatThrownBy(() -> on("2017-03-10").users().notMailedInLast(3661)).hasMessageStartingWith("notMailedInLast: 'days' is 3661, but");
         assertThatThrownBy(() -> AudienceDefinition.parse("users().notMailedInLast(-2)"))
-                .hasMessageStartingWith("notMailedInLast: 'days' is -2, but it must be from 1 to 3660");
+                .hasMessageStartingWith("notMailedInLast: 'days' is -2, but it must be from 1 to 366");
         assertThatThrownBy(() -> AudienceDefinition.parse("users().notMailedInLast(2.5)"))
                 .hasMessage("line 1, column 25: expected a whole number but found '2.5'");
     }
@@ -123,7 +156,7 @@ class MailingHistoryTest {
         near(may1, "87-100").prepareForMailing("fragile_history");
         var failing = SPARK.table("small.users").withColumn("user_id",
                 when(col("user_id").equalTo(7), raise_error(lit("disk full"))).otherwise(col("user_id")));
-        assertThatThrownBy(() -> new MailingExport(may1).write("fragile_history", failing)).hasMessageContaining("disk full");
+        assertThatThrownBy(() -> new MailingExport(may1).write("fragile_history", failing, null, MailingExport.sqlWriter(SPARK))).hasMessageContaining("disk full");
         assertThat(history("fragile_history")).containsExactly("[1,2017-05-01,fragile_history]");
         assertThat(SPARK.table(MAILINGS + ".fragile_history").count()).isEqualTo(1);
     }

@@ -104,7 +104,7 @@ class MailingTest {
         // user 7's row fails inside the Spark job, after other rows were processed
         var failing = SPARK.table("small.users").withColumn("user_id",
                 when(col("user_id").equalTo(7), raise_error(lit("disk full"))).otherwise(col("user_id")));
-        assertThatThrownBy(() -> new MailingExport(marketplace).write("fragile", failing)).hasMessageContaining("disk full");
+        assertThatThrownBy(() -> new MailingExport(marketplace).write("fragile", failing, null, MailingExport.sqlWriter(SPARK))).hasMessageContaining("disk full");
 
         assertThat(rows("small_mailings.fragile")).isEqualTo(before).hasSize(1);
         assertThat(tables().stream().filter(t -> t.startsWith("fragile"))).hasSize(2);

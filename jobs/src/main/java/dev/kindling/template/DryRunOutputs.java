@@ -71,6 +71,12 @@ final class DryRunOutputs implements RunOutputs {
     }
 
     @Override
+    public int dropPartitionsBefore(SparkSession session, String table, String dateColumn, java.time.LocalDate keepFrom) {
+        out.println("dry run: would drop the partitions of " + table + " with " + dateColumn + " before " + keepFrom);
+        return 0;
+    }
+
+    @Override
     public Replaced replaceWithCsv(String table, Dataset<Row> rows, String key) {
         out.println("dry run: would write table " + table + " as a new version with a CSV copy, columns " + rows.schema().toDDL());
         out.println("dry run: Spark plan of the rows to write:");

@@ -165,23 +165,23 @@ final class SparkOutputs implements RunOutputs {
     @Override
     public Replaced replaceWithCsv(String table, Dataset<Row> rows, String key) {
         VersionedTable versions = new VersionedTable(spark, table);
-        VersionedTable.Version version = versions.stage(rows.schema());
-        WriteCounts.Count count;
-        Difference difference;
-        try {
+        VersionedTable.Filled<Written> filled = versions.stage(rows.schema(), version -> {
             log.info("writing {} to its new version {}", table, version.table());
-            count = counts.countWrite(new Path(version.location()), () -> rows.write().insertInto(version.table()), SPARK_REPORT_TIMEOUT);
-            spark.table(version.table()).coalesce(1).write().option("header", "true").csv(version.csvFolder());
+            WriteCounts.Count count = counts.countWrite(new Path(version.location()), () -> rows.write().insertInto(version.table()), SPARK_REPORT_TIMEOUT);
+            versions.writeCsvCopy(version);
             metrics.collectObservations(SPARK_REPORT_TIMEOUT);
-            difference = versions.difference(version, key, count.rowsWritten());
-        } catch (RuntimeException e) {
-            versions.discard(version);
-            throw e;
-        }
+            return new Written(count, versions.difference(version, key, count.rowsWritten()));
+        });
+        VersionedTable.Version version = filled.version();
+        WriteCounts.Count count = filled.value().count();
         versions.publish(version);
         log.info("published {} from {}: {} rows", table, version.table(), count.rowsWritten());
         record(count);
-        return new Replaced(count.rowsWritten(), version.csvFolder(), difference);
+        return new Replaced(count.rowsWritten(), version.csvFolder(), filled.value().difference());
+    }
+
+    /** What writing a version of a whole table counted, and how it differs from the published one. */
+    private record Written(WriteCounts.Count count, Difference difference) {
     }
 
     @Override

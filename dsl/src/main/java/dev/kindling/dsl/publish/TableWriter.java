@@ -50,21 +50,24 @@ public interface TableWriter {
                 throw e;
             }
         }
-        VersionedTable.Version version = versions.stage(rows.schema());
-        long count;
-        try {
+        VersionedTable.Filled<Long> filled = versions.stage(rows.schema(), version -> {
             rows.write().insertInto(version.table());
-            count = spark.table(version.table()).count();
-        } catch (RuntimeException e) {
-            versions.discard(version);
-            throw e;
-        }
+            return spark.table(version.table()).count();
+        });
         LinkedHashMap<String, String> spec = new LinkedHashMap<>();
         for (int i = 0; i < values.size(); i++) {
             spec.put(partition.fields()[i].name(), values.get(i));
         }
-        versions.publishPartition(version, spec);
-        return count;
+        versions.publishPartition(filled.version(), spec);
+        return filled.value();
+    }
+
+    /**
+     * Drops the partitions of {@code table} whose DATE partition column {@code dateColumn} is before
+     * {@code keepFrom}, with their versions ({@link VersionedTable#dropPartitionsBefore}); returns how many.
+     */
+    default int dropPartitionsBefore(SparkSession spark, String table, String dateColumn, java.time.LocalDate keepFrom) {
+        return new VersionedTable(spark, table).dropPartitionsBefore(dateColumn, keepFrom);
     }
 
     /** False for a writer that writes nothing (a job's dry run): callers then skip work that only a report needs. */

@@ -97,6 +97,21 @@ public final class VersionedLocation {
     }
 
     /**
+     * Drops this partition, so readers no longer see its rows, and returns the location it pointed at
+     * (empty if it did not exist). Partitions only: a whole table is replaced, never dropped, here.
+     */
+    public Optional<String> dropPartition() {
+        if (partitionSpec == null) {
+            throw new IllegalStateException("dropPartition: " + table + " is a whole table, not a partition");
+        }
+        Optional<String> location = current();
+        if (location.isPresent()) {
+            spark.sql("ALTER TABLE " + table + " DROP IF EXISTS PARTITION " + partitionSpec);
+        }
+        return location;
+    }
+
+    /**
      * Points readers at {@code version} (a fully written folder) in one metastore update and returns
      * the location it replaced, empty if there was none. Throws {@link ConcurrentPublishException}, having
      * deleted nothing, when another run published this table or partition at the same time.

@@ -6,10 +6,13 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
 
 import java.time.Duration;
+import java.time.LocalDate;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -62,12 +65,33 @@ public final class VersionedTable {
         return new Version(version, location(version));
     }
 
+    /**
+     * Stages a version and fills it: {@code fill} writes the rows into it and returns what the caller
+     * wants to know about them (a count, a difference). If filling fails, the version is dropped and the
+     * failure rethrown, so nothing but a complete version is ever published.
+     */
+    public <T> Filled<T> stage(StructType schema, Function<Version, T> fill) {
+        Version version = stage(schema);
+        try {
+            return new Filled<>(version, fill.apply(version));
+        } catch (RuntimeException e) {
+            discard(version);
+            throw e;
+        }
+    }
+
+    /** Writes a CSV copy of the version (header line first, one file) into {@link Version#csvFolder()}. */
+    public void writeCsvCopy(Version version) {
+        spark.table(version.table()).coalesce(1).write().option("header", "true").csv(version.csvFolder());
+    }
+
     /** Points the table at the version, then drops the version it replaced and abandoned ones. */
     public void publish(Version version) {
         Optional<String> replaced = VersionedLocation.ofTable(spark, table()).publish(version.location());
         replaced.map(VersionedTable::leaf).filter(this::isVersionName).ifPresent(old -> spark.sql("DROP TABLE IF EXISTS " + database + "." + old));
         long now = System.currentTimeMillis();
-        for (Row row : spark.sql("SHOW TABLES IN " + database).collectAsList()) {
+        // only this table's versions: a database of mailing lists also holds every list's versions
+        for (Row row : spark.sql("SHOW TABLES IN " + database + " LIKE '" + name + VERSION + "*'").collectAsList()) {
             String other = row.getString(row.fieldIndex("tableName"));
             Matcher millis = Pattern.compile(Pattern.quote(name + VERSION) + "(\\d+)").matcher(other);
             boolean abandoned = millis.matches() && now - Long.parseLong(millis.group(1)) > ABANDONED_AFTER.toMillis();
@@ -83,9 +107,55 @@ public final class VersionedTable {
      * it drops no old versions by age: every partition keeps its own version for as long as it exists,
      * so age says nothing here. A version left by a killed run stays until someone drops it.
      */
-    public void publishPartition(Version version, java.util.LinkedHashMap<String, String> partition) {
+    public void publishPartition(Version version, LinkedHashMap<String, String> partition) {
         Optional<String> replaced = VersionedLocation.ofPartition(spark, table(), partition).publish(version.location());
         replaced.map(VersionedTable::leaf).filter(this::isVersionName).ifPresent(old -> spark.sql("DROP TABLE IF EXISTS " + database + "." + old));
+    }
+
+    /**
+     * Drops the partitions whose {@code dateColumn} (a DATE partition column) is before {@code keepFrom},
+     * each with the version it points at, and returns how many. The partition goes first, so readers
+     * never see one that points at a dropped version. A table that does not exist has nothing to drop.
+     */
+    public int dropPartitionsBefore(String dateColumn, LocalDate keepFrom) {
+        if (!spark.catalog().tableExists(table())) {
+            return 0;
+        }
+        int dropped = 0;
+        for (Row row : spark.sql("SHOW PARTITIONS " + table()).collectAsList()) {
+            LinkedHashMap<String, String> partition = partitionValues(row.getString(0));
+            String day = partition.get(dateColumn);
+            if (day == null) {
+                throw new IllegalArgumentException("dropPartitionsBefore: " + table() + " is not partitioned by " + dateColumn + " (a partition: " + row.getString(0) + ")");
+            }
+            if (LocalDate.parse(day).isBefore(keepFrom)) {
+                VersionedLocation.ofPartition(spark, table(), partition).dropPartition()
+                        .map(VersionedTable::leaf).filter(this::isVersionName)
+                        .ifPresent(version -> spark.sql("DROP TABLE IF EXISTS " + database + "." + version));
+                dropped++;
+            }
+        }
+        return dropped;
+    }
+
+    /** A partition as SHOW PARTITIONS writes it, {@code a=1/b=x%2Fy}, as its columns' values (unescaped, in order). */
+    public static LinkedHashMap<String, String> partitionValues(String path) {
+        LinkedHashMap<String, String> values = new LinkedHashMap<>();
+        for (String part : path.split("/")) {
+            int equals = part.indexOf('=');
+            values.put(unescape(part.substring(0, equals)), unescape(part.substring(equals + 1)));
+        }
+        return values;
+    }
+
+    // the metastore writes characters that a path cannot hold as %XX
+    private static String unescape(String text) {
+        Matcher escaped = Pattern.compile("%([0-9A-Fa-f]{2})").matcher(text);
+        StringBuilder plain = new StringBuilder();
+        while (escaped.find()) {
+            escaped.appendReplacement(plain, Matcher.quoteReplacement(String.valueOf((char) Integer.parseInt(escaped.group(1), 16))));
+        }
+        return escaped.appendTail(plain).toString();
     }
 
     /**
@@ -110,6 +180,10 @@ public final class VersionedTable {
     /** Drops a version that will not be published. */
     public void discard(Version version) {
         spark.sql("DROP TABLE IF EXISTS " + version.table());
+    }
+
+    /** A staged, filled version and what its filling returned. */
+    public record Filled<T>(Version version, T value) {
     }
 
     /** A version: its managed table and that table's folder. */
