@@ -234,3 +234,18 @@ def test_a_run_late_for_its_deadline_tells_each_channel_once(run_dag, alert_spec
 def last_run_id(airflow_home, dag_id):
     with sqlite3.connect(airflow_home / "airflow.db") as db:
         return db.execute("SELECT run_id, state FROM dag_run WHERE dag_id = ? ORDER BY id DESC LIMIT 1", (dag_id,)).fetchone()
+
+
+def test_a_reason_from_an_exception_is_masked_like_the_task_log():
+    from types import SimpleNamespace
+
+    from airflow.sdk.log import mask_secret
+    from kindling_airflow import alerts
+
+    mask_secret(SECRET)  # as reading a connection's password does in a task
+    ti = SimpleNamespace(dag_id="kindling_orders", task_id="snapshot", run_id="scheduled__2024-03-05", try_number=4,
+                         max_tries=3)
+    fields = alerts.failure_fields({"ti": ti, "ds": DAY, "exception": RuntimeError(f"could not log in\nwith {SECRET} {{{{ x }}}}")})
+    assert fields["text"] == ("KINDLING ALERT dag=kindling_orders task=snapshot run=scheduled__2024-03-05 "
+                              "logical_date=2024-03-05 try=4/4 job=snapshot: could not log in with *** {{ x }}")
+    assert SECRET not in fields["html"] and "with *** {{ x }}" in fields["html"]
