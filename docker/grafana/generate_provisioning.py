@@ -85,6 +85,10 @@ def scheduled_jobs(jobs_yaml=None):
             jobs[job] = {"expected_every_seconds": max(every, known["expected_every_seconds"]),
                          "email": sorted({*known["email"], *dag.alerts.email}),
                          "webhooks": sorted({*known["webhooks"], *filter(None, [dag.alerts.webhook_conn_id])})}
+    for job, spec in jobs.items():
+        if not spec["email"] and not spec["webhooks"]:
+            raise ValueError(f"jobs.yaml: no DAG running {job} names an alert recipient (alerts.email or "
+                             "alerts.webhook_conn_id); Grafana's rules for it would notify nobody")
     return dict(sorted(jobs.items()))
 
 

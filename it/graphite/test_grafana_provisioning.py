@@ -142,6 +142,11 @@ def test_a_job_notifies_the_recipients_of_every_dag_running_it(tmp_path):
         sorted(["crm@kindling.example", *shipped["defaults"]["alerts"]["email"]]), ["crm_chat", "kindling_chat"])
     assert alerts_of_each_job(document)["snapshot"] == (set(snapshot["email"]), set(snapshot["webhooks"]))
 
+    document["dags"] = {"orders": {**entry, "alerts": {"email": [], "webhook_conn_id": None}}}
+    jobs_yaml.write_text(yaml.safe_dump(document))
+    with pytest.raises(ValueError, match="no DAG running snapshot names an alert recipient"):
+        generator.scheduled_jobs(jobs_yaml)
+
 
 def evaluate(rule, graphite, prefix):
     """Grafana's evaluation of one rule (query, reduce with drop-non-numeric, threshold), with the
