@@ -69,7 +69,8 @@ class KindlingSubmitOperator(SparkSubmitOperator):
             self.log.error("kindling %s exited with code %s; Airflow retries it while retries are left",
                            self.job, code)
             # the reason an alert gives when this was the last try (the provider's text is a command line)
-            raise AirflowException(f"kindling {self.job} exited with code {code}: {MEANINGS.get(code, 'not a code of the jar')}") from failure
+            meaning = MEANINGS.get(code, "not a code of the jar")
+            raise AirflowException(f"kindling {self.job} exited with code {code}: {meaning}") from failure
 
     def _publish_outlets(self, context) -> None:
         """The job succeeded: each outlet (what it wrote) gets an event for the run's logical date, the
