@@ -9,18 +9,17 @@ Deployment settings come from two places, so rolling a new jar out (or back) is 
 """
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timezone
 
 from airflow.sdk import DAG, Asset, AssetAll, CronDataIntervalTimetable, PartitionedAssetTimetable
 
+from kindling_airflow import alerts
 from kindling_airflow.operator import KindlingSubmitOperator
-from kindling_airflow.spec import DagSpec, TaskSpec
+from kindling_airflow.spec import AlertSpec, DagSpec, TaskSpec
 
 VARIABLE = "kindling"
 SPARK_CONNECTION = "spark_default"
 MAIN_CLASS = "dev.kindling.Kindling"
-ALERT_LOG = logging.getLogger("kindling.alert")
 
 
 # The date a run is for: the data interval's day on a cron schedule (ds); on assets, the date whose
@@ -38,8 +37,9 @@ def build_dag(spec: DagSpec) -> DAG:
         max_active_runs=spec.max_active_runs,
         tags=["kindling", *spec.jobs, *spec.tags],
         default_args={"owner": "kindling"},
+        deadline=alerts.deadline_alerts(spec.alerts, spec.jobs),
     )
-    tasks = {task.task_id: build_task(dag, task) for task in spec.tasks}
+    tasks = {task.task_id: build_task(dag, task, spec.alerts) for task in spec.tasks}
     for task in spec.tasks:
         for upstream in task.after:
             tasks[upstream] >> tasks[task.task_id]
@@ -54,7 +54,7 @@ def schedule(spec: DagSpec):
     return PartitionedAssetTimetable(assets=AssetAll(*(Asset(uri=uri) for uri in spec.assets)))
 
 
-def build_task(dag: DAG, task: TaskSpec) -> KindlingSubmitOperator:
+def build_task(dag: DAG, task: TaskSpec, alert_spec: AlertSpec) -> KindlingSubmitOperator:
     return KindlingSubmitOperator(
         dag=dag,
         task_id=task.task_id,
@@ -85,7 +85,7 @@ def build_task(dag: DAG, task: TaskSpec) -> KindlingSubmitOperator:
         retry_exponential_backoff=task.retry_exponential_backoff,
         max_retry_delay=task.max_retry_delay,
         execution_timeout=task.execution_timeout,
-        on_failure_callback=alert,
+        on_failure_callback=alerts.TaskFailed(alert_spec),  # only when no retry is left
         # A retry submits a fresh run: safe, as every job is idempotent per logical date, and it works
         # in every deploy mode (durable tracking needs the YARN REST API in YARN cluster mode).
         durable=False,
@@ -106,13 +106,3 @@ def application_args(task: TaskSpec) -> list[str]:
         for value in values:
             args += [option, value]
     return args
-
-
-def alert(context) -> None:
-    """The task failed for good or for this try: one line to find it by. Slack or PagerDuty go here."""
-    ti = context["ti"]
-    ALERT_LOG.error(
-        "KINDLING ALERT dag=%s task=%s run=%s logical_date=%s try=%s/%s: %s",
-        ti.dag_id, ti.task_id, ti.run_id, context.get("ds"), ti.try_number, ti.max_tries + 1,
-        " ".join(str(context.get("exception") or "failed").split())[:500],
-    )

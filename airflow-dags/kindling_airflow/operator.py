@@ -19,6 +19,7 @@ NOT_RETRIED = jar_spec.not_retried(jar_spec.load())
 # What a driver that a standalone worker starts needs from the submitter (see the jar's spec).
 DRIVER_JAVA_OPTIONS = jar_spec.load()["driver_java_options"]
 OUTCOME_FILE_SETTING = jar_spec.load()["outcome_file_setting"]
+MEANINGS = {code["code"]: code["meaning"] for code in jar_spec.load()["exit_codes"]}
 
 
 class KindlingSubmitOperator(SparkSubmitOperator):
@@ -67,7 +68,9 @@ class KindlingSubmitOperator(SparkSubmitOperator):
                 raise AirflowFailException(message) from failure
             self.log.error("kindling %s exited with code %s; Airflow retries it while retries are left",
                            self.job, code)
-            raise
+            # the reason an alert gives when this was the last try (the provider's text is a command line)
+            meaning = MEANINGS.get(code, "not a code of the jar")
+            raise AirflowException(f"kindling {self.job} exited with code {code}: {meaning}") from failure
 
     def _publish_outlets(self, context) -> None:
         """The job succeeded: each outlet (what it wrote) gets an event for the run's logical date, the

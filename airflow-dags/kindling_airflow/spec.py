@@ -31,13 +31,16 @@ TASK_KEYS = frozenset({
     "driver_memory", "executor_memory", "spark_conf", "options", "secret_env",
 })
 ONLY_IN_A_TASK = frozenset({"job", "after", "options", "secret_env"})
-DAG_KEYS = frozenset({"description", "schedule", "start_date", "catchup", "max_active_runs", "tags", "tasks"}) | TASK_KEYS
+DAG_KEYS = frozenset({"description", "schedule", "start_date", "catchup", "max_active_runs", "tags", "alerts", "tasks"}) | TASK_KEYS
+# Who is told when a task fails for good or a run misses its deadline; an entry's keys override the defaults' one by one.
+ALERT_KEYS = frozenset({"email", "smtp_conn_id", "webhook_conn_id", "deadline"})
 # Options the factory sets from Airflow's context; an entry that sets them would fight the schedule.
 OPTIONS_SET_BY_FACTORY = frozenset({"--logical-date", "--run-id", "--env"})
 CONNECTION_FIELDS = frozenset({"login", "password", "host", "schema", "port"})
 NAME = re.compile(r"[a-z][a-z0-9_]*")
 ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
 MEMORY = re.compile(r"[1-9][0-9]*[kmgt]", re.IGNORECASE)
+EMAIL = re.compile(r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+")
 ASSET_SCHEME = "kindling"
 ASSET = re.compile(ASSET_SCHEME + r"://([a-z]+)/([A-Za-z0-9_.-]+)")
 
@@ -70,6 +73,14 @@ class TaskSpec:
 
 
 @dataclass(frozen=True)
+class AlertSpec:
+    email: tuple[str, ...]  # who gets a mail; none: no mail
+    smtp_conn_id: str  # the SMTP connection: server, login, sender (extra from_email)
+    webhook_conn_id: str | None  # an HTTP connection to a chat tool's incoming webhook; None: no webhook
+    deadline: timedelta | None  # a run not succeeded this long after it was queued alerts; None: no deadline
+
+
+@dataclass(frozen=True)
 class DagSpec:
     name: str
     description: str
@@ -79,6 +90,7 @@ class DagSpec:
     catchup: bool
     max_active_runs: int
     tags: tuple[str, ...]
+    alerts: AlertSpec
     tasks: tuple[TaskSpec, ...]  # in the order jobs.yaml gives them; every `after` names an earlier one
 
     @property
@@ -130,10 +142,11 @@ def _check_asset_schedules(dags: tuple[DagSpec, ...]) -> None:
 
 
 def _merge(defaults: Mapping, entry: Mapping) -> dict:
-    """The entry over the defaults; spark_conf key by key, so an entry adds to the default Spark settings."""
+    """The entry over the defaults; spark_conf and alerts key by key, so an entry adds to or overrides single keys."""
     merged = {**defaults, **entry}
-    if isinstance(defaults.get("spark_conf"), Mapping) and isinstance(entry.get("spark_conf"), Mapping):
-        merged["spark_conf"] = {**defaults["spark_conf"], **entry["spark_conf"]}
+    for key in ("spark_conf", "alerts"):
+        if isinstance(defaults.get(key), Mapping) and isinstance(entry.get(key), Mapping):
+            merged[key] = {**defaults[key], **entry[key]}
     return merged
 
 
@@ -173,6 +186,7 @@ def parse(name: str, entry: Mapping, jar: Mapping | None = None) -> DagSpec:
         catchup=field.boolean("catchup"),
         max_active_runs=field.integer("max_active_runs", minimum=1),
         tags=tuple(field.optional_list("tags")),
+        alerts=field.alerts("alerts"),
         tasks=tuple(tasks),
     )
 
@@ -272,6 +286,20 @@ class _Fields:
         if not isinstance(parsed, timedelta) or parsed <= timedelta(0):
             self._fail(key, value, "a positive ISO 8601 duration such as PT30S, PT5M, PT2H")
         return timedelta(seconds=parsed.total_seconds())
+
+    def alerts(self, key: str) -> AlertSpec:
+        _check_keys(f"{self.where}.{key}", self._get(key), ALERT_KEYS)
+        field = _Fields(f"{self.where}.{key}", self.entry[key])
+        email = field.entry.get("email") or []
+        if not isinstance(email, list) or not all(isinstance(a, str) and EMAIL.fullmatch(a) for a in email):
+            field._fail("email", email, "a list of e-mail addresses (empty: no mail)")
+        webhook = field.entry.get("webhook_conn_id")
+        return AlertSpec(
+            email=tuple(email),
+            smtp_conn_id=field.text("smtp_conn_id"),
+            webhook_conn_id=None if webhook is None else field.text("webhook_conn_id"),
+            deadline=None if field.entry.get("deadline") is None else field.duration("deadline"),
+        )
 
     def memory(self, key: str) -> str:
         value = self._get(key)

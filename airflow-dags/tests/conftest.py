@@ -110,9 +110,9 @@ def run_dag(airflow_home, work_dir, landing_dir, checks_dir):
         run_id, tasks = last_run(airflow_home, dag_id)
         return DagRun(completed, run_id, tasks, task or next(iter(tasks), None))
 
-    def airflow(*args, spec=None, env=None, timeout=300, variable=None):
-        """Any `bin/airflow` command with the environment of the runs: AIRFLOW_CONN_* / AIRFLOW_VAR_*
-        (`variable`: more keys of the kindling variable)."""
+    def environment(spec=None, env=None, variable=None):
+        """The environment of the runs: AIRFLOW_CONN_* / AIRFLOW_VAR_* (`variable`: more keys of the
+        kindling variable)."""
         environment = {
             **os.environ,
             "AIRFLOW_HOME": str(airflow_home),
@@ -124,10 +124,22 @@ def run_dag(airflow_home, work_dir, landing_dir, checks_dir):
         }
         if spec is not None:
             environment["KINDLING_DAGS_SPEC"] = str(spec)
-        return subprocess.run([str(ROOT / "bin" / "airflow"), *args],
-                              capture_output=True, text=True, env=environment, timeout=timeout, cwd=ROOT)
+        return environment
+
+    def airflow(*args, spec=None, env=None, timeout=300, variable=None):
+        """Any `bin/airflow` command with the environment of the runs."""
+        return subprocess.run([str(ROOT / "bin" / "airflow"), *args], capture_output=True, text=True,
+                              env=environment(spec, env, variable), timeout=timeout, cwd=ROOT)
+
+    def start(*args, log, spec=None, env=None):
+        """A long-running `bin/airflow` command (a scheduler, a triggerer) in its own process group,
+        its output into the file `log`; the caller stops it."""
+        with open(log, "w") as output:
+            return subprocess.Popen([str(ROOT / "bin" / "airflow"), *args], stdout=output, stderr=subprocess.STDOUT,
+                                    env=environment(spec, env), cwd=ROOT, start_new_session=True)
 
     run.airflow = airflow
+    run.start = start
     return run
 
 

@@ -2,10 +2,10 @@
 from datetime import timedelta
 
 import pytest
-from airflow.sdk import AssetAll, CronDataIntervalTimetable, PartitionedAssetTimetable
+from airflow.sdk import AssetAll, AsyncCallback, CronDataIntervalTimetable, DeadlineReference, PartitionedAssetTimetable
 
 from conftest import DAGS_FOLDER, SAMPLE_VARIABLE
-from kindling_airflow import spec
+from kindling_airflow import alerts, spec
 from kindling_airflow.factory import LOGICAL_DATE, MAIN_CLASS, SPARK_CONNECTION
 from kindling_airflow.operator import KindlingSubmitOperator
 
@@ -40,6 +40,10 @@ def test_dag_structure(shipped_dags, entry):
         assert isinstance(dag.timetable.asset_condition, AssetAll)
         assert sorted(asset.uri for asset in dag.timetable.asset_condition.objects) == sorted(entry.assets)
 
+    # A run not succeeded `deadline` after it was queued: one alert a channel, sent by the triggerer.
+    assert [(deadline.reference, deadline.interval, type(deadline.callback)) for deadline in dag.deadline] == \
+        [(DeadlineReference.DAGRUN_QUEUED_AT, entry.alerts.deadline, AsyncCallback)] * 2
+    assert [deadline.callback.path.rsplit(".", 1)[1] for deadline in dag.deadline] == ["SmtpNotifier", "HttpNotifier"]
     for spec_task in entry.tasks:
         task = dag.get_task(spec_task.task_id)
         assert isinstance(task, KindlingSubmitOperator)
@@ -50,7 +54,8 @@ def test_dag_structure(shipped_dags, entry):
         assert task.retry_delay == spec_task.retry_delay
         assert task.max_retry_delay == spec_task.max_retry_delay
         assert task.execution_timeout == spec_task.execution_timeout
-        assert task.on_failure_callback
+        (alert,) = task.on_failure_callback
+        assert isinstance(alert, alerts.TaskFailed) and alert.alerts == entry.alerts
         assert task._conn_id == SPARK_CONNECTION
         assert task._java_class == MAIN_CLASS
         assert task._driver_memory == spec_task.driver_memory and task._executor_memory == spec_task.executor_memory
@@ -82,6 +87,8 @@ def test_shipped_defaults_are_deliberate():
         if "snapshot" in entry.jobs:
             assert entry.catchup is True  # every day's partition gets written, missed days too
         assert 1 <= entry.max_active_runs <= 4
+        assert entry.alerts.email and entry.alerts.webhook_conn_id  # someone is told of a failure
+        assert timedelta(0) < entry.alerts.deadline <= timedelta(hours=24)  # and of a run that hangs
         for task in entry.tasks:
             assert task.retries >= 1 and task.retry_exponential_backoff >= 2
             assert task.retry_delay <= task.max_retry_delay

@@ -36,6 +36,19 @@ def test_secret_env_names_a_connection_field():
     assert dict(entry.tasks[0].secret_env) == {"KINDLING_JDBC_PASSWORD": ("warehouse_db", "password")}
 
 
+def test_alerts_override_the_defaults_key_by_key(tmp_path):
+    path = tmp_path / "jobs.yaml"
+    entry = {key: MINIMAL[key] for key in ("job", "description", "start_date", "options")}
+    path.write_text(yaml.safe_dump({"defaults": SHIPPED_DEFAULTS, "dags": {
+        "orders": entry, "quiet": {**entry, "alerts": {"email": ["owner@kindling.example"], "webhook_conn_id": None,
+                                                       "deadline": "PT30M"}}}}))
+    shipped, quiet = (dag.alerts for dag in spec.load(path).dags)
+    assert shipped == spec.AlertSpec(email=tuple(SHIPPED_DEFAULTS["alerts"]["email"]), smtp_conn_id="smtp_default",
+                                     webhook_conn_id="kindling_chat", deadline=timedelta(hours=6))
+    assert quiet == spec.AlertSpec(email=("owner@kindling.example",), smtp_conn_id="smtp_default",
+                                   webhook_conn_id=None, deadline=timedelta(minutes=30))
+
+
 def test_the_spec_is_immutable():
     entry = spec.parse("orders", MINIMAL)
     with pytest.raises(AttributeError):
@@ -60,6 +73,13 @@ def test_the_spec_is_immutable():
     ({"secret_env": {"KINDLING_JDBC_PASSWORD": "warehouse_db.secret"}},
      "dags.orders.secret_env.KINDLING_JDBC_PASSWORD: 'warehouse_db.secret' is not allowed"),
     ({"retires": 3}, "dags.orders: unknown key(s) ['retires']"),
+    ({"alerts": {**SHIPPED_DEFAULTS["alerts"], "emails": ["a@b.c"]}}, "dags.orders.alerts: unknown key(s) ['emails']"),
+    ({"alerts": {**SHIPPED_DEFAULTS["alerts"], "email": "oncall@kindling.example"}},
+     "dags.orders.alerts.email: 'oncall@kindling.example' is not allowed; expected a list of e-mail addresses"),
+    ({"alerts": {**SHIPPED_DEFAULTS["alerts"], "email": ["oncall"]}}, "dags.orders.alerts.email: ['oncall'] is not allowed"),
+    ({"alerts": {**SHIPPED_DEFAULTS["alerts"], "deadline": "6h"}},
+     "dags.orders.alerts.deadline: '6h' is not allowed; expected a positive ISO 8601 duration"),
+    ({"alerts": {**SHIPPED_DEFAULTS["alerts"], "smtp_conn_id": ""}}, "dags.orders.alerts.smtp_conn_id: '' is not allowed"),
     ({"options": {**MINIMAL["options"], "--target": "{{ var.json.kindling.table }}"}},
      "dags.orders.options.--target: '{{ var.json.kindling.table }}' is not allowed; expected a plain name"),
     ({"schedule": {"cron": "0 2 * * *"}}, "dags.orders.schedule: {'cron': '0 2 * * *'} is not allowed; expected a cron in UTC"),

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Writes Grafana's file provisioning for Kindling: the Graphite datasource, one dashboard per
-scheduled job and its alert rules. The jobs are those airflow-dags/jobs.yaml schedules, each checked
-against the jar's own spec (airflow-dags/kindling-spec.json), and "did not succeed in time" follows
-each job's schedule. The files under provisioning/ are generated: edit jobs.yaml or this script, run
+scheduled job, its alert rules, and who they notify. The jobs are those airflow-dags/jobs.yaml schedules,
+each checked against the jar's own spec (airflow-dags/kindling-spec.json), and "did not succeed in time"
+follows each job's schedule. A job's rules notify the people the `alerts` of its DAGs in jobs.yaml name
+(the same as Airflow's alerts): a contact point per job with their e-mail addresses and chat webhooks,
+and a notification policy routing the job's rules to it. The files under provisioning/ are generated: edit jobs.yaml or this script, run
 it, commit the output (a test fails when they differ).
 
     docker/grafana/generate_provisioning.py            # rewrites docker/grafana/provisioning/
@@ -17,6 +19,9 @@ DAGS = HERE.parents[1] / "airflow-dags"
 DATASOURCE_UID = "kindling-graphite"
 # A late run still counts: the schedule's period plus this much before "did not succeed in time" pages.
 GRACE_SECONDS = 2 * 3600
+# A chat webhook's URL holds a token, so it stays out of git: Grafana reads it from its environment,
+# one variable per Airflow HTTP connection (kindling_chat -> KINDLING_CHAT_WEBHOOK_URL) holding the same URL.
+WEBHOOK_URL_VARIABLE = "{}_WEBHOOK_URL"
 CRON_PRESETS = {"@hourly": "0 * * * *", "@daily": "0 0 * * *", "@midnight": "0 0 * * *",
                 "@weekly": "0 0 * * 0", "@monthly": "0 0 1 * *"}
 
@@ -52,7 +57,9 @@ def period_seconds(schedule):
 
 
 def scheduled_jobs(jobs_yaml=None):
-    """Every job jobs.yaml schedules -> how long after its last success "did not run" should page.
+    """Every job jobs.yaml schedules -> how long after its last success "did not run" should page
+    (expected_every_seconds), and whom its rules notify: the e-mail addresses and webhook connections of
+    the `alerts` of every DAG running it.
 
     jobs.yaml is read by the DAG factory's own reader (airflow-dags/kindling_airflow/spec.py), which
     checks each job against the jar's spec. A DAG on assets runs as often as the slowest DAG writing
@@ -74,7 +81,14 @@ def scheduled_jobs(jobs_yaml=None):
     for dag in dags:
         every = period(dag) + GRACE_SECONDS
         for job in dag.jobs:
-            jobs[job] = {"expected_every_seconds": max(every, jobs.get(job, {}).get("expected_every_seconds", 0))}
+            known = jobs.get(job, {"expected_every_seconds": 0, "email": [], "webhooks": []})
+            jobs[job] = {"expected_every_seconds": max(every, known["expected_every_seconds"]),
+                         "email": sorted({*known["email"], *dag.alerts.email}),
+                         "webhooks": sorted({*known["webhooks"], *filter(None, [dag.alerts.webhook_conn_id])})}
+    for job, spec in jobs.items():
+        if not spec["email"] and not spec["webhooks"]:
+            raise ValueError(f"jobs.yaml: no DAG running {job} names an alert recipient (alerts.email or "
+                             "alerts.webhook_conn_id); Grafana's rules for it would notify nobody")
     return dict(sorted(jobs.items()))
 
 
@@ -134,6 +148,24 @@ def rules_for(job, spec):
     ]
 
 
+def contact_point(job, spec):
+    """The job's recipients: one e-mail to all its addresses, a post to each of its chat webhooks."""
+    receivers = [{"uid": f"kindling-{job}-email", "type": "email",
+                  "settings": {"addresses": ";".join(spec["email"]), "singleEmail": True}}] if spec["email"] else []
+    receivers += [{"uid": f"kindling-{job}-{conn_id}", "type": "webhook",
+                   "settings": {"url": "${" + WEBHOOK_URL_VARIABLE.format(conn_id.upper()) + "}", "httpMethod": "POST"}}
+                  for conn_id in spec["webhooks"]]
+    return {"orgId": 1, "name": f"kindling-{job}", "receivers": receivers}
+
+
+def notification_policy():
+    """Each job's rules (label job) to the job's contact point. Grafana keeps one policy tree per
+    organisation: this one replaces it, so its root is the first job's contact point."""
+    routes = [{"receiver": f"kindling-{job}", "object_matchers": [["job", "=", job]]} for job in JOBS]
+    return {"orgId": 1, "receiver": routes[0]["receiver"], "group_by": ["grafana_folder", "alertname", "job"],
+            "routes": routes}
+
+
 def panel(panel_id, title, targets, unit, y):
     return {"id": panel_id, "type": "timeseries", "title": title, "datasource": {"type": "graphite", "uid": DATASOURCE_UID},
             "gridPos": {"h": 8, "w": 12, "x": 12 * ((panel_id - 1) % 2), "y": y},
@@ -175,6 +207,10 @@ def files():
         "alerting/kindling-rules.yaml": yaml.safe_dump({"apiVersion": 1, "groups": [
             {"orgId": 1, "name": f"kindling-{job}", "folder": "Kindling", "interval": "1m", "rules": rules_for(job, spec)}
             for job, spec in JOBS.items()]}, sort_keys=False),
+        "alerting/kindling-contact-points.yaml": yaml.safe_dump({"apiVersion": 1, "contactPoints": [
+            contact_point(job, spec) for job, spec in JOBS.items()]}, sort_keys=False),
+        "alerting/kindling-policies.yaml": yaml.safe_dump({"apiVersion": 1, "policies": [notification_policy()]},
+                                                          sort_keys=False),
     }
     for job in JOBS:
         out[f"dashboards/kindling/{job}.json"] = json.dumps(dashboard(job), indent=2) + "\n"

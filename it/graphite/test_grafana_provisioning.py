@@ -98,6 +98,56 @@ def test_provisioning_structure():
         assert rule["labels"]["job"] in generator.JOBS
 
 
+def alerts_of_each_job(document):
+    """jobs.yaml as written, read apart from the generator: job -> (the e-mail addresses, the webhook
+    connections) of the `alerts` of the DAGs running it (an entry's keys over the defaults')."""
+    found = {}
+    for entry in document["dags"].values():
+        alerts = {**document["defaults"]["alerts"], **(entry.get("alerts") or {})}
+        for task in [entry] if "job" in entry else entry["tasks"].values():
+            email, webhooks = found.setdefault(task["job"], (set(), set()))
+            email.update(alerts["email"])
+            webhooks.update([alerts["webhook_conn_id"]] if alerts["webhook_conn_id"] else [])
+    return found
+
+
+def test_grafana_notifies_whom_the_airflow_alerts_notify():
+    contact_points = {point["name"]: point["receivers"] for point in
+                      yaml.safe_load((PROVISIONING / "alerting" / "kindling-contact-points.yaml").read_text())["contactPoints"]}
+    (policy,) = yaml.safe_load((PROVISIONING / "alerting" / "kindling-policies.yaml").read_text())["policies"]
+    routed = {tuple(route["object_matchers"][0]): route["receiver"] for route in policy["routes"]}
+    assert policy["receiver"] in contact_points
+    expected = alerts_of_each_job(yaml.safe_load((ROOT / "airflow-dags" / "jobs.yaml").read_text()))
+    assert {rule["labels"]["job"] for rule in all_rules()} == set(expected)
+    for job, (email, webhooks) in expected.items():
+        receivers = contact_points[routed[("job", "=", job)]]
+        addresses = [r["settings"]["addresses"] for r in receivers if r["type"] == "email"]
+        assert set(";".join(addresses).split(";")) - {""} == email
+        assert {r["settings"]["url"] for r in receivers if r["type"] == "webhook"} == \
+            {"${%s_WEBHOOK_URL}" % webhook.upper() for webhook in webhooks}  # the URL comes from Grafana's environment
+    assert all(uid for receivers in contact_points.values() for uid in receivers)
+
+
+def test_a_job_notifies_the_recipients_of_every_dag_running_it(tmp_path):
+    shipped = yaml.safe_load((ROOT / "airflow-dags" / "jobs.yaml").read_text())
+    entry = {"job": "snapshot", "description": "d", "start_date": "2024-01-01", "options": {"--source": "/x", "--target": "a.b"}}
+    document = {"defaults": shipped["defaults"], "dags": {
+        "orders": entry,
+        "customers": {**entry, "options": {"--source": "/y", "--target": "a.c"},
+                      "alerts": {"email": ["crm@kindling.example"], "webhook_conn_id": "crm_chat"}}}}
+    jobs_yaml = tmp_path / "jobs.yaml"
+    jobs_yaml.write_text(yaml.safe_dump(document))
+    snapshot = generator.scheduled_jobs(jobs_yaml)["snapshot"]
+    assert (snapshot["email"], snapshot["webhooks"]) == (
+        sorted(["crm@kindling.example", *shipped["defaults"]["alerts"]["email"]]), ["crm_chat", "kindling_chat"])
+    assert alerts_of_each_job(document)["snapshot"] == (set(snapshot["email"]), set(snapshot["webhooks"]))
+
+    document["dags"] = {"orders": {**entry, "alerts": {"email": [], "webhook_conn_id": None}}}
+    jobs_yaml.write_text(yaml.safe_dump(document))
+    with pytest.raises(ValueError, match="no DAG running snapshot names an alert recipient"):
+        generator.scheduled_jobs(jobs_yaml)
+
+
 def evaluate(rule, graphite, prefix):
     """Grafana's evaluation of one rule (query, reduce with drop-non-numeric, threshold), with the
     test's metric prefix, and ranges and windows shrunk to the test Graphite's 1 s / 6 h retention."""
