@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from analyst_server import shared_server_conf  # noqa: E402
 from processes import free_port, running, stop_pid, wait_for_port  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -50,16 +51,15 @@ class Server:
         port = int(os.environ.get("KINDLING_CONNECT_PORT") or free_port())
         home = spark_home()
         # The analysts' tasks run in an executor JVM of their own (local-cluster: one worker in the server's
-        # process, its executor beside it), so a task that runs out of memory, e.g. an analyst collecting
-        # a whole table, loses that executor and fails that query, not the server every analyst shares.
+        # process, its executor beside it), so a task that still runs out of memory (one huge group, say)
+        # loses that executor, not the server every analyst shares; a result too big is refused earlier.
         executor_mb = int(os.environ.get("KINDLING_CONNECT_EXECUTOR_MB", "2048"))
         master = os.environ.get("KINDLING_CONNECT_MASTER", f"local-cluster[1,{os.cpu_count() or 1},{executor_mb}]")
         command = [
             f"{home}/bin/spark-submit", "--class", "org.apache.spark.sql.connect.service.SparkConnectServer",
             "--name", "kindling-connect", "--master", master,
             "--driver-memory", os.environ.get("KINDLING_CONNECT_MEMORY", "1g"), "--conf", f"spark.executor.memory={executor_mb}m",
-            # results travel through the server's driver: a query whose result would not fit fails alone
-            "--conf", "spark.driver.maxResultSize=256m",
+            *shared_server_conf(os.cpu_count() or 1),
             "--driver-java-options", f"-Dderby.stream.error.file={self.work / 'logs' / 'derby.log'}",
             "--conf", "spark.sql.catalogImplementation=hive", "--conf", f"spark.sql.warehouse.dir={self.work / 'warehouse'}",
             "--conf", f"spark.hadoop.javax.jdo.option.ConnectionURL=jdbc:derby:;databaseName={self.work / 'metastore_db'};create=true",

@@ -23,6 +23,7 @@ import urllib.request
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import graphite_server  # noqa: E402 (found through the path above)
+from analyst_server import shared_server_conf  # noqa: E402
 import postgres  # noqa: E402
 from processes import free_ports, running, stop_pid, wait_for_port  # noqa: E402
 
@@ -248,7 +249,7 @@ class Stack:
     def start_connect(self, ports: dict, home: str) -> None:
         process = self.spawn("connect", [
             f"{home}/bin/spark-submit", "--class", "org.apache.spark.sql.connect.service.SparkConnectServer",
-            "--name", "kindling-connect", "--conf", "spark.cores.max=1", "--conf", "spark.executor.memory=1g",
+            "--name", "kindling-connect", "--conf", "spark.cores.max=1", "--conf", "spark.executor.memory=1g", *shared_server_conf(1),
             "--conf", f"spark.connect.grpc.binding.address={HOST}", "--conf", f"spark.connect.grpc.binding.port={ports['connect']}",
             "spark-internal"], self.spark_env())
         wait_for_port(ports["connect"], "the Spark Connect server", seconds=240, process=process)
