@@ -111,6 +111,15 @@ public final class Lineage {
         spark.put("spark.openlineage.transport.url", settings.get("lineage.url"));
         spark.put("spark.openlineage.transport.endpoint", settings.get("lineage.endpoint"));
         spark.put("spark.openlineage.transport.timeoutInMillis", settings.get("lineage.timeout.ms"));
+        // Events leave through one background thread in order, never on Spark's listener bus: a receiver that
+        // hangs would otherwise hold the bus (and the session's stop) for every queued event. At the end
+        // the queue gets lineage.timeout.ms to drain, then what is left is dropped.
+        spark.put("spark.openlineage.circuitBreaker.type", "asyncTaskQueue");
+        spark.put("spark.openlineage.circuitBreaker.threadCount", "1");
+        spark.put("spark.openlineage.circuitBreaker.queueSize", "1000");
+        spark.put("spark.openlineage.circuitBreaker.blockingTimeInSeconds", "0");
+        spark.put("spark.openlineage.circuitBreaker.shutdownTimeoutSeconds",
+                String.valueOf(Math.max(1, (settings.integer("lineage.timeout.ms") + 999) / 1000)));
         spark.put("spark.openlineage.namespace", namespace);
         spark.put(PARENT + "JobNamespace", namespace);
         spark.put(PARENT + "JobName", job);
