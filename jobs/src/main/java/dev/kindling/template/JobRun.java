@@ -163,6 +163,8 @@ final class JobRun {
         if (outcome == ExitCode.SUCCESS) {
             metrics.set("last_success_timestamp", now / 1000);
         }
+        // before the final line, which stays the run's last
+        lineage.ifPresent(run -> run.finish(code, metrics.snapshot(), fields, log));
         log.info("{} finished: exit code {}{} {}", name, code, why.isEmpty() ? "" : " (" + why + ")", metrics.snapshot());
         if (graphite != null) {
             graphite.finish(log);
@@ -170,7 +172,6 @@ final class JobRun {
         if (settings.isSet("metrics.csv.dir") && !common.dryRun()) {
             writeCsv(metrics, Path.of(settings.get("metrics.csv.dir"), name), log);
         }
-        lineage.ifPresent(run -> run.finish(code, metrics.snapshot(), fields, log));
     }
 
     /** Dropwizard's CsvReporter: one file per metric, a line per run, for runs without Graphite. */
