@@ -54,7 +54,7 @@ public final class Settings {
             Setting.kindling("lineage.namespace", SettingType.text(), "kindling-${env}",
                     "OpenLineage namespace of Kindling's runs (`<job>`) and of the Spark runs under them (`kindling_<job>` and its queries)"),
             Setting.kindling("lineage.timeout.ms", SettingType.milliseconds(1, 600_000), "2000",
-                    "connect and response timeout of each lineage event sent; a receiver that is down or hangs costs at most this per event, never the run"),
+                    "connect and response timeout of each lineage event; a receiver that is down or hangs never fails a run and holds its end up by about three times this at most (Kindling's event, the listener's queue, the event in flight)"),
             Setting.kindling("log.format", SettingType.choice("json", "plain"), "json",
                     "`json` (one object a line) or `plain` (for reading at a terminal)"),
             Setting.kindling("log.file", SettingType.optionalPath(), "",
