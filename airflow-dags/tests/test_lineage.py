@@ -32,6 +32,7 @@ def test_the_jobs_run_names_the_airflow_task_try_and_dag_run_as_its_parent(linea
     assert (facts["dag_id"], facts["task_id"], facts["try_number"], facts["dag_run_id"]) == (DAG, "snapshot", "1", run.run_id)
     assert (facts["logical_date"], facts["rows_read"], facts["rows_written"], facts["rows_quarantined"], facts["exit_code"]) == (GOOD_DAY, 20, 20, 0, 0)
 
+    assert "parent" in own["run"]["facets"], "the task passed no parent run to the job"
     parent = own["run"]["facets"]["parent"]
     assert (parent["job"]["namespace"], parent["job"]["name"]) == (NAMESPACE, f"{DAG}.snapshot")
     assert (parent["root"]["job"]["namespace"], parent["root"]["job"]["name"]) == (NAMESPACE, DAG)
