@@ -121,6 +121,8 @@ public final class Lineage {
         spark.put("spark.openlineage.circuitBreaker.shutdownTimeoutSeconds",
                 String.valueOf(Math.max(1, (settings.integer("lineage.timeout.ms") + 999) / 1000)));
         spark.put("spark.openlineage.namespace", namespace);
+        // a query's job name stays the same from run to run (by default it ends with the written path, here a run's staging directory)
+        spark.put("spark.openlineage.jobName.appendDatasetName", "false");
         spark.put(PARENT + "JobNamespace", namespace);
         spark.put(PARENT + "JobName", job);
         spark.put(PARENT + "RunId", runId.toString());

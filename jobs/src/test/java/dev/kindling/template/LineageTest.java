@@ -59,7 +59,8 @@ class LineageTest {
                 .containsEntry("spark.openlineage.parentRunId", lineage.runId().toString())
                 .containsEntry("spark.openlineage.rootParentJobName", "orders")
                 .containsEntry("spark.openlineage.rootParentRunId", DAG_RUN)
-                .containsEntry("spark.openlineage.circuitBreaker.shutdownTimeoutSeconds", "2");
+                .containsEntry("spark.openlineage.circuitBreaker.shutdownTimeoutSeconds", "2")
+                .containsEntry("spark.openlineage.jobName.appendDatasetName", "false");
 
         OpenLineage.RunEvent event = lineage.terminalEvent(0, new TreeMap<>(Map.of("rows_read", 51L, "rows_written", 50L, "duration_ms", 9L)),
                 Map.of("job", "snapshot", "run_id", "r-1", "logical_date", "2024-02-02"));
