@@ -76,6 +76,9 @@ def build_task(dag: DAG, task: TaskSpec, alert_spec: AlertSpec) -> KindlingSubmi
             "AIRFLOW_CTX_DAG_RUN_ID": "{{ run_id }}",
         },
         secret_env=task.secret_env,
+        # The OpenLineage provider passes the task's run (and the DAG run's, as root) to the job as
+        # spark.openlineage.parent*/rootParent*: Kindling's run event then names this task try as its parent.
+        openlineage_inject_parent_job_info=True,
         # Only read in standalone cluster deploy mode: where the job leaves its exit code for the task.
         outcome_dir=f"{{{{ var.json.{VARIABLE}.get('outcome_dir', '') }}}}",
         # What a successful run has published, for DAGs scheduled on it (see KindlingSubmitOperator).

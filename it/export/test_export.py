@@ -9,6 +9,7 @@ import threading
 import pytest
 
 from kindling_it import KINDLING, ROOT, Run, run_kindling
+from lineage_receiver import LineageReceiver, kindling_events
 import postgres  # noqa: E402 (bin/lib, on the path through kindling_it)
 
 TYPES = ("id INT, small SMALLINT, big BIGINT, ratio DOUBLE, score FLOAT, amount DECIMAL(12,3), name STRING,"
@@ -269,3 +270,20 @@ def test_bad_names_credentials_and_a_server_that_is_down_are_one_line_before_spa
     assert down.code == 1
     assert len(down.err_lines) == 1 and down.err_lines[0].startswith("kindling export: failed: --target-url")
     assert "refused" in down.err_lines[0]
+
+
+def test_lineage_has_the_exports_facts_and_source_table_and_never_the_password(ex):
+    ex.source("exp.lineage", DAY1, orders(3))
+    with LineageReceiver() as receiver:
+        run = ex.export("--source", "exp.lineage", "--target-table", "lineage_copy", "--conf", f"lineage.url={receiver.url}")
+        assert run.code == 0, run.err_lines[-5:]
+        events = receiver.wait_for(lambda got: kindling_events(got, "export")
+                                   and any(e["job"]["name"] == "kindling_export" and e["eventType"] == "COMPLETE" for e in got))
+        bodies = list(receiver.bodies)
+    [own] = kindling_events(events, "export")
+    facts = own["run"]["facets"]["kindling"]
+    assert (facts["logical_date"], facts["rows_read"], facts["rows_written"], facts["exit_code"]) == (DAY1, 3, 3, 0)
+    read = [e for e in events if any(identifier["name"] == "exp.lineage" for source in e.get("inputs", [])
+                                     for identifier in source["facets"].get("symlinks", {}).get("identifiers", []))]
+    assert read, [e["job"]["name"] for e in events]
+    assert not [body for body in bodies if ex.pg.password in body], "the password reached a lineage event"

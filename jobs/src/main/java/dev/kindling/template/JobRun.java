@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
@@ -14,6 +15,7 @@ import java.util.function.UnaryOperator;
 import com.codahale.metrics.CsvReporter;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -74,15 +76,19 @@ final class JobRun {
         long started = System.currentTimeMillis();
         JobMetrics metrics = new JobMetrics();
         String prefix = MetricPath.path(resolved.get("metrics.prefix")) + "." + MetricPath.segment(name);
-        Settings settings = resolved.withDefaults(sparkGraphiteSink(resolved, prefix));
+        Settings derived = resolved.withDefaults(sparkGraphiteSink(resolved, prefix));
+        SparkConf submitted = new SparkConf();
+        Optional<Lineage> lineage = common.dryRun() ? Optional.empty() : Lineage.of(derived, name, submitted);
+        Settings settings = lineage.map(l -> derived.withWinning(l.sparkSettings(submitted))).orElse(derived);
         GraphiteReporting graphite = common.dryRun() ? null : GraphiteReporting.startIfConfigured(settings, prefix, metrics.registry());
         log.info("starting {} for {} (run {}, env {}{})", name, common.logicalDate(), common.runId(), settings.env(), common.dryRun() ? ", dry run" : "");
+        lineage.ifPresent(run -> log.info("lineage: OpenLineage run {} of {} in namespace {}", run.runId(), name, settings.get("lineage.namespace")));
 
         ShutdownSignal.watch();
         CountDownLatch runEnded = new CountDownLatch(1);
         Thread onKill = new Thread(() -> {
             awaitCleanup(runEnded);
-            finish(settings, log, metrics, graphite, started, ExitCode.INTERRUPTED, "interrupted by " + ShutdownSignal.describe());
+            finish(settings, log, metrics, graphite, lineage, fields, started, ExitCode.INTERRUPTED, "interrupted by " + ShutdownSignal.describe());
         }, "kindling-on-kill");
         Runtime.getRuntime().addShutdownHook(onKill);
         ExitCode outcome = ExitCode.JOB_FAILED;
@@ -124,7 +130,7 @@ final class JobRun {
             runEnded.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(onKill);
-                finish(settings, log, metrics, graphite, started, outcome, "");
+                finish(settings, log, metrics, graphite, lineage, fields, started, outcome, "");
             } catch (IllegalStateException shuttingDown) {
                 // the JVM is already exiting; the hook reports
             }
@@ -145,7 +151,8 @@ final class JobRun {
     }
 
     /** The outcome told once: metrics, the last log line and (for a signal, 128 + its number) the exit status agree. */
-    private void finish(Settings settings, Logger log, JobMetrics metrics, GraphiteReporting graphite, long started, ExitCode outcome, String why) {
+    private void finish(Settings settings, Logger log, JobMetrics metrics, GraphiteReporting graphite, Optional<Lineage> lineage,
+                        Map<String, String> fields, long started, ExitCode outcome, String why) {
         int code = outcome == ExitCode.INTERRUPTED ? ShutdownSignal.exitCode().orElse(outcome.code) : outcome.code;
         long now = System.currentTimeMillis();
         metrics.set("duration_ms", now - started);
@@ -156,6 +163,8 @@ final class JobRun {
         if (outcome == ExitCode.SUCCESS) {
             metrics.set("last_success_timestamp", now / 1000);
         }
+        // before the final line, which stays the run's last
+        lineage.ifPresent(run -> run.finish(code, metrics.snapshot(), fields, log));
         log.info("{} finished: exit code {}{} {}", name, code, why.isEmpty() ? "" : " (" + why + ")", metrics.snapshot());
         if (graphite != null) {
             graphite.finish(log);

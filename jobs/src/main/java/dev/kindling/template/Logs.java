@@ -22,9 +22,11 @@ final class Logs {
     private static final String OWN = "dev.kindling";
     /**
      * metrics-graphite warns with a stack trace on every failed report (the template warns once
-     * instead); the embedded Hive metastore warns about routine events on every partition change.
+     * instead); the embedded Hive metastore warns about routine events on every partition change;
+     * the OpenLineage listener warns on every query about connectors loaded apart from it (Kindling has none).
      */
     private static final String[] QUIET = {"dev.kindling.shaded", "com.codahale.metrics",
+            "io.openlineage.spark.agent.lifecycle.SparkOpenLineageExtensionVisitorWrapper",
             "org.apache.hadoop.hive.metastore.ObjectStore", "hive.log", "org.apache.hadoop.hive.metastore.RetryingHMSHandler",
             "org.apache.hadoop.hive.conf.HiveConf", "org.apache.hadoop.hive.ql.session.SessionState"};
 

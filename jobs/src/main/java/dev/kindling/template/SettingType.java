@@ -1,5 +1,7 @@
 package dev.kindling.template;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -104,6 +106,11 @@ public final class SettingType {
         return of("table", "database.table, each part letters, digits and '_' not starting with a digit", value -> TABLE.matcher(value).matches());
     }
 
+    /** An http or https URL with a host; "" leaves it unset. */
+    public static SettingType httpUrl() {
+        return new SettingType("url", "an http:// or https:// URL with a host, or empty for none", List.of(), null, null, true, SettingType::isHttpUrl);
+    }
+
     /** A local file path; "" leaves it unset. */
     public static SettingType optionalPath() {
         return new SettingType("path", "a local file path, or empty for none", List.of(), null, null, true, SettingType::isPath);
@@ -130,6 +137,15 @@ public final class SettingType {
     public static SettingType sparkMaster() {
         return of("master", "local, local[N], local[*], local[N,maxFailures], local-cluster[N,cores,memory], spark://host:port[,host:port], yarn or k8s://URL",
                 value -> MASTER_URLS.stream().anyMatch(p -> p.matcher(value).matches()));
+    }
+
+    private static boolean isHttpUrl(String value) {
+        try {
+            URI uri = new URI(value);
+            return ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null;
+        } catch (URISyntaxException e) {
+            return false;
+        }
     }
 
     private static boolean inRange(String value, long min, long max) {

@@ -47,6 +47,14 @@ public final class Settings {
                     "points kept while Graphite is unreachable (oldest dropped first, counted)"),
             Setting.kindling("metrics.spark.sink", SettingType.bool(), "false",
                     "also switch on Spark's own GraphiteSink under the job's prefix"),
+            Setting.kindling("lineage.url", SettingType.httpUrl(), "",
+                    "OpenLineage HTTP receiver (e.g. `http://marquez:5000`): switches on the OpenLineage Spark listener and Kindling's own run event; unset sends no lineage"),
+            Setting.kindling("lineage.endpoint", SettingType.text(), "/api/v1/lineage",
+                    "path of the receiver's lineage endpoint under lineage.url"),
+            Setting.kindling("lineage.namespace", SettingType.text(), "kindling-${env}",
+                    "OpenLineage namespace of Kindling's runs (`<job>`) and of the Spark runs under them (`kindling_<job>` and its queries)"),
+            Setting.kindling("lineage.timeout.ms", SettingType.milliseconds(1, 600_000), "2000",
+                    "connect and response timeout of each lineage event; a receiver that is down or hangs never fails a run and holds its end up by about three times this at most (Kindling's event, the listener's queue, the event in flight)"),
             Setting.kindling("log.format", SettingType.choice("json", "plain"), "json",
                     "`json` (one object a line) or `plain` (for reading at a terminal)"),
             Setting.kindling("log.file", SettingType.optionalPath(), "",
@@ -279,6 +287,15 @@ public final class Settings {
             }
         });
         return spark;
+    }
+
+    /** A copy with these spark.* settings added, winning over spark-submit's like {@code --conf} (settings a run must have its way on). */
+    Settings withWinning(Map<String, String> spark) {
+        Map<String, String> merged = new TreeMap<>(values);
+        merged.putAll(spark);
+        Map<String, String> winning = new TreeMap<>(fromCommandLine);
+        winning.putAll(spark);
+        return new Settings(env, Map.copyOf(merged), Map.copyOf(winning));
     }
 
     /** A copy with these settings added where nothing set them (for settings the template derives). */

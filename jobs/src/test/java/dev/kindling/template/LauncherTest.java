@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -102,8 +103,8 @@ class LauncherTest {
                 .containsExactly("0:false", "1:true", "2:false", "3:false", "130:true");
         assertThat(spec.get("exit_codes").get(3).get("meaning").asText()).contains("data-quality");
         assertThat(spec.get("jobs")).extracting(job -> job.get("name").asText()).containsExactly("snapshot", "demo-data", "audience", "export", "verify", "train", "score");
-        JsonNode logLevel = spec.get("settings").get(12);
-        assertThat(logLevel.get("key").asText()).isEqualTo("log.level");
+        JsonNode logLevel = StreamSupport.stream(spec.get("settings").spliterator(), false)
+                .filter(setting -> setting.get("key").asText().equals("log.level")).findFirst().orElseThrow();
         assertThat(logLevel.get("choices")).extracting(JsonNode::asText).contains("INFO", "OFF");
         assertThat(logLevel.get("default").asText()).isEqualTo("INFO");
         assertThat(logLevel.get("environment_variable").asText()).isEqualTo("KINDLING_LOG_LEVEL");
