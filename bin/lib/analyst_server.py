@@ -12,7 +12,7 @@ def shared_server_conf(cores: int) -> list[str]:
     one per core at least (files.minPartitionNum).
 
     Analysts' queries are small and asked often: a shuffle writes 4 partitions a core, not Spark's 200
-    (the README's example audience took 0.61 s against 0.41 s with 2 or 8, in one JVM, alternating)."""
+    (locally, in one JVM, alternating: the README's example audience took 0.61 s against 0.41 s with 2 or 8)."""
     return ["--conf", "spark.driver.maxResultSize=256m",
             "--conf", f"spark.sql.leafNodeDefaultParallelism={64 * cores}",
             "--conf", f"spark.sql.files.minPartitionNum={cores}",
