@@ -283,6 +283,8 @@ def test_lineage_has_the_exports_facts_and_source_table_and_never_the_password(e
     [own] = kindling_events(events, "export")
     facts = own["run"]["facets"]["kindling"]
     assert (facts["logical_date"], facts["rows_read"], facts["rows_written"], facts["exit_code"]) == (DAY1, 3, 3, 0)
+    # written outside Spark, so only Kindling's own event names the PostgreSQL table: as its Airflow asset is named
+    assert [(d["namespace"], d["name"]) for d in own["outputs"]] == [("kindling://postgres", "lineage_copy")]
     read = [e for e in events if any(identifier["name"] == "exp.lineage" for source in e.get("inputs", [])
                                      for identifier in source["facets"].get("symlinks", {}).get("identifiers", []))]
     assert read, [e["job"]["name"] for e in events]

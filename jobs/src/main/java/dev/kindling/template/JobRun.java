@@ -78,7 +78,7 @@ final class JobRun {
         String prefix = MetricPath.path(resolved.get("metrics.prefix")) + "." + MetricPath.segment(name);
         Settings derived = resolved.withDefaults(sparkGraphiteSink(resolved, prefix));
         SparkConf submitted = new SparkConf();
-        Optional<Lineage> lineage = common.dryRun() ? Optional.empty() : Lineage.of(derived, name, submitted);
+        Optional<Lineage> lineage = common.dryRun() ? Optional.empty() : Lineage.of(derived, name, submitted, Lineage.Output.of(job));
         Settings settings = lineage.map(l -> derived.withWinning(l.sparkSettings(submitted))).orElse(derived);
         GraphiteReporting graphite = common.dryRun() ? null : GraphiteReporting.startIfConfigured(settings, prefix, metrics.registry());
         log.info("starting {} for {} (run {}, env {}{})", name, common.logicalDate(), common.runId(), settings.env(), common.dryRun() ? ", dry run" : "");

@@ -48,24 +48,53 @@ public final class Lineage {
     record RunRef(String namespace, String job, UUID runId) {
     }
 
+    /**
+     * What a run publishes, named as its Airflow asset is ({@code kindling://<kind>/<name>}, from the
+     * job's {@link Writes} option): Kindling's event gives it as the run's output dataset, namespace
+     * {@code kindling://<kind>}, so a table, a PostgreSQL table (written outside Spark, so no query of the
+     * listener names it), a mailing list or a model leads to the run that published it.
+     */
+    record Output(String namespace, String name) {
+        /** The Writes option of a job whose options are parsed, with its value; empty if it has none or no value. */
+        static Optional<Output> of(Object job) {
+            for (Class<?> type = job.getClass(); type != null; type = type.getSuperclass()) {
+                for (java.lang.reflect.Field field : type.getDeclaredFields()) {
+                    Writes writes = field.getAnnotation(Writes.class);
+                    if (writes != null) {
+                        try {
+                            field.setAccessible(true);
+                            Object value = field.get(job);
+                            return value == null ? Optional.empty() : Optional.of(new Output("kindling://" + writes.value().id(), value.toString()));
+                        } catch (ReflectiveOperationException | RuntimeException e) {
+                            return Optional.empty(); // lineage never fails a run
+                        }
+                    }
+                }
+            }
+            return Optional.empty();
+        }
+    }
+
     private final Settings settings;
     private final String job;
     private final UUID runId = UUID.randomUUID();
     private final Optional<RunRef> parent;
     private final Optional<RunRef> root;
+    private final Optional<Output> output;
 
-    private Lineage(Settings settings, String job, Optional<RunRef> parent, Optional<RunRef> root) {
+    private Lineage(Settings settings, String job, Optional<RunRef> parent, Optional<RunRef> root, Optional<Output> output) {
         this.settings = settings;
         this.job = job;
         this.parent = parent;
         this.root = root;
+        this.output = output;
     }
 
     /**
      * Lineage for a run of job, or empty when lineage.url is unset. The parent comes from spark-submit's
      * conf (Airflow's provider or operator sets it there) or from {@code kindling --conf}, which wins.
      */
-    static Optional<Lineage> of(Settings settings, String job, SparkConf submitted) {
+    static Optional<Lineage> of(Settings settings, String job, SparkConf submitted, Optional<Output> output) {
         if (!settings.isSet("lineage.url")) {
             return Optional.empty();
         }
@@ -76,7 +105,7 @@ public final class Lineage {
         given.putAll(settings.sparkSettings());
         Optional<RunRef> parent = runRef(given, PARENT);
         Optional<RunRef> root = runRef(given, ROOT).or(() -> parent);
-        return Optional.of(new Lineage(settings, job, parent, root));
+        return Optional.of(new Lineage(settings, job, parent, root, output));
     }
 
     /** A complete namespace/job/run triple under prefix, or nothing (a run id that is no UUID is ignored: lineage never fails a run). */
@@ -194,8 +223,13 @@ public final class Lineage {
                 .job(ol.newParentRunFacetJob(p.namespace(), p.job()))
                 .root(root.map(r -> ol.newParentRunFacetRoot(ol.newRootRun(r.runId()), ol.newRootJob(r.namespace(), r.job()))).orElse(null))
                 .build()));
+        boolean succeeded = exitCode == ExitCode.SUCCESS.code;
+        // only a run that succeeded published its output
+        java.util.List<OpenLineage.OutputDataset> outputs = output.filter(o -> succeeded)
+                .map(o -> ol.newOutputDatasetBuilder().namespace(o.namespace()).name(o.name()).build()).stream().toList();
         return ol.newRunEventBuilder()
-                .eventType(exitCode == ExitCode.SUCCESS.code ? OpenLineage.RunEvent.EventType.COMPLETE : OpenLineage.RunEvent.EventType.FAIL)
+                .eventType(succeeded ? OpenLineage.RunEvent.EventType.COMPLETE : OpenLineage.RunEvent.EventType.FAIL)
+                .outputs(outputs)
                 .eventTime(ZonedDateTime.now(ZoneOffset.UTC))
                 .run(ol.newRun(runId, facets.build()))
                 .job(ol.newJobBuilder().namespace(settings.get("lineage.namespace")).name(job)

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 
@@ -33,7 +34,7 @@ class LineageTest {
 
     @Test
     void offUnlessAReceiverIsNamed() {
-        assertThat(Lineage.of(settings(), "snapshot", fromAirflow())).isEmpty();
+        assertThat(Lineage.of(settings(), "snapshot", fromAirflow(), Optional.empty())).isEmpty();
         assertThat(Settings.DEFAULTS.get("lineage.url")).isEmpty();
     }
 
@@ -46,7 +47,8 @@ class LineageTest {
 
     @Test
     void theListenersRunsHangUnderKindlingsRunWhichKeepsAirflowsParent() {
-        Lineage lineage = Lineage.of(settings("lineage.url=http://127.0.0.1:5000"), "snapshot", fromAirflow()).orElseThrow();
+        Lineage lineage = Lineage.of(settings("lineage.url=http://127.0.0.1:5000"), "snapshot", fromAirflow(),
+                Optional.of(new Lineage.Output("kindling://hive", "sales.orders"))).orElseThrow();
         Map<String, String> spark = lineage.sparkSettings(fromAirflow());
 
         assertThat(spark).containsEntry("spark.extraListeners", "com.example.Audit," + Lineage.LISTENER)
@@ -70,6 +72,8 @@ class LineageTest {
         assertThat(event.getRun().getFacets().getParent().getRun().getRunId()).isEqualTo(UUID.fromString(TASK_RUN));
         assertThat(event.getRun().getFacets().getParent().getJob().getName()).isEqualTo("orders.snapshot");
         assertThat(event.getRun().getFacets().getParent().getRoot().getRun().getRunId()).isEqualTo(UUID.fromString(DAG_RUN));
+        // what the run published, named as its Airflow asset is
+        assertThat(event.getOutputs()).extracting(d -> d.getNamespace() + "/" + d.getName()).containsExactly("kindling://hive/sales.orders");
         assertThat(event.getRun().getFacets().getAdditionalProperties().get(Lineage.FACET).getAdditionalProperties())
                 .isEqualTo(Map.of("job", "snapshot", "run_id", "r-1", "logical_date", "2024-02-02",
                         "rows_read", 51L, "rows_written", 50L, "exit_code", 0));
@@ -77,13 +81,15 @@ class LineageTest {
 
     @Test
     void aFailedRunIsAFailEventAndWithoutParentItsOwnRoot() {
-        Lineage lineage = Lineage.of(settings("lineage.url=http://127.0.0.1:5000"), "verify", new SparkConf(false)).orElseThrow();
+        Lineage lineage = Lineage.of(settings("lineage.url=http://127.0.0.1:5000"), "verify", new SparkConf(false),
+                Optional.of(new Lineage.Output("kindling://verified", "sales.orders"))).orElseThrow();
         assertThat(lineage.sparkSettings(new SparkConf(false)))
                 .containsEntry("spark.extraListeners", Lineage.LISTENER)
                 .containsEntry("spark.openlineage.rootParentJobName", "verify")
                 .containsEntry("spark.openlineage.rootParentRunId", lineage.runId().toString());
         OpenLineage.RunEvent event = lineage.terminalEvent(3, new TreeMap<>(), Map.of());
         assertThat(event.getEventType()).isEqualTo(OpenLineage.RunEvent.EventType.FAIL);
+        assertThat(event.getOutputs()).as("a failed run published nothing").isEmpty();
         assertThat(event.getRun().getFacets().getParent()).isNull();
         assertThat(event.getRun().getFacets().getAdditionalProperties().get(Lineage.FACET).getAdditionalProperties())
                 .isEqualTo(Map.of("exit_code", 3));
@@ -93,7 +99,24 @@ class LineageTest {
     void aParentRunIdThatIsNoUuidIsIgnoredNeverFatal() {
         SparkConf odd = new SparkConf(false).set("spark.openlineage.parentJobNamespace", "airflow")
                 .set("spark.openlineage.parentJobName", "t").set("spark.openlineage.parentRunId", "not-a-uuid");
-        Lineage lineage = Lineage.of(settings("lineage.url=http://127.0.0.1:5000"), "snapshot", odd).orElseThrow();
+        Lineage lineage = Lineage.of(settings("lineage.url=http://127.0.0.1:5000"), "snapshot", odd, Optional.empty()).orElseThrow();
         assertThat(lineage.terminalEvent(0, new TreeMap<>(), Map.of()).getRun().getFacets().getParent()).isNull();
+    }
+
+    @Test
+    void theOutputIsTheJobsWritesOptionWithItsValue() {
+        assertThat(Lineage.Output.of(new Exporting("public.orders"))).contains(new Lineage.Output("kindling://postgres", "public.orders"));
+        assertThat(Lineage.Output.of(new Exporting(null))).as("no value, no output").isEmpty();
+        assertThat(Lineage.Output.of(new Object())).isEmpty();
+    }
+
+    /** A job's options as picocli leaves them: the option naming what a run writes carries {@link Writes}. */
+    private static final class Exporting {
+        @Writes(Writes.Kind.POSTGRES)
+        private final String targetTable;
+
+        Exporting(String targetTable) {
+            this.targetTable = targetTable;
+        }
     }
 }
