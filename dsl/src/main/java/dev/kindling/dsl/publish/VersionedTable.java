@@ -87,8 +87,7 @@ public final class VersionedTable {
 
     /** Points the table at the version, then drops the version it replaced and abandoned ones. */
     public void publish(Version version) {
-        Optional<String> replaced = VersionedLocation.ofTable(spark, table()).publish(version.location());
-        replaced.map(VersionedTable::leaf).filter(this::isVersionName).ifPresent(old -> spark.sql("DROP TABLE IF EXISTS " + database + "." + old));
+        dropVersionAt(VersionedLocation.ofTable(spark, table()).publish(version.location()));
         long now = System.currentTimeMillis();
         // only this table's versions: a database of mailing lists also holds every list's versions
         for (Row row : spark.sql("SHOW TABLES IN " + database + " LIKE '" + name + VERSION + "*'").collectAsList()) {
@@ -108,8 +107,7 @@ public final class VersionedTable {
      * so age says nothing here. A version left by a killed run stays until someone drops it.
      */
     public void publishPartition(Version version, LinkedHashMap<String, String> partition) {
-        Optional<String> replaced = VersionedLocation.ofPartition(spark, table(), partition).publish(version.location());
-        replaced.map(VersionedTable::leaf).filter(this::isVersionName).ifPresent(old -> spark.sql("DROP TABLE IF EXISTS " + database + "." + old));
+        dropVersionAt(VersionedLocation.ofPartition(spark, table(), partition).publish(version.location()));
     }
 
     /**
@@ -129,9 +127,7 @@ public final class VersionedTable {
                 throw new IllegalArgumentException("dropPartitionsBefore: " + table() + " is not partitioned by " + dateColumn + " (a partition: " + row.getString(0) + ")");
             }
             if (LocalDate.parse(day).isBefore(keepFrom)) {
-                VersionedLocation.ofPartition(spark, table(), partition).dropPartition()
-                        .map(VersionedTable::leaf).filter(this::isVersionName)
-                        .ifPresent(version -> spark.sql("DROP TABLE IF EXISTS " + database + "." + version));
+                dropVersionAt(VersionedLocation.ofPartition(spark, table(), partition).dropPartition());
                 dropped++;
             }
         }
@@ -192,6 +188,11 @@ public final class VersionedTable {
         public String csvFolder() {
             return location + "/_csv";
         }
+    }
+
+    /** Drops the version table whose folder a location is, if it is one of this table's versions (never a folder it did not write). */
+    private void dropVersionAt(Optional<String> location) {
+        location.map(VersionedTable::leaf).filter(this::isVersionName).ifPresent(version -> spark.sql("DROP TABLE IF EXISTS " + database + "." + version));
     }
 
     private boolean isVersionName(String leaf) {
