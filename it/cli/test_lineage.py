@@ -52,6 +52,8 @@ def test_a_table_leads_to_the_run_that_wrote_it_its_source_and_the_airflow_task(
         "rows_read": 51, "rows_written": 50, "rows_quarantined": 1, "exit_code": 0}
     assert parent_of(own) == ("airflow", "kindling_snapshot.snapshot", AIRFLOW_TASK_RUN)
     assert root_of(own) == AIRFLOW_DAG_RUN
+    # what it published, named as the Airflow task's asset is named
+    assert [(o["namespace"], o["name"]) for o in own["outputs"]] == [("kindling://hive", "lin.orders")]
     kindling_run = own["run"]["runId"]
 
     # the Spark application is a child of Kindling's run, under the same root
@@ -64,7 +66,7 @@ def test_a_table_leads_to_the_run_that_wrote_it_its_source_and_the_airflow_task(
     # the table lin.orders: its partition was published by a query of that application ...
     publishing = [e for e in events if e["eventType"] == "COMPLETE" and any(
         (identifier["name"], identifier["type"]) == ("lin.orders", "TABLE")
-        for output in e.get("outputs", []) for identifier in output["facets"].get("symlinks", {}).get("identifiers", []))]
+        for output in e.get("outputs", []) for identifier in output.get("facets", {}).get("symlinks", {}).get("identifiers", []))]
     assert publishing, [e["job"]["name"] for e in events]
     assert {e["run"]["facets"]["parent"]["run"]["runId"] for e in publishing} == {application_run}
     # ... and the rows came from the CSV file, written as files under the table's location
