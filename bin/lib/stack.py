@@ -45,11 +45,19 @@ SETTINGS = {
     "KINDLING_STACK_WORKERS": ("2", "number of Spark workers"),
     "KINDLING_STACK_WORKER_CORES": ("4", "cores each worker offers (may exceed the machine's)"),
     "KINDLING_STACK_WORKER_MEMORY": ("8g", "memory each worker offers to drivers and executors (the DAGs ask 2g + 4g)"),
+    "KINDLING_STACK_EXECUTOR_JAVA_OPTIONS": ("", "JVM options of every application's executors, before the application's own "
+                                                 "(bin/test: -XX:TieredStopAtLevel=1, as its runs are short)"),
 }
 
 
 def setting(name: str) -> str:
     return os.environ.get(name, SETTINGS[name][0])
+
+
+def executor_java_options() -> str:
+    """The spark-defaults line of KINDLING_STACK_EXECUTOR_JAVA_OPTIONS, if set (an application's own extraJavaOptions come after it)."""
+    options = setting("KINDLING_STACK_EXECUTOR_JAVA_OPTIONS").strip()
+    return f"spark.executor.defaultJavaOptions {options}\n" if options else ""
 
 
 def port_setting(name: str) -> int:
@@ -279,7 +287,7 @@ spark.master.rest.host            {HOST}
 spark.master.rest.port            {ports['master_rest']}
 spark.master.ui.port              {ports['master_web']}
 spark.ui.showConsoleProgress      false
-""")
+""" + executor_java_options())
         (spark / "hive-site.xml").write_text(hive_site({"hive.metastore.uris": metastore_uri}))
         (spark / "spark-env.sh").write_text(f"""# Written by bin/stack up: the environment of every Spark process of the stack, drivers included.
 export SPARK_LOCAL_IP={HOST}
