@@ -2,15 +2,21 @@
 its own session, its pid, URL and log under <work dir>/connect-server/."""
 import os
 import pathlib
+import re
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from analyst_server import shared_server_conf  # noqa: E402
+from connect_client_classpath import classpath as connect_client_classpath  # noqa: E402
 from processes import free_port, running, stop_pid, wait_for_port  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
+# A fresh server's JVMs spend about half of 2 cores compiling for their first minutes; the warm-up asks
+# representative audiences meanwhile, so analysts find it compiled (docs/benchmarks.md, "Audience DSL").
+WARM_UP_SECONDS = 120
 # every job of every session in one FAIR pool: a long query shares the cores instead of queueing the others
 FAIR_POOLS = """<?xml version="1.0"?>
 <allocations>
@@ -29,6 +35,7 @@ class Server:
         self.work = work
         self.dir = work / "connect-server"
         self.pid_file, self.url_file, self.log = self.dir / "pid", self.dir / "url", self.dir / "server.log"
+        self.warm_up_pid, self.warm_up_log = self.dir / "warm-up.pid", self.dir / "warm-up.log"
 
     def url(self) -> str | None:
         """The running server's URL, or None (a pid file whose process is gone is cleared)."""
@@ -79,9 +86,44 @@ class Server:
             raise SystemExit(f"connect-server: {failed}; its log: {self.log}")
         url = f"sc://{HOST}:{port}"
         self.url_file.write_text(url + "\n")
+        self.start_warm_up(url)
         return url
 
+    def start_warm_up(self, url: str) -> None:
+        """A thin client beside the server (dev.kindling.audience.ConnectWarmUp) that asks the marketplace of
+        $KINDLING_ENV representative audiences for KINDLING_CONNECT_WARMUP_SECONDS (120; 0: none), in the
+        background: analysts may connect at once, their queries share the cores with it until it ends."""
+        seconds = os.environ.get("KINDLING_CONNECT_WARMUP_SECONDS", str(WARM_UP_SECONDS)).strip()
+        if not seconds.isdigit() or int(seconds) > 999999:
+            raise SystemExit(f"connect-server: KINDLING_CONNECT_WARMUP_SECONDS '{seconds}' is not a number of seconds from 0 to 999999")
+        self.warm_up_log.unlink(missing_ok=True)
+        if int(seconds) == 0:
+            return
+        jvm_args = re.search(r"<spark.test.jvm.args>(.*)</spark.test.jvm.args>", (ROOT / "pom.xml").read_text()).group(1).split()
+        command = ["java", *jvm_args, "-Xmx256m", f"-Dlog4j2.configurationFile={ROOT / 'conf' / 'log4j2-bootstrap.properties'}",
+                   "-cp", f"{ROOT / 'jobs' / 'target' / 'kindling-jobs.jar'}:{connect_client_classpath()}",
+                   "dev.kindling.audience.ConnectWarmUp", url, os.environ.get("KINDLING_ENV", "local"), seconds]
+        with open(self.warm_up_log, "ab") as log:
+            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=self.work,
+                                       start_new_session=True)
+        self.warm_up_pid.write_text(str(process.pid))
+
+    def warm(self) -> str:
+        """Waits until the warm-up has ended; its one line (what it asked, or why it asked nothing)."""
+        if self.warm_up_pid.exists():
+            pid = int(self.warm_up_pid.read_text())
+            while running(pid):
+                time.sleep(0.5)
+            self.warm_up_pid.unlink(missing_ok=True)
+        if not self.warm_up_log.exists():
+            return "connect-server warm-up: none (KINDLING_CONNECT_WARMUP_SECONDS=0)"
+        lines = [line for line in self.warm_up_log.read_text(errors="replace").splitlines() if line.startswith("connect-server warm-up: ")]
+        return lines[-1] if lines else f"connect-server warm-up: ended without a summary; its log: {self.warm_up_log}"
+
     def stop(self) -> None:
+        if self.warm_up_pid.exists():
+            stop_pid(int(self.warm_up_pid.read_text()))
+            self.warm_up_pid.unlink(missing_ok=True)
         if self.pid_file.exists():
             stop_pid(int(self.pid_file.read_text()), seconds=60)
         self.pid_file.unlink(missing_ok=True)
@@ -99,10 +141,12 @@ def main(argv: list[str]) -> int:
             print("connect-server: no server runs on this work dir (bin/connect-server start)", file=sys.stderr)
             return 1
         print(url)
+    elif command == "warm":
+        print(server.warm())
     elif command == "stop":
         server.stop()
     else:
-        print("usage: bin/connect-server start|url|stop", file=sys.stderr)
+        print("usage: bin/connect-server start|url|warm|stop", file=sys.stderr)
         return 2
     return 0
 

@@ -6,7 +6,7 @@ EVENT_LOG_DIR holds one uncompressed, non-rolling event log (spark.eventLog.comp
 spark.eventLog.rolling.enabled=false); the newest file in it is read. For the last LAST_N (default 9) SQL
 executions it prints the medians, in ms, of: the execution's wall time, the time before its first job
 (planning left after the execution started), the span of its jobs, and its tasks' summed run and
-deserialization times; then the stages of the last execution, each task as (waited for a core,
+deserialization times, their CPU time and garbage collection time; then the stages of the last execution, each task as (waited for a core,
 deserialized, ran).
 """
 import json
@@ -36,7 +36,8 @@ def read(log: pathlib.Path):
         elif kind == "SparkListenerTaskEnd":
             info, metrics = event["Task Info"], event.get("Task Metrics", {})
             tasks.append({"stage": event["Stage ID"], "launch": info["Launch Time"],
-                          "deserialize": metrics.get("Executor Deserialize Time", 0), "run": metrics.get("Executor Run Time", 0)})
+                          "deserialize": metrics.get("Executor Deserialize Time", 0), "run": metrics.get("Executor Run Time", 0),
+                          "cpu": metrics.get("Executor CPU Time", 0) // 1_000_000, "gc": metrics.get("JVM GC Time", 0)})
     return executions, jobs, stages, tasks
 
 
@@ -53,6 +54,7 @@ def main(directory: str, last: int = 9) -> None:
         end = max((job.get("end", first) for job in own), default=first)
         rows.append({"wall": execution["end"] - execution["start"], "before jobs": first - execution["start"], "jobs": end - first,
                      "task run": sum(task["run"] for task in own_tasks), "task deserialize": sum(task["deserialize"] for task in own_tasks),
+                     "task cpu": sum(task["cpu"] for task in own_tasks), "task gc": sum(task["gc"] for task in own_tasks),
                      "job count": len(own), "task count": len(own_tasks)})
     print(f"{log.name}: medians of the last {len(rows)} SQL executions (ms):")
     for key in rows[0]:

@@ -66,7 +66,7 @@ public final class MarketplaceSettings {
      * this jar is compiled against classic Spark, which has no Connect client to name. Method handles resolve
      * just the three methods (reflection's getMethod would load every type the client's methods mention).
      */
-    private static SparkSession connect(String url) {
+    static SparkSession connect(String url) {
         MethodHandles.Lookup lookup = MethodHandles.publicLookup();
         Object session;
         try {
