@@ -12,7 +12,7 @@ Supplier<List<Long>> example = () -> users().withPermissionToMailing().
         soldAtLeast(4, "Sports", between("2017-01-01", "2017-01-20")).livingNear("87-100", 10).
         toDataset().select("user_id").collectAsList().stream().map(row -> row.getLong(0)).sorted().toList();
 Files.write(benchOut.resolve("connect-ids.txt"), example.get().stream().map(String::valueOf).toList());
-for (int i = 0; i < 3; i++) example.get(); // as many warm-up runs as the local variants (AudienceBenchmark.WARM_UP_RUNS)
+for (int i = 0; i < Integer.parseInt(System.getenv().getOrDefault("KINDLING_BENCH_WARMUPS", "3")); i++) example.get(); // as many warm-up runs as the local variants (AudienceBenchmark.WARM_UP_RUNS) unless KINDLING_BENCH_WARMUPS says
 var benchSeconds = new ArrayList<Double>();
 for (int i = 0; i < benchRuns; i++) {
     long start = System.nanoTime();

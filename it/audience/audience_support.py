@@ -52,15 +52,17 @@ def run_mailing_job(work_dir, definition, name):
     return mailing_report(completed.stderr, name)
 
 
-def connect_server(work_dir, command):
+def connect_server(work_dir, command, warm_up_seconds=0):
     return subprocess.run([str(ROOT / "bin" / "connect-server"), command], capture_output=True, text=True, timeout=300,
-                          cwd=ROOT, env=dict(os.environ, KINDLING_WORK_DIR=str(work_dir)))
+                          cwd=ROOT, env=dict(os.environ, KINDLING_WORK_DIR=str(work_dir),
+                                             KINDLING_CONNECT_WARMUP_SECONDS=str(warm_up_seconds)))
 
 
 @contextlib.contextmanager
-def shared_server(demo_work_dir):
-    """bin/connect-server on the work dir, stopped at the end whatever happens."""
-    started = connect_server(demo_work_dir, "start")
+def shared_server(demo_work_dir, warm_up_seconds=0):
+    """bin/connect-server on the work dir, stopped at the end whatever happens; without its warm-up unless asked
+    (on 2 cores, a warm-up beside every test's server would slow the suite down)."""
+    started = connect_server(demo_work_dir, "start", warm_up_seconds)
     try:
         assert started.returncode == 0, started.stderr[-3000:]
         url = started.stdout.strip()

@@ -21,12 +21,21 @@ class WarmUpTest {
     @Test
     void asksEachKindOfQuestionOfTheMarketplaceUntilItsTimeIsUp() {
         Marketplace marketplace = SmallMarketplace.open();
-        // read at the start, then before each audience: 1, 2 and 3 s are within 3.5 s, 4 s is not
+        // read at the start (0 s); one of each kind is asked whatever the time, then the clock is read before each
+        // further audience: 1, 2 and 3 s are within 3.5 s, 4 s is not; 5 s at the end
         WarmUp.Result result = WarmUp.run(marketplace, Duration.ofMillis(3500), secondPerRead());
         assertThat(result.skipped()).isNull();
-        assertThat(result.audiences()).isEqualTo(3);
+        assertThat(result.audiences()).isEqualTo(6);
         assertThat(result.took()).isEqualTo(Duration.ofSeconds(5));
-        assertThat(result).hasToString("3 audiences in 5.0 s");
+        assertThat(result).hasToString("6 audiences in 5.0 s");
+    }
+
+    @Test
+    void asksEachKindOnceHoweverShortItsTime() {
+        WarmUp.Result result = WarmUp.run(SmallMarketplace.open(), Duration.ofMillis(500), secondPerRead());
+        assertThat(result.skipped()).isNull();
+        assertThat(result.audiences()).isEqualTo(3);
+        assertThat(result.took()).isEqualTo(Duration.ofSeconds(2));
     }
 
     @Test
