@@ -25,6 +25,13 @@ FAIR_POOLS = """<?xml version="1.0"?>
 """
 
 
+def warm_up_seconds() -> str:
+    seconds = os.environ.get("KINDLING_CONNECT_WARMUP_SECONDS", str(WARM_UP_SECONDS)).strip()
+    if not seconds.isdigit() or int(seconds) > 999999:
+        raise SystemExit(f"connect-server: KINDLING_CONNECT_WARMUP_SECONDS '{seconds}' is not a number of seconds from 0 to 999999")
+    return seconds
+
+
 def spark_home() -> str:
     import pyspark
     return os.path.dirname(pyspark.__file__)
@@ -51,6 +58,7 @@ class Server:
         already = self.url()
         if already:
             return already
+        warm_up_seconds()  # a wrong setting stops here, before a server is started
         self.dir.mkdir(parents=True, exist_ok=True)
         (self.work / "logs").mkdir(exist_ok=True)
         pools = self.dir / "fairscheduler.xml"
@@ -93,9 +101,7 @@ class Server:
         """A thin client beside the server (dev.kindling.audience.ConnectWarmUp) that asks the marketplace of
         $KINDLING_ENV representative audiences for KINDLING_CONNECT_WARMUP_SECONDS (120; 0: none), in the
         background: analysts may connect at once, their queries share the cores with it until it ends."""
-        seconds = os.environ.get("KINDLING_CONNECT_WARMUP_SECONDS", str(WARM_UP_SECONDS)).strip()
-        if not seconds.isdigit() or int(seconds) > 999999:
-            raise SystemExit(f"connect-server: KINDLING_CONNECT_WARMUP_SECONDS '{seconds}' is not a number of seconds from 0 to 999999")
+        seconds = warm_up_seconds()
         self.warm_up_log.unlink(missing_ok=True)
         if int(seconds) == 0:
             return

@@ -97,3 +97,10 @@ def test_a_fresh_server_asks_the_marketplace_audiences_until_its_warm_up_time_is
         assert asked and int(asked[1]) >= 1 and float(asked[2]) >= 5, warm_up.stdout
         # the warm-up's process is gone; warm again says the same
         assert connect_server(demo_work_dir, "warm").stdout == warm_up.stdout
+
+
+def test_a_warm_up_time_that_is_not_one_starts_no_server(tmp_path):
+    refused = connect_server(tmp_path, "start", warm_up_seconds="2 minutes")
+    assert (refused.returncode, refused.stdout) == (1, "")
+    assert refused.stderr.strip() == "connect-server: KINDLING_CONNECT_WARMUP_SECONDS '2 minutes' is not a number of seconds from 0 to 999999"
+    assert connect_server(tmp_path, "url").returncode == 1, "no server was started"
