@@ -2,7 +2,6 @@
 its own session, its pid, URL and log under <work dir>/connect-server/."""
 import os
 import pathlib
-import re
 import subprocess
 import sys
 import time
@@ -10,6 +9,7 @@ import time
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from analyst_server import shared_server_conf  # noqa: E402
 from connect_client_classpath import classpath as connect_client_classpath  # noqa: E402
+from pom import jvm_module_options  # noqa: E402
 from processes import free_port, running, stop_pid, wait_for_port  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -58,7 +58,7 @@ class Server:
         already = self.url()
         if already:
             return already
-        warm_up_seconds()  # a wrong setting stops here, before a server is started
+        seconds = warm_up_seconds()  # a wrong setting stops here, before a server is started
         self.dir.mkdir(parents=True, exist_ok=True)
         (self.work / "logs").mkdir(exist_ok=True)
         pools = self.dir / "fairscheduler.xml"
@@ -94,19 +94,17 @@ class Server:
             raise SystemExit(f"connect-server: {failed}; its log: {self.log}")
         url = f"sc://{HOST}:{port}"
         self.url_file.write_text(url + "\n")
-        self.start_warm_up(url)
+        self.start_warm_up(url, seconds)
         return url
 
-    def start_warm_up(self, url: str) -> None:
+    def start_warm_up(self, url: str, seconds: str) -> None:
         """A thin client beside the server (dev.kindling.audience.ConnectWarmUp) that asks the marketplace of
         $KINDLING_ENV representative audiences for KINDLING_CONNECT_WARMUP_SECONDS (120; 0: none), in the
         background: analysts may connect at once, their queries share the cores with it until it ends."""
-        seconds = warm_up_seconds()
         self.warm_up_log.unlink(missing_ok=True)
         if int(seconds) == 0:
             return
-        jvm_args = re.search(r"<spark.test.jvm.args>(.*)</spark.test.jvm.args>", (ROOT / "pom.xml").read_text()).group(1).split()
-        command = ["java", *jvm_args, "-Xmx256m", f"-Dlog4j2.configurationFile={ROOT / 'conf' / 'log4j2-bootstrap.properties'}",
+        command = ["java", *jvm_module_options(), "-Xmx256m", f"-Dlog4j2.configurationFile={ROOT / 'conf' / 'log4j2-bootstrap.properties'}",
                    "-cp", f"{ROOT / 'jobs' / 'target' / 'kindling-jobs.jar'}:{connect_client_classpath()}",
                    "dev.kindling.audience.ConnectWarmUp", url, os.environ.get("KINDLING_ENV", "local"), seconds]
         with open(self.warm_up_log, "ab") as log:

@@ -14,7 +14,6 @@ files and stack.json, the addresses of the running stack), postgres/, warehouse/
 import json
 import os
 import pathlib
-import re
 import secrets
 import subprocess
 import sys
@@ -25,6 +24,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import graphite_server  # noqa: E402 (found through the path above)
 from analyst_server import shared_server_conf  # noqa: E402
 import postgres  # noqa: E402
+from pom import jvm_module_options, pom_property  # noqa: E402
 from processes import free_ports, running, stop_pid, wait_for_port  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -399,14 +399,6 @@ def master_json(ports: dict) -> dict:
             return json.load(response)
     except OSError:
         return {}
-
-
-def pom_property(name: str) -> str:
-    return re.search(rf"<{re.escape(name)}>(.*?)</{re.escape(name)}>", (ROOT / "pom.xml").read_text()).group(1)
-
-
-def jvm_module_options() -> list[str]:
-    return pom_property("spark.test.jvm.args").split()
 
 
 def postgresql_jar(stack_dir: pathlib.Path) -> pathlib.Path:

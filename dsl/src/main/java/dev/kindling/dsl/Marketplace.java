@@ -176,6 +176,11 @@ public final class Marketplace {
         }
     }
 
+    /** The postal codes that have a centroid (the ones livingNear accepts), read once per marketplace. */
+    Set<String> locatedPostalCodes() {
+        return postalCentroids().keySet();
+    }
+
     private Map<String, double[]> postalCentroids() {
         if (postalCentroids == null) {
             Map<String, double[]> centroids = new HashMap<>();

@@ -25,8 +25,8 @@ import org.apache.spark.sql.Row;
  */
 public final class WarmUp {
 
-    /** What a warm-up did: how many audiences it asked in how long, or why it asked none. */
-    public record Result(int audiences, Duration took, String skipped) {
+    /** What a warm-up did: how many audiences it asked in how long, and why it stopped early (null when its time was up). */
+    public record Result(int audiences, Duration took, String stopped) {
 
         public Result {
             Objects.requireNonNull(took, "took");
@@ -35,7 +35,10 @@ public final class WarmUp {
         @Override
         public String toString() {
             String seconds = String.format(java.util.Locale.ROOT, "%.1f s", took.toMillis() / 1000.0);
-            return skipped == null ? audiences + " audiences in " + seconds : "no warm-up after " + seconds + ": " + skipped;
+            if (stopped == null) {
+                return audiences + " audiences in " + seconds;
+            }
+            return audiences == 0 ? "no warm-up after " + seconds + ": " + stopped : audiences + " audiences in " + seconds + ", then stopped: " + stopped;
         }
     }
 
@@ -70,7 +73,7 @@ public final class WarmUp {
                 asked++;
             }
         } catch (Exception e) { // the server went away, say: what was compiled stays compiled
-            return new Result(asked, Duration.ofNanos(nanoClock.getAsLong() - started), "stopped after " + asked + " audiences: " + firstLine(e));
+            return new Result(asked, Duration.ofNanos(nanoClock.getAsLong() - started), firstLine(e));
         }
         return new Result(asked, Duration.ofNanos(nanoClock.getAsLong() - started), null);
     }
@@ -80,12 +83,8 @@ public final class WarmUp {
         Tables tables = marketplace.tables();
         String category = marketplace.topLevelCategories().values().stream().sorted().findFirst()
                 .orElseThrow(() -> new AudienceException("no category in " + tables.categories()));
-        List<Row> codes = marketplace.spark().table(tables.postalCodes()).select(Tables.POSTAL_CODE)
-                .where(col(Tables.POSTAL_CODE).isNotNull()).orderBy(Tables.POSTAL_CODE).limit(1).collectAsList();
-        if (codes.isEmpty()) {
-            throw new AudienceException("no postal code in " + tables.postalCodes());
-        }
-        String postalCode = codes.get(0).getString(0);
+        String postalCode = marketplace.locatedPostalCodes().stream().sorted().findFirst()
+                .orElseThrow(() -> new AudienceException("no postal code with a centroid in " + tables.postalCodes()));
         Row latest = marketplace.spark().table(tables.transactions()).agg(max(col(Tables.TRANSACTION_DATE)).cast("string")).first();
         if (latest.isNullAt(0)) {
             throw new AudienceException("no transaction in " + tables.transactions());

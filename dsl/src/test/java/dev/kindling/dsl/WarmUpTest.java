@@ -24,7 +24,7 @@ class WarmUpTest {
         // read at the start (0 s); one of each kind is asked whatever the time, then the clock is read before each
         // further audience: 1, 2 and 3 s are within 3.5 s, 4 s is not; 5 s at the end
         WarmUp.Result result = WarmUp.run(marketplace, Duration.ofMillis(3500), secondPerRead());
-        assertThat(result.skipped()).isNull();
+        assertThat(result.stopped()).isNull();
         assertThat(result.audiences()).isEqualTo(6);
         assertThat(result.took()).isEqualTo(Duration.ofSeconds(5));
         assertThat(result).hasToString("6 audiences in 5.0 s");
@@ -33,7 +33,7 @@ class WarmUpTest {
     @Test
     void asksEachKindOnceHoweverShortItsTime() {
         WarmUp.Result result = WarmUp.run(SmallMarketplace.open(), Duration.ofMillis(500), secondPerRead());
-        assertThat(result.skipped()).isNull();
+        assertThat(result.stopped()).isNull();
         assertThat(result.audiences()).isEqualTo(3);
         assertThat(result.took()).isEqualTo(Duration.ofSeconds(2));
     }
@@ -43,7 +43,7 @@ class WarmUpTest {
         Marketplace nowhere = new Marketplace(SmallMarketplace.open().spark(), Tables.in("no_such_marketplace", "no_such_mailings"));
         WarmUp.Result result = WarmUp.run(nowhere, Duration.ofSeconds(10), secondPerRead());
         assertThat(result.audiences()).isZero();
-        assertThat(result.skipped()).startsWith("the marketplace has nothing to ask about: ").contains("no_such_marketplace");
+        assertThat(result.stopped()).startsWith("the marketplace has nothing to ask about: ").contains("no_such_marketplace");
         assertThat(result.toString()).startsWith("no warm-up after 1.0 s: the marketplace has nothing to ask about");
     }
 
