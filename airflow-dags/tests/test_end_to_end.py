@@ -70,7 +70,7 @@ def test_a_second_run_of_the_same_date_leaves_identical_content(first_run, run_d
     assert again.run_id != first_run[0].run_id
     second_partition = read_partition("sales.orders", "ds", GOOD_DAY)
     assert second_partition["rows"] == first_partition["rows"]
-    assert second_partition["location"] != first_partition["location"]  # a new version was swapped in
+    assert second_partition["snapshot"] != first_partition["snapshot"]  # a new snapshot was published
 
 
 def test_bad_data_fails_the_task_with_exit_3_and_no_retry(run_dag, landing_dir):

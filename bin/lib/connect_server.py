@@ -8,6 +8,7 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from analyst_server import shared_server_conf  # noqa: E402
+import local_hive  # noqa: E402
 from connect_client_classpath import classpath as connect_client_classpath  # noqa: E402
 from pom import jvm_module_options  # noqa: E402
 from processes import free_port, running, stop_pid, wait_for_port  # noqa: E402
@@ -76,8 +77,9 @@ class Server:
             "--driver-memory", os.environ.get("KINDLING_CONNECT_MEMORY", "1g"), "--conf", f"spark.executor.memory={executor_mb}m",
             *shared_server_conf(os.cpu_count() or 1),
             "--driver-java-options", f"-Dderby.stream.error.file={self.work / 'logs' / 'derby.log'}",
-            "--conf", "spark.sql.catalogImplementation=hive", "--conf", f"spark.sql.warehouse.dir={self.work / 'warehouse'}",
-            "--conf", f"spark.hadoop.javax.jdo.option.ConnectionURL=jdbc:derby:;databaseName={self.work / 'metastore_db'};create=true",
+            # the local profile's catalogs: Hive tables and Kindling's Iceberg tables (Iceberg's runtime is in the jobs' jar)
+            "--jars", str(local_hive.JOBS_JAR),
+            *[arg for key, value in local_hive.catalog_settings(self.work).items() for arg in ("--conf", f"{key}={value}")],
             "--conf", "spark.scheduler.mode=FAIR", "--conf", f"spark.scheduler.allocation.file={pools}",
             "--conf", f"spark.connect.grpc.binding.address={HOST}", "--conf", f"spark.connect.grpc.binding.port={port}",
             "--conf", "spark.driver.bindAddress=127.0.0.1", "--conf", "spark.driver.host=127.0.0.1",

@@ -188,6 +188,13 @@ class Stack:
         exists = self.psql(ports, superuser_password, "SELECT 1 FROM pg_database WHERE datname = 'metastore'")
         if "1" not in exists:
             self.psql(ports, superuser_password, "CREATE DATABASE metastore OWNER hive")
+        # Iceberg's catalog: its own role and database (Iceberg creates its two tables in it on first use)
+        catalog_password = read_or_create_secret(secret_dir / "iceberg-catalog")
+        self.psql(ports, superuser_password,
+                  "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'iceberg') THEN "
+                  f"CREATE ROLE iceberg LOGIN PASSWORD '{catalog_password}'; END IF; END $$;")
+        if "1" not in self.psql(ports, superuser_password, "SELECT 1 FROM pg_database WHERE datname = 'iceberg'"):
+            self.psql(ports, superuser_password, "CREATE DATABASE iceberg OWNER iceberg")
 
     def postgres_data(self) -> pathlib.Path:
         """postgres/data in the stack dir, or, where the `postgres` user cannot reach the stack dir (a
@@ -272,6 +279,8 @@ class Stack:
         events = f"file:{self.dir / 'spark-events'}"
         warehouse = f"file:{self.dir / 'warehouse'}"
         metastore_uri = f"thrift://{HOST}:{ports['metastore']}"
+        (self.dir / "secrets").mkdir(mode=0o700, exist_ok=True)
+        (spark / "spark-defaults.conf").touch(mode=0o600)
         (spark / "spark-defaults.conf").write_text(f"""# Written by bin/stack up: how every Spark process finds the stack at {self.dir}.
 spark.master                      {master}
 spark.driver.host                 {HOST}
@@ -287,7 +296,9 @@ spark.master.rest.host            {HOST}
 spark.master.rest.port            {ports['master_rest']}
 spark.master.ui.port              {ports['master_web']}
 spark.ui.showConsoleProgress      false
-""" + executor_java_options())
+""" + iceberg_catalog(self.dir, ports, read_or_create_secret(self.dir / "secrets" / "iceberg-catalog"), warehouse)
+            + executor_java_options())
+        (spark / "spark-defaults.conf").chmod(0o600)  # it holds the catalog database's password
         (spark / "hive-site.xml").write_text(hive_site({"hive.metastore.uris": metastore_uri}))
         (spark / "spark-env.sh").write_text(f"""# Written by bin/stack up: the environment of every Spark process of the stack, drivers included.
 export SPARK_LOCAL_IP={HOST}
@@ -399,6 +410,38 @@ def master_json(ports: dict) -> dict:
             return json.load(response)
     except OSError:
         return {}
+
+
+def iceberg_catalog(stack_dir: pathlib.Path, ports: dict, password: str, warehouse: str) -> str:
+    """spark-defaults lines that make every Spark process of the stack (jobs in both deploy modes, the Connect
+    and history servers, readers) resolve Kindling's Iceberg tables and the metastore's Hive tables by the same
+    names: Iceberg's session catalog over Iceberg's JDBC catalog in the stack's PostgreSQL. Its commits are a
+    compare-and-swap in PostgreSQL, safe across processes; Iceberg's Hive catalog would need the metastore's
+    lock tables, which Hive 2.3's DataNucleus-made schema lacks (docs/tables.md)."""
+    jars = os.pathsep.join(str(jar) for jar in (iceberg_runtime_jar(stack_dir), postgresql_jar(stack_dir)))
+    catalog = "spark.sql.catalog.spark_catalog"
+    return f"""spark.driver.extraClassPath       {jars}
+spark.executor.extraClassPath     {jars}
+spark.sql.extensions              org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions
+{catalog}   org.apache.iceberg.spark.SparkSessionCatalog
+{catalog}.type   jdbc
+{catalog}.uri    jdbc:postgresql://{HOST}:{ports['postgres']}/iceberg
+{catalog}.jdbc.user   iceberg
+{catalog}.jdbc.password   {password}
+{catalog}.jdbc.schema-version   V1
+{catalog}.warehouse   {warehouse}
+"""
+
+
+def iceberg_runtime_jar(stack_dir: pathlib.Path) -> pathlib.Path:
+    """Iceberg's Spark runtime of the version the pom names, from Maven Central (cached in ~/.m2)."""
+    version = pom_property("iceberg.version")
+    artifact = f"iceberg-spark-runtime-4.1_{pom_property('scala.binary.version')}"
+    jar = stack_dir / "lib" / f"{artifact}-{version}.jar"
+    if not jar.exists():
+        subprocess.run(["mvn", "-B", "-q", "-ntp", "dependency:copy", f"-Dartifact=org.apache.iceberg:{artifact}:{version}",
+                        f"-DoutputDirectory={jar.parent}", "-Dstyle.color=never"], check=True, cwd=stack_dir, stdout=subprocess.DEVNULL)
+    return jar
 
 
 def postgresql_jar(stack_dir: pathlib.Path) -> pathlib.Path:

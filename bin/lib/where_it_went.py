@@ -21,18 +21,19 @@ def main() -> None:
     summary = [line["message"] for line in lines if " finished: exit code" in line["message"]]
 
     spark = local_hive.session(work, "where-it-went", derby_log=work / "logs" / "derby.log")
-    partition = spark.sql(f"DESCRIBE TABLE EXTENDED {args.table} PARTITION ({column}='{value}')")
-    location = [row.data_type for row in partition.collect() if row.col_name == "Location"][0]
     rows = spark.sql(f"SELECT * FROM {args.table} WHERE {column} = '{value}' ORDER BY 1")
+    publish = spark.sql(f"SELECT snapshot_id, summary['added-records'] AS added FROM {args.table}.snapshots"
+                        f" WHERE summary['kindling.run_id'] = '{args.run_id}'").collect()
+    published = f"Iceberg snapshot {publish[-1].snapshot_id}" if publish else "not published by this run"
 
-    print(f"\ntable      {args.table}, partition {args.partition}: {rows.count()} rows at {location}")
+    print(f"\ntable      {args.table}, partition {args.partition}: {rows.count()} rows ({published})")
     rows.show(5, truncate=False)
-    quarantine = pathlib.Path(location.removeprefix("file:")) / "_quarantine"
-    if quarantine.is_dir():
-        print(f"quarantine {quarantine}")
-        for part in sorted(quarantine.glob("part-*.json")):
-            for record in part.read_text().splitlines():
-                print(f"           {record}")
+    quarantine = f"{args.table}_quarantine"
+    if spark.catalog.tableExists(quarantine):
+        rejected = spark.sql(f"SELECT record, reason FROM {quarantine} WHERE {column} = '{value}' ORDER BY record").collect()
+        print(f"quarantine {quarantine}, partition {args.partition}: {len(rejected)} rejected records")
+        for record in rejected:
+            print(f"           {record.reason}: {record.record}")
     print(f"logs       {log_file} (JSON lines; {len(lines)} of them for run {args.run_id})")
     print(f"metrics    {work / 'metrics'} (CSV, a line per run; set graphite.host to send them to Graphite)")
     for message in summary[-1:]:

@@ -85,7 +85,7 @@ def test_snapshot_logs_json_and_a_rerun_gives_identical_content(kindling, read_p
     after = read_partition("cli.orders", "ds", "2024-02-02")
     assert len(after["rows"]) == 50
     assert after["rows"] == before["rows"]
-    assert after["location"] != before["location"], "the rerun published a new version"
+    assert after["snapshot"] != before["snapshot"], "the rerun published a new snapshot"
 
 
 def test_a_killed_run_leaves_the_previous_partition_intact(kindling, read_partition, work_dir, tmp_path):

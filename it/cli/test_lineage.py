@@ -69,14 +69,14 @@ def test_a_table_leads_to_the_run_that_wrote_it_its_source_and_the_airflow_task(
         for output in e.get("outputs", []) for identifier in output.get("facets", {}).get("symlinks", {}).get("identifiers", []))]
     assert publishing, [e["job"]["name"] for e in events]
     assert {e["run"]["facets"]["parent"]["run"]["runId"] for e in publishing} == {application_run}
-    # ... and the rows came from the CSV file, written as files under the table's location
-    # one job name for the data and the quarantine writes, the same in every run (no staging path in it)
-    writes = [e for e in events if e["eventType"] == "COMPLETE" and e["job"]["name"] == "kindling_snapshot.execute_insert_into_hadoop_fs_relation_command"]
-    assert len(writes) == 2
-    assert writes and {e["run"]["facets"]["parent"]["run"]["runId"] for e in writes} == {application_run}
+    # ... and the rows came from the CSV file, staged into the Iceberg tables lin.orders and lin.orders_quarantine:
+    # one job name for each write, the same in every run (no WAP id or staging path in it)
+    writes = [e for e in events if e["eventType"] == "COMPLETE" and e["job"]["name"].endswith(".overwrite_partitions_dynamic")]
+    assert len(writes) == 2, sorted({(e["job"]["name"], e["eventType"]) for e in events})
+    assert {e["run"]["facets"]["parent"]["run"]["runId"] for e in writes} == {application_run}
     assert all([(i["namespace"], i["name"]) for i in e["inputs"]] == [("file", str(source))] for e in writes)
-    assert all(o["name"].startswith(str(work_dir / "warehouse" / "lin.db" / "orders") + "/")
-               for e in writes for o in e["outputs"])
+    assert sorted(o["name"] for e in writes for o in e["outputs"]) == [
+        str(work_dir / "warehouse" / "lin" / "orders"), str(work_dir / "warehouse" / "lin" / "orders_quarantine")]
 
     assert not [body for body in bodies if SECRET in body], "a secret reached a lineage event"
     assert sorted(row["id"] for row in read_partition("lin.orders", "ds", "2024-02-02")["rows"]) == list(range(1, 51))

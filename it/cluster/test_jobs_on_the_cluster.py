@@ -34,7 +34,8 @@ def test_a_snapshot_runs_on_the_cluster(stack, tmp_path, deploy_mode):
     partition = stack.read_partition("shop.orders", "ds", f"2026-11-{20 if deploy_mode == 'client' else 21}")
     assert len(partition["rows"]) == 1000
     assert {row["label"] for row in partition["rows"]} == {deploy_mode}
-    assert partition["location"].startswith(f"file:{stack.dir}/warehouse/shop.db/orders/")
+    # an Iceberg table in the stack's Iceberg catalog, its files under the shared warehouse
+    assert partition["location"] == f"file:{stack.dir}/warehouse/shop/orders" and partition["snapshot"] and partition["files"]
 
 
 def test_the_history_server_keeps_each_runs_application(stack, tmp_path):
@@ -86,3 +87,7 @@ def test_two_runs_of_one_table_and_date_at_once_leave_one_complete_output(stack,
     winner = labels.pop()
     assert len(partition["rows"]) == {"a": 500, "b": 700}[winner]
     assert codes[winner] == 0
+    # a run that lost the race says so in one line and names the run that published (Airflow retries exit 1)
+    for loser in [name for name, code in codes.items() if code == 1]:
+        assert any(line.startswith("kindling snapshot: failed: PartitionConflictException: another run published shop.contended partition ds=2026-11-20"
+                                   " while this run was writing it: run ") for line in results[loser].err_lines), results[loser].err_lines[-5:]

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The snapshot job on a real HDFS (an in-process MiniDFSCluster on 127.0.0.1): the source, the
- * table, its staged versions and the partition swap all live on HDFS, as on a cluster.
+ * Iceberg table, its staged snapshots and its commits all live on HDFS, as on a cluster.
  */
 class SnapshotOnHdfsTest {
 
@@ -49,6 +49,10 @@ class SnapshotOnHdfsTest {
                 .config("spark.sql.shuffle.partitions", "2")
                 .config("spark.sql.catalogImplementation", "hive")
                 .config("spark.sql.warehouse.dir", fs.getUri() + "/warehouse")
+                .config("spark.sql.extensions", "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions")
+                .config("spark.sql.catalog.spark_catalog", "org.apache.iceberg.spark.SparkSessionCatalog")
+                .config("spark.sql.catalog.spark_catalog.type", "hadoop")
+                .config("spark.sql.catalog.spark_catalog.warehouse", fs.getUri() + "/warehouse")
                 .config("spark.hadoop.javax.jdo.option.ConnectionURL", "jdbc:derby:;databaseName=" + work.resolve("metastore_db") + ";create=true")
                 .getOrCreate();
     }
@@ -86,9 +90,20 @@ class SnapshotOnHdfsTest {
                 .stream().map(Row::toString).toList();
     }
 
-    private static String partitionLocation(String table, String date) {
-        return spark.sql("DESCRIBE TABLE EXTENDED " + table + " PARTITION (ds='" + date + "')")
-                .where("col_name = 'Location'").first().getString(1);
+    /** The data files of a partition in the table's current snapshot. */
+    private static List<String> partitionFiles(String table, String date) {
+        return spark.sql("SELECT file_path FROM " + table + ".files WHERE partition.ds = '" + date + "' ORDER BY file_path").collectAsList()
+                .stream().map(row -> row.getString(0)).toList();
+    }
+
+    /** Every data file under the table's folder on HDFS, published or not. */
+    private static List<String> filesOnHdfs(String table) throws IOException {
+        List<String> files = new java.util.ArrayList<>();
+        var all = fs.listFiles(new org.apache.hadoop.fs.Path("/warehouse/" + table.replace('.', '/') + "/data"), true);
+        while (all.hasNext()) {
+            files.add(all.next().getPath().toString());
+        }
+        return files;
     }
 
     @Test
@@ -101,25 +116,24 @@ class SnapshotOnHdfsTest {
         assertThat(first.code()).as(first.err()).isZero();
         List<String> rows = partition("lake.orders", "2024-01-01");
         assertThat(rows).containsExactly("[1,anna]", "[2,jan]", "[3,ewa]");
-        String firstLocation = partitionLocation("lake.orders", "2024-01-01");
-        assertThat(firstLocation).startsWith("hdfs://");
+        List<String> firstFiles = partitionFiles("lake.orders", "2024-01-01");
+        assertThat(firstFiles).isNotEmpty().allMatch(file -> file.startsWith("hdfs://"));
 
         Result second = kindling(args);
         assertThat(second.code()).as(second.err()).isZero();
         assertThat(partition("lake.orders", "2024-01-01")).isEqualTo(rows);
-        String secondLocation = partitionLocation("lake.orders", "2024-01-01");
-        assertThat(secondLocation).isNotEqualTo(firstLocation);
-        org.apache.hadoop.fs.Path versions = new org.apache.hadoop.fs.Path(secondLocation).getParent();
-        assertThat(Arrays.stream(fs.listStatus(versions)).map(s -> s.getPath().toString()))
-                .as("the replaced version is deleted from HDFS").containsExactly(secondLocation);
+        List<String> secondFiles = partitionFiles("lake.orders", "2024-01-01");
+        assertThat(secondFiles).isNotEmpty().doesNotContainAnyElementsOf(firstFiles);
+        assertThat(filesOnHdfs("lake.orders")).as("the replaced files stay for readers of the earlier snapshot, until it expires")
+                .containsExactlyInAnyOrderElementsOf(java.util.stream.Stream.concat(firstFiles.stream(), secondFiles.stream()).toList());
     }
 
     @Test
-    void aFailedRunOnHdfsLeavesThePreviousVersionAndNoStaging() throws IOException {
+    void aFailedRunOnHdfsLeavesThePreviousSnapshotAndNoStagedFiles() throws IOException {
         String good = hdfsFile("/landing/events/good.csv", "id,name\n7,ok\n");
         assertThat(kindling("snapshot", "--source", good, "--format", "csv", "--schema", "id INT, name STRING",
                 "--target", "lake.events", "--logical-date", "2024-01-02").code()).isZero();
-        String before = partitionLocation("lake.events", "2024-01-02");
+        List<String> before = partitionFiles("lake.events", "2024-01-02");
 
         spark.range(0, 50).selectExpr("cast(id as int) id", "concat('n', id) name").write().parquet(fs.getUri() + "/landing/broken");
         hdfsFile("/landing/broken/part-99999-garbage.parquet", "not parquet");
@@ -127,9 +141,9 @@ class SnapshotOnHdfsTest {
                 "--target", "lake.events", "--logical-date", "2024-01-02");
 
         assertThat(failed.code()).isEqualTo(1);
-        assertThat(partitionLocation("lake.events", "2024-01-02")).isEqualTo(before);
+        assertThat(partitionFiles("lake.events", "2024-01-02")).isEqualTo(before);
         assertThat(partition("lake.events", "2024-01-02")).containsExactly("[7,ok]");
-        assertThat(fs.listStatus(new org.apache.hadoop.fs.Path(before).getParent())).hasSize(1);
+        assertThat(filesOnHdfs("lake.events")).as("the failed write's task files are gone").containsExactlyInAnyOrderElementsOf(before);
     }
 
     @Test

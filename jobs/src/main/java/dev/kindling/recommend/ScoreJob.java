@@ -25,12 +25,12 @@ import picocli.CommandLine.Option;
 
 /**
  * Writes each user's top N categories from the current model (see {@link TrainJob}) into the logical
- * date's partition of a Hive table, staged and published like a snapshot partition: readers see the old
+ * date's partition of an Iceberg table, staged and published like a snapshot partition: readers see the old
  * rows or the new, and a rerun replaces them. With an experiment, users whose salted hash puts them in
  * the baseline arm get the N most bought categories instead; every row names its arm and model version.
  */
 @Command(name = "score",
-        description = "Write every user's top-N categories from the current model (setting models.dir) into the logical date's partition of a Hive table;"
+        description = "Write every user's top-N categories from the current model (setting models.dir) into the logical date's partition of an Iceberg table;"
                 + " optionally an experiment serves a share of users from the model and the rest the most bought categories.")
 public final class ScoreJob implements Job {
 
@@ -42,7 +42,7 @@ public final class ScoreJob implements Job {
 
     @Writes(Writes.Kind.HIVE)
     @Option(names = "--table", defaultValue = "recommendations.top_categories", paramLabel = "DB.TABLE",
-            description = "The Hive table of recommendations, partitioned by ds. Default: ${DEFAULT-VALUE}.")
+            description = "The Iceberg table of recommendations, partitioned by ds. Default: ${DEFAULT-VALUE}.")
     String table;
 
     @Option(names = "--top", defaultValue = "10", paramLabel = "N", description = "Recommendations per user, 1 to 100. Default: ${DEFAULT-VALUE}.")

@@ -42,12 +42,12 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * Copies a source into one partition (the logical date) of a Hive table. Records that cannot be
+ * Copies a source into one partition (the logical date) of an Iceberg table. Records that cannot be
  * used are quarantined with a reason, never dropped: rows read = rows written + rows quarantined
  * (+ duplicates dropped). Nothing is published when a check fails.
  */
 @Command(name = "snapshot",
-        description = "Copy a CSV, JSON or Parquet path, a Hive table or a JDBC table into the logical date's partition of a Hive table.")
+        description = "Copy a CSV, JSON or Parquet path, a Hive table or a JDBC table into the logical date's partition of an Iceberg table.")
 public final class SnapshotJob implements Job {
 
     private static final String REASON = "reason";
@@ -96,7 +96,7 @@ public final class SnapshotJob implements Job {
 
     @Writes(Writes.Kind.HIVE)
     @Option(names = "--target", required = true, paramLabel = "DB.TABLE",
-            description = "The Hive table to write; created (Parquet, partitioned by the partition column) if missing.")
+            description = "The Iceberg table to write (db.table); created, partitioned by the partition column, if missing. Rejected rows go to <target>_quarantine.")
     String target;
 
     @Option(names = "--partition-column", defaultValue = "ds", paramLabel = "COLUMN",

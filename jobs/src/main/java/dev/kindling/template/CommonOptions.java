@@ -24,7 +24,7 @@ public final class CommonOptions {
     LocalDate logicalDate;
 
     @Option(names = "--run-id", paramLabel = "ID",
-            description = "Identifies this run in logs, metrics and version folders (Airflow's run_id). Default: a fresh local id.")
+            description = "Identifies this run in logs, metrics and the summary of each snapshot it publishes (Airflow's run_id). Default: a fresh local id.")
     String runId;
 
     @Option(names = "--dry-run",

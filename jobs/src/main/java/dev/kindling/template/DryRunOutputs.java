@@ -22,8 +22,9 @@ final class DryRunOutputs implements RunOutputs {
     }
 
     @Override
-    public StagedPartition stagePartition(String table, String partitionColumn, String partitionValue, Dataset<Row> rows, SchemaEvolution evolution) {
-        PartitionTables.checkNames(table, partitionColumn, partitionValue);
+    public StagedPartition stagePartition(String name, String partitionColumn, String partitionValue, Dataset<Row> rows, SchemaEvolution evolution) {
+        PartitionTables.checkNames(name, partitionColumn, partitionValue);
+        String table = PartitionTables.normalized(name);
         PartitionTables.Fit fit = PartitionTables.fitToTable(spark, table, partitionColumn, rows, evolution);
         Dataset<Row> ordered = fit.rows();
         String target = table + " partition " + PartitionTables.partitionSpec(partitionColumn, partitionValue);
@@ -50,7 +51,7 @@ final class DryRunOutputs implements RunOutputs {
 
             @Override
             public Quarantine quarantine(Dataset<Row> rejects) {
-                out.println("dry run: would write rejected rows of " + target + " beside its new version");
+                out.println("dry run: would write rejected rows of " + target + " into " + table + SparkOutputs.QUARANTINE_SUFFIX);
                 return new Quarantine("(dry run: not written)", 0);
             }
 

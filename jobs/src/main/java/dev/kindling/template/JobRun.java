@@ -100,7 +100,7 @@ final class JobRun {
             // Spark may load its own log4j profile while its context starts (it does with
             // spark.log.structuredLogging.enabled): Kindling's layout must stay in force.
             Logs.configure(settings, fields);
-            outputs = common.dryRun() ? new DryRunOutputs(spark, out) : new SparkOutputs(spark, metrics, log, common.runId());
+            outputs = common.dryRun() ? new DryRunOutputs(spark, out) : new SparkOutputs(spark, metrics, log, fields);
             job.run(new RunContext(name, common, settings, spark, metrics, log, outputsSeam.apply(outputs), environment, out));
             outcome = ExitCode.SUCCESS;
         } catch (InvalidInputException e) {

@@ -5,15 +5,17 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
- * The only way jobs write. Real runs stage a complete version, then publish it with one metastore
- * update; a dry run ({@link DryRunOutputs}) prints the target and the Spark plan and writes nothing.
+ * The only way jobs write. Real runs stage their rows where no reader sees them, audit them, then
+ * publish them in one commit; a dry run ({@link DryRunOutputs}) prints the target and the Spark plan
+ * and writes nothing.
  */
 public interface Outputs extends TableWriter {
 
     /**
-     * Writes rows as a new version of one partition of a Parquet table, invisible to readers until
-     * {@link StagedPartition#publish()}. Nothing is created in the catalog before the publish, not even
-     * the table; a version never published is discarded at the end of the run.
+     * Writes rows into one partition of an Iceberg table (created, partitioned by the partition column,
+     * if missing) as a staged snapshot, invisible to readers until {@link StagedPartition#publish()}.
+     * What a run staged and did not publish is undone at the end of the run: its snapshot, and a table
+     * it created that was never published. An existing table of another kind is bad input.
      */
     default StagedPartition stagePartition(String table, String partitionColumn, String partitionValue, Dataset<Row> rows) {
         return stagePartition(table, partitionColumn, partitionValue, rows, SchemaEvolution.NONE);
@@ -44,8 +46,8 @@ public interface Outputs extends TableWriter {
     void overwriteTable(String table, Dataset<Row> rows, String... partitionColumns);
 
     /**
-     * A written partition version waiting for the job's checks, with the rows its query read from its
-     * sources and the rows it wrote (Spark's own counts: no extra pass; both 0 in a dry run).
+     * A staged partition waiting for the job's checks, with the rows its query read from its sources
+     * (Spark's count) and the rows it wrote (the staged commit's count): no extra pass; both 0 in a dry run.
      */
     interface StagedPartition {
 
@@ -53,24 +55,25 @@ public interface Outputs extends TableWriter {
 
         long rowsWritten();
 
-        /** The rows as staged, read back from the version (a dry run: the rows it would write), e.g. for checks before the publish. */
+        /** The rows as staged, read from the staged snapshot (a dry run: the rows it would write), e.g. for checks before the publish. */
         Dataset<Row> rows();
 
         /**
-         * Writes rejected rows (with a reason column) as JSON lines into this version's quarantine,
-         * published with the partition and replaced with it by a rerun, discarded if the version is not
-         * published. At most once per staged partition.
+         * Stages rejected rows (columns {@code record} and {@code reason}) into the same partition of the
+         * table's quarantine table, {@code <table>_quarantine}: published right after the partition,
+         * replaced with it by a rerun, discarded if it is not published. At most once per staged partition.
          */
         Quarantine quarantine(Dataset<Row> rejects);
 
         /**
-         * Points the partition at this version with one metastore update (creating the table first
-         * if it is new), then deletes the version it replaced: readers see the old rows or the new.
+         * Replaces the partition's rows with the staged ones in one Iceberg commit: readers see the old
+         * rows or the new, and a query that started before keeps its snapshot. Refused (and nothing
+         * published) when another run published this partition after this one began staging it.
          */
         void publish();
     }
 
-    /** Where a staged partition's rejected rows are, and how many the write wrote (Spark's count; 0 in a dry run). */
-    record Quarantine(String path, long rows) {
+    /** Where a staged partition's rejected rows are (table and partition), and how many the write staged (0 in a dry run). */
+    record Quarantine(String where, long rows) {
     }
 }

@@ -28,6 +28,11 @@ final class PartitionTables {
         }
     }
 
+    /** Table names are case-insensitive, as in Hive; Iceberg's file-based catalog keeps them as given, so Kindling gives them lower case. */
+    static String normalized(String table) {
+        return table.toLowerCase(java.util.Locale.ROOT);
+    }
+
     static void checkNames(String table, String partitionColumn, String partitionValue) {
         checkTableName(table);
         if (!IDENTIFIER.matcher(partitionColumn).matches()) {
@@ -51,8 +56,12 @@ final class PartitionTables {
         if (Arrays.stream(rows.columns()).anyMatch(c -> c.equalsIgnoreCase(partitionColumn))) {
             throw new InvalidInputException("the rows already have a column '" + partitionColumn + "', which is the partition column of " + table);
         }
-        if (!spark.catalog().tableExists(table)) {
+        IcebergTables.Kind kind = IcebergTables.kind(spark, table);
+        if (kind == IcebergTables.Kind.MISSING) {
             return new Fit(rows, List.of(), false);
+        }
+        if (kind == IcebergTables.Kind.OTHER) {
+            throw notIceberg(table);
         }
         StructType columns = new StructType(Arrays.stream(spark.table(table).schema().fields())
                 .filter(field -> !field.name().equalsIgnoreCase(partitionColumn))
@@ -70,6 +79,12 @@ final class PartitionTables {
         List<StructField> added = adding ? diff.added() : List.of();
         added.forEach(field -> select.add(rows.col("`" + field.name() + "`")));
         return new Fit(rows.select(select.toArray(Column[]::new)), added, true);
+    }
+
+    /** Kindling publishes Iceberg tables only; a table of another kind (a Hive table of an earlier Kindling, say) is never written. */
+    static InvalidInputException notIceberg(String table) {
+        return new InvalidInputException("table " + table + " exists and is not an Iceberg table; Kindling publishes Iceberg tables only:"
+                + " name a new table (moving an existing table to Iceberg in place is not supported yet)");
     }
 
     static String partitionSpec(String column, String value) {

@@ -120,14 +120,15 @@ public final class Preflight {
     }
 
     /**
-     * Fails (exit 2) when the metastore says the table does not exist: the service, or on the embedded
-     * default its Derby database; what neither can tell, Spark's catalog checks once it runs.
+     * Fails (exit 2) when the metastore says the table does not exist (the service, or on the embedded
+     * default its Derby database) and Iceberg's catalog does not hold it either; what none of them can
+     * tell before Spark starts, Spark's catalog checks once it runs.
      */
     public void requireTable(String option, String table) {
         Optional<Boolean> exists = metastore().isPresent()
                 ? Optional.of(metastore().get().tableExists(table))
                 : embeddedMetastore().flatMap(derby -> derby.tableExists(table));
-        if (!exists.orElse(true)) {
+        if (!exists.orElse(true) && !IcebergTables.mayHold(sparkSettings(), hadoopConfiguration(), table)) {
             throw new InvalidInputException(option + " table '" + table + "' does not exist");
         }
     }
@@ -220,6 +221,21 @@ public final class Preflight {
                 + (state.isEmpty() ? "" : " (SQLSTATE " + state + ")"));
     }
 
+    /** The spark.* settings Spark's session will have: spark-submit's, overridden as {@link SparkSessionProvider#overSubmitted} says. */
+    Map<String, String> sparkSettings() {
+        return sparkSettings(settings);
+    }
+
+    private static Map<String, String> sparkSettings(Settings settings) {
+        SparkConf submitted = new SparkConf();
+        Map<String, String> spark = new TreeMap<>();
+        for (Tuple2<String, String> entry : submitted.getAll()) {
+            spark.put(entry._1(), entry._2());
+        }
+        spark.putAll(SparkSessionProvider.overSubmitted(settings, submitted));
+        return spark;
+    }
+
     /** The Hadoop configuration Spark's session will have, built once per preflight. */
     Configuration hadoopConfiguration() {
         if (hadoop == null) {
@@ -233,14 +249,8 @@ public final class Preflight {
      * spark-submit, overridden as {@link SparkSessionProvider#overSubmitted} says.
      */
     static Configuration hadoopConfiguration(Settings settings) {
-        SparkConf submitted = new SparkConf();
-        Map<String, String> spark = new TreeMap<>();
-        for (Tuple2<String, String> entry : submitted.getAll()) {
-            spark.put(entry._1(), entry._2());
-        }
-        spark.putAll(SparkSessionProvider.overSubmitted(settings, submitted));
         Configuration conf = new Configuration();
-        spark.forEach((key, value) -> {
+        sparkSettings(settings).forEach((key, value) -> {
             if (key.startsWith("spark.hadoop.")) {
                 conf.set(key.substring("spark.hadoop.".length()), value);
             }

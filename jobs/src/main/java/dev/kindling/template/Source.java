@@ -211,10 +211,12 @@ public final class Source {
             case JSON -> permissive(spark, spark.read(), schema, reader -> reader.json(location));
             case PARQUET -> withSchema(spark.read()).parquet(location);
             case HIVE -> {
-                if (!spark.catalog().tableExists(location)) {
+                // names are case-insensitive, as in Hive; Iceberg's file-based catalog keeps them lower case
+                String table = location.toLowerCase(java.util.Locale.ROOT);
+                if (!spark.catalog().tableExists(table)) {
                     throw new InvalidInputException("--source table '" + location + "' does not exist");
                 }
-                yield spark.table(location);
+                yield spark.table(table);
             }
             case JDBC -> spark.read().jdbc(location, jdbcTable, credentials(environment));
         };

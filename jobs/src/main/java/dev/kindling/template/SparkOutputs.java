@@ -1,164 +1,264 @@
 package dev.kindling.template;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
-import java.util.function.UnaryOperator;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.UUID;
 import java.util.stream.Collectors;
 
 import dev.kindling.dsl.publish.Difference;
-import dev.kindling.dsl.publish.VersionedLocation;
 import dev.kindling.dsl.publish.VersionedTable;
-import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.Table;
 import org.apache.logging.log4j.Logger;
+import org.apache.spark.sql.DataFrameWriterV2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Outputs on Spark's catalog and Hadoop file systems. A partition version is written to
- * {@code <table location>/_kindling_versions/<column>=<value>/<run>-<millis>}, with the rows it
- * rejected in its {@code _quarantine} folder (Spark, Hive and Trino skip names starting with '_'),
- * and published by pointing the partition at it ({@link VersionedLocation}). A publish deletes only
- * the version it replaced, so runs of the same partition never delete each other's files.
+ * Outputs on Spark's catalog. A partition is written into an Iceberg table as a staged snapshot that
+ * readers do not see, audited by the job (counts, checks), then published by one Iceberg commit
+ * ({@link IcebergTables#replacePartition}); its rejected rows go the same way into the table's
+ * quarantine table, {@code <table>_quarantine}. Readers see a partition's old rows or its new, and
+ * a query keeps the snapshot it started on: Iceberg deletes no file a snapshot still references.
  */
 final class SparkOutputs implements RunOutputs {
 
-    static final String VERSIONS = "_kindling_versions";
-    static final String QUARANTINE = "_quarantine";
-    /**
-     * A version that is not published this long after it was staged was left by a killed run, and the
-     * next publish of its partition deletes it. No run spends a week between staging and publishing
-     * (Airflow's task timeouts are hours), so this never touches a live run's version.
-     */
-    static final Duration ABANDONED_AFTER = Duration.ofDays(7);
+    /** The quarantine table of {@code db.t} is {@code db.t_quarantine}: the rejected records of each partition, with why. */
+    static final String QUARANTINE_SUFFIX = "_quarantine";
     /** How long to wait for Spark to report a finished write's counts and observations. */
     private static final Duration SPARK_REPORT_TIMEOUT = Duration.ofSeconds(10);
-    private static final Pattern STAGED_AT = Pattern.compile("-(\\d{13})$");
 
     private final SparkSession spark;
     private final JobMetrics metrics;
     private final Logger log;
+    /** What each of this run's commits records in its snapshot summary: job, run, logical date, env, Airflow's task. */
+    private final Map<String, String> commitSummary;
     private final String runToken;
-    private final List<Staging> unpublished = new ArrayList<>();
+    private final List<IcebergPartition> unpublished = new ArrayList<>();
     private final WriteCounts counts;
-    private UnaryOperator<VersionedLocation> partitionLocations = UnaryOperator.identity();
 
-    SparkOutputs(SparkSession spark, JobMetrics metrics, Logger log, String runId) {
+    SparkOutputs(SparkSession spark, JobMetrics metrics, Logger log, Map<String, String> runFields) {
         this.spark = spark;
         this.metrics = metrics;
         this.log = log;
-        this.runToken = runId.replaceAll("[^A-Za-z0-9._-]", "_");
+        Map<String, String> summary = new LinkedHashMap<>();
+        runFields.forEach((field, value) -> summary.put("kindling." + field, value));
+        this.commitSummary = Map.copyOf(summary);
+        this.runToken = runFields.getOrDefault("run_id", "run").replaceAll("[^A-Za-z0-9._-]", "_");
         this.counts = new WriteCounts(spark);
     }
 
-    /** For tests of concurrent runs: {@code otherRun} runs at {@code step} of each partition publish of this run. */
-    void interleavePublish(VersionedLocation.Step step, Runnable otherRun) {
-        partitionLocations = location -> location.interleaving(step, otherRun);
-    }
-
-    /** A version folder this run wrote, and the first of its parent folders that the write created. */
-    private record Staging(Path version, Path firstCreated) {
-    }
-
     @Override
-    public StagedPartition stagePartition(String table, String partitionColumn, String partitionValue, Dataset<Row> rows, SchemaEvolution evolution) {
-        PartitionTables.checkNames(table, partitionColumn, partitionValue);
+    public StagedPartition stagePartition(String target, String partitionColumn, String partitionValue, Dataset<Row> rows, SchemaEvolution evolution) {
+        PartitionTables.checkNames(target, partitionColumn, partitionValue);
+        String table = PartitionTables.normalized(target);
         PartitionTables.Fit fit = PartitionTables.fitToTable(spark, table, partitionColumn, rows, evolution);
-        Dataset<Row> ordered = fit.rows();
-        Path tableLocation = tableLocation(table, fit.tableExists());
-        Path version = new Path(tableLocation, VERSIONS + "/" + partitionColumn + "=" + partitionValue + "/" + runToken + "-" + System.currentTimeMillis());
-        Staging staging = new Staging(version, firstMissing(version));
-        unpublished.add(staging);
-        log.info("writing {} partition {} to staging {}", table, PartitionTables.partitionSpec(partitionColumn, partitionValue), version);
-        WriteCounts.Count count = counts.countWrite(version,
-                () -> ordered.write().mode(SaveMode.ErrorIfExists).parquet(version.toString()), SPARK_REPORT_TIMEOUT);
-        metrics.collectObservations(SPARK_REPORT_TIMEOUT);
-        return new SparkStagedPartition(table, partitionColumn, partitionValue, ordered.schema(), fit.newColumns(), tableLocation, staging, count);
+        IcebergPartition partition = new IcebergPartition(table, partitionColumn, partitionValue, fit);
+        unpublished.add(partition);
+        partition.stage(fit.rows());
+        return partition;
     }
 
-    private final class SparkStagedPartition implements StagedPartition {
+    /** One partition of one table as this run stages, audits and publishes it. */
+    private final class IcebergPartition implements StagedPartition {
         private final String table;
-        private final String partitionColumn;
-        private final String partitionValue;
+        private final String column;
+        private final String value;
         private final StructType schema;
-        private final List<StructField> newColumns;
-        private final Path tableLocation;
-        private final Staging staging;
-        private final WriteCounts.Count count;
+        private final List<StructField> addedColumns;
+        private boolean createdTable;
+        private Staged rows;
+        private Staged rejects;
         private boolean published;
-        private boolean quarantined;
 
-        SparkStagedPartition(String table, String partitionColumn, String partitionValue, StructType schema, List<StructField> newColumns,
-                             Path tableLocation, Staging staging, WriteCounts.Count count) {
+        IcebergPartition(String table, String column, String value, PartitionTables.Fit fit) {
             this.table = table;
-            this.partitionColumn = partitionColumn;
-            this.partitionValue = partitionValue;
-            this.schema = schema;
-            this.newColumns = List.copyOf(newColumns);
-            this.tableLocation = tableLocation;
-            this.staging = staging;
-            this.count = count;
+            this.column = column;
+            this.value = value;
+            this.schema = fit.rows().schema();
+            this.addedColumns = List.copyOf(fit.newColumns());
+        }
+
+        private String spec() {
+            return column + "=" + value;
+        }
+
+        void stage(Dataset<Row> ordered) {
+            createdTable = createIfMissing(table, schema, column);
+            if (!addedColumns.isEmpty()) { // --schema-evolution add-columns: Iceberg writes only columns its table has
+                spark.sql("ALTER TABLE " + table + " ADD COLUMNS (" + SchemaDiff.columns(addedColumns) + ")");
+                log.info("added columns {} to {} (dropped again if this run does not publish)", SchemaDiff.columns(addedColumns), table);
+            }
+            rows = stageRows(table, ordered);
+            metrics.collectObservations(SPARK_REPORT_TIMEOUT);
+        }
+
+        /** Writes rows into partition column=value of table as a staged snapshot, with the rows its sources read. */
+        private Staged stageRows(String target, Dataset<Row> staging) {
+            Table iceberg = IcebergTables.load(spark, target);
+            Long basedOn = iceberg.currentSnapshot() == null ? null : iceberg.currentSnapshot().snapshotId();
+            String wapId = runToken + "-" + UUID.randomUUID();
+            log.info("writing {} partition {} to staging: an Iceberg snapshot with WAP id {}, unseen until published", target, spec(), wapId);
+            WriteCounts.Count count = counts.countTableWrite(target, () -> {
+                spark.conf().set(IcebergTables.WAP_ID, wapId);
+                try {
+                    DataFrameWriterV2<Row> writer = staging.withColumn(column, functions.lit(value)).writeTo(target);
+                    writer.overwritePartitions();
+                } catch (org.apache.spark.sql.catalyst.analysis.NoSuchTableException dropped) {
+                    throw new IllegalStateException("table " + target + " was dropped while this run was writing it", dropped);
+                } finally {
+                    spark.conf().unset(IcebergTables.WAP_ID);
+                }
+            }, SPARK_REPORT_TIMEOUT);
+            iceberg.refresh();
+            Optional<Snapshot> staged = IcebergTables.staged(iceberg, wapId);
+            long written = staged.isPresent() ? IcebergTables.summaryCount(staged.get(), "added-records") : 0;
+            return new Staged(target, iceberg, basedOn, staged, count.rowsRead(), written);
         }
 
         @Override
         public long rowsRead() {
-            return count.rowsRead();
+            return rows.read();
         }
 
         @Override
         public long rowsWritten() {
-            return count.rowsWritten();
+            return rows.written();
         }
 
         @Override
         public Dataset<Row> rows() {
-            return spark.read().schema(schema).parquet(staging.version().toString());
+            if (rows.snapshot().isEmpty()) {
+                return spark.createDataFrame(List.of(), schema);
+            }
+            return spark.read().option("versionAsOf", rows.snapshot().get().snapshotId()).table(table)
+                    .where(functions.col(column).equalTo(value)).drop(column);
         }
 
         @Override
-        public Quarantine quarantine(Dataset<Row> rejects) {
-            if (published || quarantined) {
-                throw new IllegalStateException("the quarantine of " + staging.version() + " is written once, before its publish");
+        public Quarantine quarantine(Dataset<Row> rejected) {
+            if (published || rejects != null) {
+                throw new IllegalStateException("the quarantine of " + table + " partition " + spec() + " is written once, before its publish");
             }
-            quarantined = true;
-            Path path = new Path(staging.version(), QUARANTINE);
-            WriteCounts.Count written = counts.countWrite(path, () -> rejects.write().mode(SaveMode.ErrorIfExists).json(path.toString()), SPARK_REPORT_TIMEOUT);
+            String quarantine = table + QUARANTINE_SUFFIX;
+            createIfMissing(quarantine, rejected.schema(), column);
+            rejects = stageRows(quarantine, rejected);
             metrics.collectObservations(SPARK_REPORT_TIMEOUT);
-            log.info("wrote {} rejected rows of {} partition {}={} to {}", written.rowsWritten(), table, partitionColumn, partitionValue, path);
-            return new Quarantine(path.toString(), written.rowsWritten());
+            log.info("staged {} rejected rows of {} partition {} in {}", rejects.written(), table, spec(), quarantine);
+            return new Quarantine(quarantine + " partition " + spec(), rejects.written());
         }
 
         @Override
         public void publish() {
             if (published) {
-                throw new IllegalStateException(staging.version() + " is already published");
+                throw new IllegalStateException(table + " partition " + spec() + " is already published");
             }
+            Map<String, String> summary = new LinkedHashMap<>(commitSummary);
+            summary.put(IcebergTables.PARTITION, spec());
+            Snapshot snapshot = IcebergTables.replacePartition(rows.table(), table, column, value, rows.snapshot(), rows.basedOn(), summary);
             published = true;
-            Path version = staging.version();
-            if (!newColumns.isEmpty()) { // --schema-evolution add-columns: the table gains them as this version is published
-                spark.sql("ALTER TABLE " + table + " ADD COLUMNS (" + SchemaDiff.columns(newColumns) + ")");
-                log.info("added columns {} to {}", SchemaDiff.columns(newColumns), table);
+            unpublished.remove(this);
+            log.info("published {} partition {}: snapshot {}, {} rows added, {} removed", table, spec(), snapshot.snapshotId(),
+                    snapshot.summary().getOrDefault("added-records", "0"), snapshot.summary().getOrDefault("deleted-records", "0"));
+            // A rerun replaces the partition's rejects too, with its own or with none.
+            String quarantine = table + QUARANTINE_SUFFIX;
+            Staged rejected = rejects;
+            if (rejected == null && IcebergTables.kind(spark, quarantine) == IcebergTables.Kind.ICEBERG) {
+                Table existing = IcebergTables.load(spark, quarantine);
+                rejected = new Staged(quarantine, existing, existing.currentSnapshot() == null ? null : existing.currentSnapshot().snapshotId(),
+                        Optional.empty(), 0, 0);
             }
-            createTableIfMissing(table, partitionColumn, schema, tableLocation);
-            // From here the version may be what readers see: whatever happens, this run no longer deletes it.
-            unpublished.remove(staging);
-            Optional<String> replaced = partitionLocations.apply(VersionedLocation.ofPartition(spark, table, partitionColumn, partitionValue))
-                    .publish(version.toString());
-            log.info("published {} partition {} from {}", table, PartitionTables.partitionSpec(partitionColumn, partitionValue), version);
-            replaced.ifPresent(location -> deleteReplaced(new Path(location), new Path(tableLocation, VERSIONS)));
-            deleteAbandoned(version);
+            if (rejected != null) {
+                IcebergTables.replacePartition(rejected.table(), quarantine, column, value, rejected.snapshot(), rejected.basedOn(), summary);
+            }
+            forget(rows);
+            forget(rejects);
+        }
+
+        /** The staged snapshot is published (its files belong to the published one now) or abandoned: either way it goes. */
+        private void forget(Staged staged) {
+            if (staged != null && staged.snapshot().isPresent()) {
+                try {
+                    IcebergTables.discard(staged.table(), staged.snapshot().get());
+                } catch (RuntimeException e) {
+                    log.warn("could not remove staged snapshot {} of {}: {}", staged.snapshot().get().snapshotId(), staged.name(), e.toString());
+                }
+            }
+        }
+
+        /** Undoes what staging did to the catalog: staged snapshots, added columns, and the tables this run created. */
+        void discard() {
+            forget(rows);
+            forget(rejects);
+            try {
+                if (!addedColumns.isEmpty()) {
+                    spark.sql("ALTER TABLE " + table + " DROP COLUMNS (" + addedColumns.stream().map(StructField::name).collect(Collectors.joining(", ")) + ")");
+                }
+                if (createdTable) {
+                    dropIfNeverPublished(table);
+                    dropIfNeverPublished(table + QUARANTINE_SUFFIX);
+                }
+            } catch (RuntimeException e) {
+                log.warn("could not undo the staging of {} partition {}: {}", table, spec(), e.toString());
+            }
+            log.info("discarded unpublished staging of {} partition {}", table, spec());
+        }
+    }
+
+    /** A staged write: its table, the snapshot current when it began, the snapshot it staged (none for no rows), and its counts. */
+    private record Staged(String name, Table table, Long basedOn, Optional<Snapshot> snapshot, long read, long written) {
+    }
+
+    /**
+     * Creates an Iceberg table for rows of this schema plus the partition column, with write-audit-publish
+     * on; true if this call created it. A table another run created meanwhile must have the same columns.
+     */
+    private boolean createIfMissing(String table, StructType schema, String partitionColumn) {
+        IcebergTables.Kind kind = IcebergTables.kind(spark, table);
+        if (kind == IcebergTables.Kind.OTHER) {
+            throw PartitionTables.notIceberg(table);
+        }
+        if (kind == IcebergTables.Kind.ICEBERG) {
+            return false;
+        }
+        int dot = table.indexOf('.');
+        if (dot > 0) {
+            spark.sql("CREATE DATABASE IF NOT EXISTS " + table.substring(0, dot));
+        }
+        spark.sql("CREATE TABLE IF NOT EXISTS " + table + " (" + schema.toDDL() + ", " + partitionColumn + " STRING) USING iceberg"
+                + " PARTITIONED BY (" + partitionColumn + ")"
+                + " TBLPROPERTIES ('" + IcebergTables.WAP_ENABLED + "'='true', 'format-version'='2',"
+                // one partition a write: no shuffle before it, each task writes its own files
+                + " 'write.distribution-mode'='none', 'kindling.created_by_run'=" + PartitionTables.sqlString(runToken) + ")");
+        String existing = columns(spark.table(table).drop(partitionColumn).schema());
+        if (!existing.equals(columns(schema))) {
+            throw new IllegalStateException("table " + table + " was created by another run with columns (" + existing
+                    + "), not this run's (" + columns(schema) + "); nothing was published");
+        }
+        boolean ours = runToken.equals(IcebergTables.load(spark, table).properties().get("kindling.created_by_run"));
+        if (ours) {
+            log.info("created Iceberg table {} partitioned by {}", table, partitionColumn);
+        }
+        return ours;
+    }
+
+    /** A table this run created and that has never had a published snapshot: no reader can have seen rows in it. */
+    private void dropIfNeverPublished(String table) {
+        if (IcebergTables.kind(spark, table) == IcebergTables.Kind.ICEBERG && IcebergTables.load(spark, table).currentSnapshot() == null) {
+            spark.sql("DROP TABLE IF EXISTS " + table);
+            log.info("dropped {}: created by this run, never published", table);
         }
     }
 
@@ -195,7 +295,7 @@ final class SparkOutputs implements RunOutputs {
         spark.sql("DROP TABLE IF EXISTS " + table);
         rows.limit(0).write().format("parquet").partitionBy(partitionColumns).saveAsTable(table);
         Dataset<Row> inTableOrder = rows.select(java.util.Arrays.stream(spark.table(table).columns()).map(rows::col).toArray(org.apache.spark.sql.Column[]::new));
-        WriteCounts.Count count = counts.countWrite(tableLocation(table, true),
+        WriteCounts.Count count = counts.countWrite(tableLocation(table),
                 () -> inTableOrder.write().mode(SaveMode.Overwrite).insertInto(table), SPARK_REPORT_TIMEOUT);
         log.info("replaced table {}: {} rows", table, count.rowsWritten());
         record(count);
@@ -207,120 +307,14 @@ final class SparkOutputs implements RunOutputs {
         metrics.add("rows_written", count.rowsWritten());
     }
 
-    /** The version this publish replaced, if it is a Kindling version of this table (never a folder it did not write). */
-    private void deleteReplaced(Path replaced, Path versions) {
-        try {
-            FileSystem fs = replaced.getFileSystem(spark.sparkContext().hadoopConfiguration());
-            if (!fs.makeQualified(replaced).toString().startsWith(fs.makeQualified(versions) + "/")) {
-                log.warn("left the replaced location {} in place: it is not under {}", replaced, versions);
-                return;
-            }
-            fs.delete(replaced, true);
-            log.info("deleted the replaced version {}", replaced);
-        } catch (IOException e) {
-            log.warn("could not delete the replaced version {}: {}", replaced, e.toString());
-        }
-    }
-
-    /**
-     * Versions of this partition that were staged more than {@link #ABANDONED_AFTER} ago and are not
-     * what readers see (the version just published: the publish read it back): left by killed runs, or
-     * replaced by a publish that raced with another.
-     */
-    private void deleteAbandoned(Path published) {
-        long now = System.currentTimeMillis();
-        try {
-            FileSystem fs = published.getFileSystem(spark.sparkContext().hadoopConfiguration());
-            for (FileStatus other : fs.listStatus(published.getParent())) {
-                boolean abandoned = now - stagedAt(other) > ABANDONED_AFTER.toMillis();
-                String name = other.getPath().getName();
-                if (abandoned && !name.equals(published.getName())) {
-                    fs.delete(other.getPath(), true);
-                    log.info("deleted the abandoned version {}", other.getPath());
-                }
-            }
-        } catch (IOException e) {
-            log.warn("could not look for abandoned versions beside {}: {}", published, e.toString());
-        }
-    }
-
-    private static long stagedAt(FileStatus version) {
-        Matcher millis = STAGED_AT.matcher(version.getPath().getName());
-        return millis.find() ? Long.parseLong(millis.group(1)) : version.getModificationTime();
-    }
-
-    /** Called at the end of every run: versions that were staged but never published are deleted, with the folders their writes created. */
+    /** Called at the end of every run: what was staged and not published is undone. */
     @Override
     public void close() {
         counts.close();
-        for (Staging staging : List.copyOf(unpublished)) {
-            try {
-                FileSystem fs = staging.version().getFileSystem(spark.sparkContext().hadoopConfiguration());
-                fs.delete(staging.version(), true);
-                deleteEmptyFoldersCreatedFor(fs, staging);
-                log.info("discarded unpublished staging {}", staging.version());
-            } catch (IOException e) {
-                log.warn("could not delete unpublished staging {}: {}", staging.version(), e.toString());
-            }
-            unpublished.remove(staging);
+        for (IcebergPartition partition : List.copyOf(unpublished)) {
+            partition.discard();
+            unpublished.remove(partition);
         }
-    }
-
-    /**
-     * The folders that only this version's write created (a new table's folder, its partition's folder),
-     * if still empty: non-recursive deletes, so a folder another run has just started writing into stays.
-     */
-    private static void deleteEmptyFoldersCreatedFor(FileSystem fs, Staging staging) {
-        if (staging.firstCreated() == null) {
-            return;
-        }
-        String created = staging.firstCreated().toString();
-        for (Path folder = staging.version().getParent(); folder != null && folder.toString().startsWith(created); folder = folder.getParent()) {
-            try {
-                if (!fs.delete(folder, false)) {
-                    return;
-                }
-            } catch (IOException notEmpty) {
-                return;
-            }
-        }
-    }
-
-    /** The outermost folder of path that does not exist yet (null if the version folder itself exists). */
-    private Path firstMissing(Path path) {
-        try {
-            FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
-            Path missing = null;
-            for (Path p = path; p != null && !fs.exists(p); p = p.getParent()) {
-                missing = p;
-            }
-            return missing;
-        } catch (IOException e) {
-            return null;
-        }
-    }
-
-    /**
-     * Creates the table at publish, at the location its versions were staged in. It is created as an
-     * external table: Spark refuses to create a managed table over a folder that is not empty, and the
-     * staged version is already there.
-     */
-    private void createTableIfMissing(String table, String partitionColumn, StructType schema, Path location) {
-        if (spark.catalog().tableExists(table)) {
-            String existing = columns(spark.table(table).drop(partitionColumn).schema());
-            if (!existing.equals(columns(schema))) {
-                throw new IllegalStateException("table " + table + " was created by another run with columns (" + existing
-                        + "), not this run's (" + columns(schema) + "); nothing was published");
-            }
-            return;
-        }
-        int dot = table.indexOf('.');
-        if (dot > 0) {
-            spark.sql("CREATE DATABASE IF NOT EXISTS " + table.substring(0, dot));
-        }
-        spark.sql("CREATE TABLE IF NOT EXISTS " + table + " (" + schema.toDDL() + ", " + partitionColumn + " STRING)"
-                + " USING parquet PARTITIONED BY (" + partitionColumn + ") LOCATION " + PartitionTables.sqlString(location.toString()));
-        log.info("created table {} partitioned by {} at {}", table, partitionColumn, location);
     }
 
     // read whole and filtered here: a Dataset filter on a command's result would run a Spark job
@@ -337,21 +331,8 @@ final class SparkOutputs implements RunOutputs {
                 .collect(Collectors.joining(", "));
     }
 
-    /** The table's location; for a table not created yet, where Spark would put it: {@code <database location>/<table>}. */
-    private Path tableLocation(String table, boolean exists) {
-        if (exists) {
-            return new Path(describedLocation("DESCRIBE TABLE EXTENDED " + table));
-        }
-        int dot = table.indexOf('.');
-        String database = (dot > 0 ? table.substring(0, dot) : spark.catalog().currentDatabase()).toLowerCase(Locale.ROOT);
-        String name = table.substring(dot + 1).toLowerCase(Locale.ROOT);
-        Path databaseLocation = spark.catalog().databaseExists(database)
-                ? new Path(describedLocation("DESCRIBE DATABASE " + database))
-                : new Path(spark.conf().get("spark.sql.warehouse.dir"), database + ".db");
-        try {
-            return databaseLocation.getFileSystem(spark.sparkContext().hadoopConfiguration()).makeQualified(new Path(databaseLocation, name));
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot resolve the location of new table " + table + " under " + databaseLocation, e);
-        }
+    /** An existing table's location. */
+    private Path tableLocation(String table) {
+        return new Path(describedLocation("DESCRIBE TABLE EXTENDED " + table));
     }
 }

@@ -2,6 +2,7 @@ package dev.kindling.template;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,6 +19,7 @@ import org.apache.spark.sql.execution.adaptive.AdaptiveSparkPlanExec;
 import org.apache.spark.sql.execution.adaptive.QueryStageExec;
 import org.apache.spark.sql.execution.command.DataWritingCommandExec;
 import org.apache.spark.sql.execution.datasources.InsertIntoHadoopFsRelationCommand;
+import org.apache.spark.sql.execution.datasources.v2.V2ExistingTableWriteExec;
 import org.apache.spark.sql.execution.exchange.ReusedExchangeExec;
 import org.apache.spark.sql.execution.metric.SQLMetric;
 import org.apache.spark.sql.util.QueryExecutionListener;
@@ -34,6 +36,8 @@ final class WriteCounts implements QueryExecutionListener, AutoCloseable {
     record Count(long rowsRead, long rowsWritten) {
     }
 
+    /** Keys of expected table writes start with this; those of file writes are qualified paths. */
+    private static final String TABLE = "table:";
     private static final String EXCLUDED_RULES = "spark.sql.adaptive.optimizer.excludedRules";
     private static final String KEEP_EMPTY_STAGES = "org.apache.spark.sql.execution.adaptive.AQEPropagateEmptyRelation";
 
@@ -50,7 +54,10 @@ final class WriteCounts implements QueryExecutionListener, AutoCloseable {
      * listeners on its listener bus, just after the action returns: wait for that, never forever.
      */
     Count countWrite(Path output, Runnable write, Duration timeout) {
-        String key = qualified(output);
+        return await(qualified(output), output, write, timeout);
+    }
+
+    private Count await(String key, Object output, Runnable write, Duration timeout) {
         CompletableFuture<Count> count = new CompletableFuture<>();
         expected.put(key, count);
         String excluded = spark.conf().contains(EXCLUDED_RULES) ? spark.conf().get(EXCLUDED_RULES) : null;
@@ -77,17 +84,37 @@ final class WriteCounts implements QueryExecutionListener, AutoCloseable {
         }
     }
 
+    /**
+     * Runs a write into the Iceberg table {@code table} (db.table) and returns the rows its sources read.
+     * The rows it wrote are not Spark's to tell here: the commit's summary has them exactly, so this
+     * count's {@code rowsWritten} is -1.
+     */
+    Count countTableWrite(String table, Runnable write, Duration timeout) {
+        return await(TABLE + table.toLowerCase(Locale.ROOT), table, write, timeout);
+    }
+
     @Override
     public void onSuccess(String action, QueryExecution execution, long durationNs) {
-        if (unwrapped(execution.executedPlan()) instanceof DataWritingCommandExec write
-                && write.cmd() instanceof InsertIntoHadoopFsRelationCommand insert) {
-            CompletableFuture<Count> count = expected.get(insert.outputPath().toString());
-            if (count != null) {
-                try {
-                    count.complete(new Count(rowsFromSources(write.child()), outputRows(write)));
-                } catch (RuntimeException unknown) {
-                    count.completeExceptionally(unknown);
+        SparkPlan plan = unwrapped(execution.executedPlan());
+        if (plan instanceof DataWritingCommandExec write && write.cmd() instanceof InsertIntoHadoopFsRelationCommand insert) {
+            complete(expected.get(insert.outputPath().toString()), () -> new Count(rowsFromSources(write.child()), outputRows(write)));
+        } else if (plan instanceof V2ExistingTableWriteExec write) {
+            // Iceberg's write names its table as catalog.db.table
+            String written = write.write().toString().toLowerCase(Locale.ROOT);
+            expected.forEach((key, count) -> {
+                if (key.startsWith(TABLE) && written.contains("." + key.substring(TABLE.length()))) {
+                    complete(count, () -> new Count(rowsFromSources(write.query()), -1));
                 }
+            });
+        }
+    }
+
+    private static void complete(CompletableFuture<Count> count, java.util.function.Supplier<Count> counted) {
+        if (count != null) {
+            try {
+                count.complete(counted.get());
+            } catch (RuntimeException unknown) {
+                count.completeExceptionally(unknown);
             }
         }
     }

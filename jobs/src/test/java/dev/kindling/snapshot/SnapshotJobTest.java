@@ -18,6 +18,7 @@ import dev.kindling.testing.Kindling;
 import dev.kindling.testing.Kindling.Result;
 import dev.kindling.testing.RunLog;
 import dev.kindling.testing.TestSpark;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
@@ -60,10 +61,9 @@ class SnapshotJobTest {
                 .collectAsList().stream().map(Row::toString).toList();
     }
 
-    /** The rejected rows published with a partition: in its version's _quarantine folder. */
-    private String quarantineOf(String table, String date) {
-        return spark.sql("DESCRIBE TABLE EXTENDED " + table + " PARTITION (ds = '" + date + "')").where("col_name = 'Location'").first().getString(1)
-                + "/_quarantine";
+    /** The rejected rows published with a partition: the same partition of the table's quarantine table. */
+    private Dataset<Row> quarantineOf(String table, String date) {
+        return spark.sql("SELECT record, reason FROM " + table + "_quarantine WHERE ds = '" + date + "'");
     }
 
 
@@ -89,7 +89,7 @@ class SnapshotJobTest {
         assertThat(partition(table, "2024-03-02")).hasSize(18);
         String summary = RunLog.ofTestSpark().summary("test-2024-03-02");
         assertThat(summary).contains("rows_read=20", "rows_written=18", "rows_quarantined=2");
-        List<Row> rejected = spark.read().json(quarantineOf(table, "2024-03-02"))
+        List<Row> rejected = (quarantineOf(table, "2024-03-02"))
                 .orderBy("record").collectAsList();
         assertThat(rejected).extracting(r -> r.getAs("record") + " | " + r.getAs("reason"))
                 .containsExactly("20,customer20,lots | malformed record", "x19,customer19,190 | malformed record");
@@ -134,7 +134,7 @@ class SnapshotJobTest {
         Result result = snapshot(orders("orders.csv", 9, ",nobody,0"), table, "2024-03-07", "--key", "id", "--max-bad-ratio", "0.5");
         assertThat(result.exitCode()).as(result.err()).isZero();
         assertThat(RunLog.ofTestSpark().summary("test-2024-03-07")).contains("rows_read=10", "rows_written=9", "rows_quarantined=1");
-        Row rejected = spark.read().json(quarantineOf(table, "2024-03-07")).first();
+        Row rejected = (quarantineOf(table, "2024-03-07")).first();
         assertThat(rejected.<String>getAs("reason")).isEqualTo("missing key column id");
     }
 
@@ -154,7 +154,7 @@ class SnapshotJobTest {
                 "--key", "id", "--max-bad-ratio", "0.5", "--target", fromParquet, "--logical-date", "2024-03-16", "--run-id", "keyed-parquet");
         assertThat(result.exitCode()).as(result.err()).isZero();
         assertThat(RunLog.ofTestSpark().summary("keyed-parquet")).contains("rows_read=10", "rows_written=6", "rows_quarantined=4");
-        assertThat(spark.read().json(quarantineOf(fromParquet, "2024-03-16"))
+        assertThat((quarantineOf(fromParquet, "2024-03-16"))
                 .selectExpr("reason", "get_json_object(record, '$.name') AS name").orderBy("name").collectAsList())
                 .extracting(Row::toString)
                 .containsExactly("[missing key column id,lost1]", "[missing key column id,lost2]", "[missing key column id,lost3]", "[missing key column id,lost4]");
@@ -185,11 +185,10 @@ class SnapshotJobTest {
         assertThat(partition(table, "2024-03-08")).isEqualTo(first).hasSize(6);
         assertThat(partition(table, "2024-03-09")).hasSize(2);
         assertThat(spark.sql("SELECT count(*) FROM " + table).first().getLong(0)).isEqualTo(8);
-        Path versions = Path.of(spark.sql("DESCRIBE TABLE EXTENDED " + table).where("col_name = 'Location'").first().getString(1)
-                .replaceFirst("^file:", ""), "_kindling_versions", "ds=2024-03-08");
-        try (Stream<Path> kept = Files.list(versions)) {
-            assertThat(kept).as("old versions are deleted once the new one is published").hasSize(1);
-        }
+        List<Row> publishes = spark.sql("SELECT summary['kindling.partition'], summary['added-records'], summary['deleted-records'] FROM "
+                + table + ".snapshots ORDER BY committed_at").collectAsList();
+        assertThat(publishes).extracting(Row::toString).as("one snapshot a publish, with what it replaced")
+                .containsExactly("[ds=2024-03-08,6,null]", "[ds=2024-03-09,2,null]", "[ds=2024-03-08,6,6]");
     }
 
     @Test
@@ -220,6 +219,20 @@ class SnapshotJobTest {
         assertThat(result.out()).contains("dry run: would read csv " + dir.resolve("orders.csv"), "dry run: would write table " + table + " partition (ds='2024-03-11') (new table)",
                 "Physical Plan", "dry run: would publish");
         assertThat(spark.catalog().tableExists(table)).isFalse();
+    }
+
+    @Test
+    void aTargetThatIsAHiveTableIsRefusedInOneLineAndKeepsItsRows() throws IOException {
+        String table = newTable();
+        spark.sql("CREATE TABLE " + table + " (id INT, name STRING, amount INT, ds STRING) USING parquet PARTITIONED BY (ds)");
+        spark.sql("INSERT INTO " + table + " VALUES (1, 'kept', 10, '2024-03-13')");
+        for (String dryRun : List.of("--dry-run", "--max-bad-ratio=0.5")) {
+            Result result = snapshot(orders("orders.csv", 2), table, "2024-03-13", dryRun);
+            assertThat(result.exitCode()).as(result.err()).isEqualTo(2);
+            assertThat(result.errLines()).singleElement().asString().isEqualTo("kindling snapshot: error: table " + table
+                    + " exists and is not an Iceberg table; Kindling publishes Iceberg tables only: name a new table (moving an existing table to Iceberg in place is not supported yet)");
+        }
+        assertThat(partition(table, "2024-03-13")).containsExactly("[1,kept,10]");
     }
 
     @Test

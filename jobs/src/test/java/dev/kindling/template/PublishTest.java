@@ -8,23 +8,22 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 
-import dev.kindling.dsl.publish.VersionedLocation;
 import dev.kindling.template.Outputs.StagedPartition;
 import dev.kindling.testing.Kindling;
 import dev.kindling.testing.Kindling.Result;
 import dev.kindling.testing.TestSpark;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.Table;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
-import org.apache.spark.metrics.source.HiveCatalogMetrics;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -36,8 +35,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Publishing never harms another run: two runs of one partition, staged and published in any order,
- * leave one complete version, and neither run's files vanish before its own publish.
+ * Publishing on Iceberg: two runs of one partition never both publish (the second is refused and
+ * names the first, and its retry publishes), runs of other partitions never conflict, a reader keeps
+ * the snapshot it started on, and nothing a run staged is visible before its publish.
  */
 class PublishTest {
 
@@ -45,6 +45,8 @@ class PublishTest {
     private static final Logger LOG = LogManager.getLogger(PublishTest.class);
     private static final CountDownLatch STAGING_B_STARTED = new CountDownLatch(1);
     private static final CountDownLatch A_PUBLISHED = new CountDownLatch(1);
+    private static final CountDownLatch READER_STARTED = new CountDownLatch(1);
+    private static final CountDownLatch REPLACED = new CountDownLatch(1);
 
     private final SparkSession spark = TestSpark.session();
 
@@ -56,7 +58,7 @@ class PublishTest {
     }
 
     private SparkOutputs run(String runId) {
-        return new SparkOutputs(spark, new JobMetrics(), LOG, runId);
+        return new SparkOutputs(spark, new JobMetrics(), LOG, Map.of("job", "publish-test", "run_id", runId, "logical_date", "2024-05-01"));
     }
 
     /** Orders 1..n of one run, amount = 100 * run + id. */
@@ -68,135 +70,65 @@ class PublishTest {
         return spark.sql("SELECT id, amount FROM " + table + " WHERE ds = '" + date + "' ORDER BY id").collectAsList().stream().map(Row::toString).toList();
     }
 
-    private Path versions(String table, String date) {
-        return TestSpark.workDir().resolve("warehouse/outputs.db/" + table.substring(table.indexOf('.') + 1) + "/_kindling_versions/ds=" + date);
-    }
-
-    /** The version folder a run staged (its name starts with the run id). */
-    private Path versionOf(String table, String date, String runId) throws IOException {
-        try (Stream<Path> all = Files.list(versions(table, date))) {
-            return all.filter(p -> p.getFileName().toString().startsWith(runId + "-")).findFirst().orElseThrow();
-        }
-    }
-
-    private static List<Path> parquetFiles(Path version) throws IOException {
-        try (Stream<Path> files = Files.list(version)) {
-            return files.filter(p -> p.getFileName().toString().endsWith(".parquet")).toList();
-        }
+    private Table iceberg(String table) {
+        return IcebergTables.load(spark, table);
     }
 
     @ParameterizedTest(name = "A stages, B stages, {0} publishes first")
     @ValueSource(strings = {"A", "B"})
-    void twoRunsOfOnePartitionPublishInEitherOrderWithoutDeletingEachOther(String first) throws IOException {
+    void ofTwoRunsOfOnePartitionTheFirstToPublishWinsTheOtherIsRefusedAndItsRetryPublishes(String first) {
         String table = newTable();
-        TwoRuns runs = stageTwoRuns(table, "2024-05-01");
-        Path versionA = runs.versionA();
-        Path versionB = runs.versionB();
-        List<Path> filesA = parquetFiles(versionA);
-        List<Path> filesB = parquetFiles(versionB);
-
-        StagedPartition firstRun = first.equals("A") ? runs.a() : runs.b();
-        StagedPartition secondRun = first.equals("A") ? runs.b() : runs.a();
-        List<Path> filesOfSecond = first.equals("A") ? filesB : filesA;
-        firstRun.publish();
-        assertThat(filesOfSecond).as("the other run's staged files are still there").isNotEmpty().allMatch(Files::exists);
-        secondRun.publish();
-        runs.close();
-
-        List<String> expected = first.equals("A")
-                ? List.of("[1,201]", "[2,202]", "[3,203]", "[4,204]", "[5,205]")
-                : List.of("[1,101]", "[2,102]", "[3,103]");
-        assertThat(partition(table, "2024-05-01")).as("the last publish wins, whole").isEqualTo(expected);
-        Path published = first.equals("A") ? versionB : versionA;
-        try (Stream<Path> kept = Files.list(versions(table, "2024-05-01"))) {
-            assertThat(kept).as("the replaced version is deleted, the published one kept").containsExactly(published);
-        }
-    }
-
-    @Test
-    void aRunWhosePartitionAnotherRunSwapsBeforeItsReadBackFailsAndDeletesNothing() throws IOException {
-        String table = newTable();
-        Path earlier = publishedEarlier(table, "2024-05-09");
-        TwoRuns runs = stageTwoRuns(table, "2024-05-09");
-        Path versionB = runs.versionB();
-        List<Path> filesB = parquetFiles(versionB);
-
-        runs.runA().interleavePublish(VersionedLocation.Step.AFTER_SWAP, runs.b()::publish);
-        assertThatThrownBy(runs.a()::publish).as("A's read-back finds B's version")
-                .isInstanceOf(VersionedLocation.ConcurrentPublishException.class).hasMessageContaining("nothing was deleted");
-        runs.close();
-
-        assertThat(partition(table, "2024-05-09")).as("B's version, whole").containsExactly("[1,201]", "[2,202]", "[3,203]", "[4,204]", "[5,205]");
-        assertThat(filesB).as("the winner's files").isNotEmpty().allMatch(Files::exists);
-        try (Stream<Path> kept = Files.list(versions(table, "2024-05-09"))) {
-            // B deleted A's version, which it replaced; the one A replaced is left for the week-old sweep
-            assertThat(kept).containsExactlyInAnyOrder(versionB, earlier);
-        }
-    }
-
-    @Test
-    void aRunThatSwapsAfterAnotherRunsWholePublishWinsWholeAndDeletesOnlyWhatItRead() throws IOException {
-        String table = newTable();
-        publishedEarlier(table, "2024-05-10");
-        TwoRuns runs = stageTwoRuns(table, "2024-05-10");
-        List<Path> filesB = parquetFiles(runs.versionB());
-
-        // the metastore has no compare-and-swap: B publishes between A's read and A's swap, and A's swap wins
-        runs.runA().interleavePublish(VersionedLocation.Step.BEFORE_SWAP, runs.b()::publish);
-        runs.a().publish();
-        runs.close();
-
-        assertThat(partition(table, "2024-05-10")).as("A's version, whole").containsExactly("[1,101]", "[2,102]", "[3,103]");
-        assertThat(filesB).as("A deletes only the version it read, never B's").isNotEmpty().allMatch(Files::exists);
-        try (Stream<Path> kept = Files.list(versions(table, "2024-05-10"))) {
-            assertThat(kept).containsExactlyInAnyOrder(runs.versionA(), runs.versionB());
-        }
-    }
-
-    @Test
-    void aRerunsPublishLooksThePartitionUpOnlyBeforeAndAfterItsSwap() throws IOException {
-        String table = newTable();
-        publishedEarlier(table, "2024-05-11");
-        SparkOutputs rerun = run("rerun");
-        StagedPartition staged = rerun.stagePartition(table, "ds", "2024-05-11", orders(1, 2));
-        long before = HiveCatalogMetrics.METRIC_HIVE_CLIENT_CALLS().getCount();
-        staged.publish();
-        long calls = HiveCatalogMetrics.METRIC_HIVE_CLIENT_CALLS().getCount() - before;
-        rerun.close();
-
-        assertThat(partition(table, "2024-05-11")).containsExactly("[1,101]", "[2,102]");
-        // Spark 4.1 on the embedded metastore: the table check 7 calls, each look-up of the partition's location
-        // 14 (before and after the swap), the swap 25, the refresh 3; the publish took 128 when it looked the
-        // table and the partition up before each look-up, and once more for the week-old sweep
-        assertThat(calls).as("metastore client calls of one publish").isLessThanOrEqualTo(63);
-    }
-
-    /** Run A staged orders 1..3 of run 1 for a partition, run B orders 1..5 of run 2 for the same one. */
-    private record TwoRuns(SparkOutputs runA, SparkOutputs runB, StagedPartition a, StagedPartition b, Path versionA, Path versionB) {
-        void close() {
-            runA.close();
-            runB.close();
-        }
-    }
-
-    private TwoRuns stageTwoRuns(String table, String date) throws IOException {
         SparkOutputs runA = run("run-a");
         SparkOutputs runB = run("run-b");
-        StagedPartition a = runA.stagePartition(table, "ds", date, orders(1, 3));
-        StagedPartition b = runB.stagePartition(table, "ds", date, orders(2, 5));
-        return new TwoRuns(runA, runB, a, b, versionOf(table, date, "run-a"), versionOf(table, date, "run-b"));
-    }
+        StagedPartition a = runA.stagePartition(table, "ds", "2024-05-01", orders(1, 3));
+        StagedPartition b = runB.stagePartition(table, "ds", "2024-05-01", orders(2, 5));
+        assertThat(partition(table, "2024-05-01")).as("staged rows are invisible").isEmpty();
 
-    /** The version an earlier run published (orders of run 3). */
-    private Path publishedEarlier(String table, String date) throws IOException {
-        SparkOutputs earlier = run("earlier");
-        earlier.stagePartition(table, "ds", date, orders(3, 2)).publish();
-        earlier.close();
-        return versionOf(table, date, "earlier");
+        StagedPartition winner = first.equals("A") ? a : b;
+        StagedPartition loser = first.equals("A") ? b : a;
+        winner.publish();
+        assertThatThrownBy(loser::publish)
+                .isInstanceOf(IcebergTables.PartitionConflictException.class)
+                .hasMessageStartingWith("another run published " + table + " partition ds=2024-05-01 while this run was writing it: run run-" + first.toLowerCase()
+                        + " (snapshot ")
+                .hasMessageEndingWith("; nothing was published (a retry writes on top of it)");
+        runA.close();
+        runB.close();
+        List<String> rowsOfA = List.of("[1,101]", "[2,102]", "[3,103]");
+        List<String> rowsOfB = List.of("[1,201]", "[2,202]", "[3,203]", "[4,204]", "[5,205]");
+        assertThat(partition(table, "2024-05-01")).as("the winner's rows, whole").isEqualTo(first.equals("A") ? rowsOfA : rowsOfB);
+        assertThat(iceberg(table).snapshots()).as("one snapshot: the winner's publish; the staged ones are gone").hasSize(1);
+
+        SparkOutputs retry = run("retry");
+        retry.stagePartition(table, "ds", "2024-05-01", first.equals("A") ? orders(2, 5) : orders(1, 3)).publish();
+        retry.close();
+        assertThat(partition(table, "2024-05-01")).as("the retry publishes on top").isEqualTo(first.equals("A") ? rowsOfB : rowsOfA);
     }
 
     @Test
-    void aRunStagingWhileAnotherPublishesKeepsItsFiles() throws Exception {
+    void aPublishIsOneSnapshotThatSaysWhoWroteItAndWhatItChanged() {
+        String table = newTable();
+        SparkOutputs first = run("first");
+        first.stagePartition(table, "ds", "2024-05-11", orders(3, 2)).publish();
+        first.close();
+        SparkOutputs rerun = run("rerun");
+        StagedPartition staged = rerun.stagePartition(table, "ds", "2024-05-11", orders(1, 3));
+        assertThat(staged.rowsWritten()).as("from the staged commit's summary").isEqualTo(3);
+        staged.publish();
+        rerun.close();
+
+        assertThat(partition(table, "2024-05-11")).containsExactly("[1,101]", "[2,102]", "[3,103]");
+        Snapshot current = iceberg(table).currentSnapshot();
+        assertThat(current.summary()).containsEntry("kindling.run_id", "rerun").containsEntry("kindling.job", "publish-test")
+                .containsEntry("kindling.logical_date", "2024-05-01").containsEntry("kindling.partition", "ds=2024-05-11")
+                .containsEntry("added-records", "3").containsEntry("deleted-records", "2");
+        assertThat(iceberg(table).snapshots()).hasSize(2);
+        assertThat(spark.sql("SELECT count(*) FROM " + table + " VERSION AS OF " + current.parentId()).first().getLong(0))
+                .as("the earlier publish, by time travel").isEqualTo(2);
+    }
+
+    @Test
+    void aRunStagingWhileAnotherPublishesIsRefusedAtItsPublishAndItsRetryPublishes() throws Exception {
         String table = newTable();
         spark.udf().register("pause_until_a_published", (UDF1<Integer, Integer>) id -> {
             STAGING_B_STARTED.countDown();
@@ -211,36 +143,41 @@ class PublishTest {
         CompletableFuture<StagedPartition> b = CompletableFuture.supplyAsync(() -> runB.stagePartition(table, "ds", "2024-05-02", slow));
 
         assertThat(STAGING_B_STARTED.await(60, TimeUnit.SECONDS)).as("run B's write started").isTrue();
-        Path versionB = versionOf(table, "2024-05-02", "run-b");
         a.publish();
         assertThat(b).as("run B is still writing").isNotDone();
-        assertThat(versionB).as("run B's staging, mid-write, survives A's publish").exists();
         A_PUBLISHED.countDown();
         StagedPartition stagedB = b.get(60, TimeUnit.SECONDS);
         assertThat(stagedB.rowsWritten()).isEqualTo(4);
-        assertThat(partition(table, "2024-05-02")).containsExactly("[1,101]", "[2,102]", "[3,103]");
-
-        stagedB.publish();
+        assertThat(stagedB.rows().count()).as("B audits its own rows, not A's").isEqualTo(4);
+        assertThatThrownBy(stagedB::publish).isInstanceOf(IcebergTables.PartitionConflictException.class).hasMessageContaining("run run-a");
         runA.close();
         runB.close();
-        assertThat(partition(table, "2024-05-02")).containsExactly("[1,201]", "[2,202]", "[3,203]", "[4,204]");
+        assertThat(partition(table, "2024-05-02")).containsExactly("[1,101]", "[2,102]", "[3,103]");
     }
 
     @Test
-    void versionsLeftUnpublishedForAWeekAreDeletedByTheNextPublishYoungerOnesKept() throws IOException {
+    void aQueryThatStartedBeforeAPublishFinishesOnTheRowsItStartedWith() throws Exception {
         String table = newTable();
-        SparkOutputs runA = run("run-a");
-        StagedPartition a = runA.stagePartition(table, "ds", "2024-05-08", orders(1, 2));
-        long now = System.currentTimeMillis();
-        Path killedLastMonth = Files.createDirectories(versions(table, "2024-05-08").resolve("killed-" + (now - Duration.ofDays(30).toMillis())));
-        Path killedYesterday = Files.createDirectories(versions(table, "2024-05-08").resolve("killed-" + (now - Duration.ofDays(1).toMillis())));
+        SparkOutputs earlier = run("earlier");
+        earlier.stagePartition(table, "ds", "2024-05-12", orders(1, 3).repartition(3)).publish();
+        earlier.close();
+        spark.udf().register("pause_until_replaced", (UDF1<Integer, Integer>) id -> {
+            READER_STARTED.countDown();
+            REPLACED.await(60, TimeUnit.SECONDS);
+            return id;
+        }, DataTypes.IntegerType);
+        // one task reads every file of the partition, after the rerun replaced (and so unreferenced) them
+        CompletableFuture<List<Row>> reader = CompletableFuture.supplyAsync(() -> spark.table(table).where("ds = '2024-05-12'").coalesce(1)
+                .selectExpr("pause_until_replaced(id) id", "amount").orderBy("id").collectAsList());
+        assertThat(READER_STARTED.await(60, TimeUnit.SECONDS)).as("the reader's query started").isTrue();
 
-        a.publish();
-        runA.close();
+        SparkOutputs rerun = run("rerun");
+        rerun.stagePartition(table, "ds", "2024-05-12", orders(2, 5)).publish();
+        rerun.close();
+        REPLACED.countDown();
 
-        assertThat(killedLastMonth).doesNotExist();
-        assertThat(killedYesterday).as("it might be a run still writing").exists();
-        assertThat(partition(table, "2024-05-08")).containsExactly("[1,101]", "[2,102]");
+        assertThat(reader.get(60, TimeUnit.SECONDS)).map(Row::toString).as("the snapshot it started on, whole").containsExactly("[1,101]", "[2,102]", "[3,103]");
+        assertThat(partition(table, "2024-05-12")).hasSize(5);
     }
 
     @Test
@@ -267,7 +204,8 @@ class PublishTest {
 
         assertThat(result.exitCode()).as(result.err()).isEqualTo(3);
         assertThat(spark.catalog().tableExists(table)).isFalse();
-        assertThat(versions(table, "2024-05-05").getParent().getParent()).as("the table's folder").doesNotExist();
+        assertThat(spark.catalog().tableExists(table + "_quarantine")).isFalse();
+        assertThat(TestSpark.workDir().resolve("warehouse/outputs/" + table.substring(table.indexOf('.') + 1))).as("the table's folder").doesNotExist();
     }
 
     @Test
@@ -278,7 +216,7 @@ class PublishTest {
         assertThat(snapshot(twoBad, table, "first").exitCode()).isZero();
         assertThat(rejected(table)).containsExactly("2,x", "3,y");
 
-        // a run killed after it wrote its quarantine: never published, never cleaned up
+        // a run killed after it staged its quarantine: never published, never cleaned up
         StagedPartition killed = run("killed").stagePartition(table, "ds", "2024-05-06", orders(9, 1));
         assertThat(killed.quarantine(spark.sql("SELECT 'killed,1' AS record, 'malformed record' AS reason")).rows()).isEqualTo(1);
         assertThat(rejected(table)).containsExactly("2,x", "3,y");
@@ -295,7 +233,7 @@ class PublishTest {
         Outputs.Quarantine quarantine = staged.quarantine(spark.range(0, 7).selectExpr("cast(id as string) record", "'bad' reason"));
         outputs.close();
         assertThat(quarantine.rows()).isEqualTo(7);
-        assertThat(quarantine.path()).endsWith("/_quarantine");
+        assertThat(quarantine.where()).endsWith("_quarantine partition ds=2024-05-07");
     }
 
     private static Result snapshot(Path csv, String table, String runId) {
@@ -304,9 +242,9 @@ class PublishTest {
     }
 
     private List<String> rejected(String table) {
-        String location = spark.sql("DESCRIBE TABLE EXTENDED " + table + " PARTITION (ds = '2024-05-06')").where("col_name = 'Location'").first().getString(1);
         List<String> records = new ArrayList<>();
-        spark.read().json(location + "/_quarantine").orderBy("record").collectAsList().forEach(row -> records.add(row.getAs("record")));
+        spark.sql("SELECT record FROM " + table + "_quarantine WHERE ds = '2024-05-06' ORDER BY record").collectAsList()
+                .forEach(row -> records.add(row.getString(0)));
         return records;
     }
 }

@@ -9,7 +9,7 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * One SparkSession for the whole test JVM (local[2], two shuffle partitions, no UI), with Hive on an
- * embedded Derby metastore and a warehouse under a fresh work dir in target/: the layout of the
+ * embedded Derby metastore and Iceberg's session catalog and a warehouse under a fresh work dir in target/: the layout of the
  * {@code local} profile, so runs through the real entry point can share it.
  */
 public final class TestSpark {
@@ -47,6 +47,11 @@ public final class TestSpark {
                 .config("spark.default.parallelism", "2")
                 .config("spark.sql.catalogImplementation", "hive")
                 .config("spark.sql.warehouse.dir", workDir.resolve("warehouse").toString())
+                // the local profile's Iceberg session catalog: Kindling's tables are Iceberg tables beside Hive's
+                .config("spark.sql.extensions", "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions")
+                .config("spark.sql.catalog.spark_catalog", "org.apache.iceberg.spark.SparkSessionCatalog")
+                .config("spark.sql.catalog.spark_catalog.type", "hadoop")
+                .config("spark.sql.catalog.spark_catalog.warehouse", workDir.resolve("warehouse").toString())
                 .config("spark.hadoop.javax.jdo.option.ConnectionURL",
                         "jdbc:derby:;databaseName=" + workDir.resolve("metastore_db") + ";create=true")
                 .getOrCreate();

@@ -1,0 +1,199 @@
+package dev.kindling.template;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.apache.iceberg.DataFile;
+import org.apache.iceberg.OverwriteFiles;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.SnapshotChanges;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.exceptions.CommitFailedException;
+import org.apache.iceberg.exceptions.ValidationException;
+import org.apache.iceberg.expressions.Expression;
+import org.apache.iceberg.expressions.Expressions;
+import org.apache.iceberg.spark.Spark3Util;
+import org.apache.iceberg.util.SnapshotUtil;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The template's one door to Iceberg's table API. Rows are staged by Spark's writer as a snapshot
+ * that readers do not see (write-audit-publish: {@code write.wap.enabled} and a WAP id), and a
+ * partition is published by one Iceberg commit that replaces the partition's files with the staged
+ * ones, validated against every commit since the staging began: a run whose partition another run
+ * replaced meanwhile is refused, runs of other partitions are not.
+ */
+final class IcebergTables {
+
+    /** The table property that turns write-audit-publish on: writes with a WAP id are staged, not current. */
+    static final String WAP_ENABLED = "write.wap.enabled";
+    /** Spark's session setting that makes the next Iceberg write a staged one. */
+    static final String WAP_ID = "spark.wap.id";
+    /** Summary keys Kindling adds to each snapshot it commits (besides Iceberg's own counts). */
+    static final String RUN_ID = "kindling.run_id";
+    static final String PARTITION = "kindling.partition";
+
+    private IcebergTables() {
+    }
+
+    enum Kind { MISSING, ICEBERG, OTHER }
+
+    private static final String SESSION_CATALOG = "spark.sql.catalog.spark_catalog";
+
+    /**
+     * Whether a table the Hive metastore does not know may still be an Iceberg table, before Spark starts:
+     * with Iceberg's file-based catalog, if its metadata folder exists; with a catalog only Spark can ask
+     * (JDBC, REST), yes (Spark's catalog decides once it runs); with Iceberg's Hive catalog, or none, no:
+     * the metastore that said no holds Iceberg's tables too.
+     */
+    static boolean mayHold(Map<String, String> sparkSettings, org.apache.hadoop.conf.Configuration hadoop, String table) {
+        if (!"org.apache.iceberg.spark.SparkSessionCatalog".equals(sparkSettings.get(SESSION_CATALOG))) {
+            return false;
+        }
+        String type = sparkSettings.get(SESSION_CATALOG + ".type");
+        if (type == null && !sparkSettings.containsKey(SESSION_CATALOG + ".catalog-impl") || "hive".equals(type)) {
+            return false;
+        }
+        String warehouse = sparkSettings.get(SESSION_CATALOG + ".warehouse");
+        if (!"hadoop".equals(type) || warehouse == null || !table.contains(".")) {
+            return true;
+        }
+        org.apache.hadoop.fs.Path metadata = new org.apache.hadoop.fs.Path(warehouse,
+                table.toLowerCase(java.util.Locale.ROOT).replace('.', '/') + "/metadata");
+        try {
+            return metadata.getFileSystem(hadoop).exists(metadata);
+        } catch (java.io.IOException e) {
+            return true; // cannot tell: Spark's catalog will
+        }
+    }
+
+    static Kind kind(SparkSession spark, String table) {
+        if (!spark.catalog().tableExists(table)) {
+            return Kind.MISSING;
+        }
+        try {
+            Spark3Util.loadIcebergTable(spark, inSessionCatalog(spark, table));
+            return Kind.ICEBERG;
+        } catch (IllegalArgumentException notIceberg) { // "Table ... is not an Iceberg table"
+            return Kind.OTHER;
+        } catch (Exception e) { // Spark's NoSuchTableException and ParseException are checked: dropped meanwhile, or no name
+            throw new IllegalStateException("cannot load table " + table + ": " + e.getMessage(), e);
+        }
+    }
+
+    static Table load(SparkSession spark, String table) {
+        try {
+            Table loaded = Spark3Util.loadIcebergTable(spark, inSessionCatalog(spark, table));
+            loaded.refresh();
+            return loaded;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot load Iceberg table " + table + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The table's name with its catalog: Kindling's tables live in the session catalog. (Given db.t,
+     * Iceberg would first look for a catalog named db, and log a warning with a stack trace when there is none.)
+     */
+    private static String inSessionCatalog(SparkSession spark, String table) {
+        return "spark_catalog." + (table.contains(".") ? table : spark.catalog().currentDatabase() + "." + table);
+    }
+
+    /** The snapshot a write with this WAP id staged; empty when the write committed nothing. */
+    static Optional<Snapshot> staged(Table table, String wapId) {
+        for (Snapshot snapshot : table.snapshots()) {
+            if (wapId.equals(snapshot.summary().get("wap.id"))) {
+                return Optional.of(snapshot);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * A count from a snapshot's summary. Iceberg leaves a count out when it is 0 but always writes the
+     * table's totals; a summary without those is not Iceberg's, and its count is unknown, never 0.
+     */
+    static long summaryCount(Snapshot snapshot, String key) {
+        String value = snapshot.summary().get(key);
+        if (value == null && snapshot.summary().containsKey("total-records")) {
+            return 0;
+        }
+        if (value == null) {
+            throw new IllegalStateException("snapshot " + snapshot.snapshotId() + " has no '" + key + "' in its summary: its row count is unknown");
+        }
+        return Long.parseLong(value);
+    }
+
+    static Expression partition(String column, String value) {
+        return Expressions.equal(column, value);
+    }
+
+    /**
+     * Commits one snapshot that replaces the files of partition {@code column=value} with those
+     * {@code staged} added (none: the partition becomes empty). It fails with a
+     * {@link PartitionConflictException} when a commit since {@code basedOn} (the snapshot current
+     * when the rows were staged; null for a table that had none) added or removed files of that partition.
+     */
+    static Snapshot replacePartition(Table table, String name, String column, String value, Optional<Snapshot> staged, Long basedOn,
+                                     Map<String, String> summary) {
+        Expression partition = partition(column, value);
+        OverwriteFiles replace = table.newOverwrite()
+                .overwriteByRowFilter(partition)
+                .conflictDetectionFilter(partition)
+                .validateNoConflictingData()
+                .validateNoConflictingDeletes();
+        if (basedOn != null) {
+            replace.validateFromSnapshot(basedOn);
+        }
+        staged.ifPresent(snapshot -> {
+            for (DataFile file : SnapshotChanges.builderFor(table).snapshot(snapshot).build().addedDataFiles()) {
+                replace.addFile(file);
+            }
+        });
+        summary.forEach(replace::set);
+        try {
+            replace.commit();
+        } catch (ValidationException | CommitFailedException e) {
+            table.refresh();
+            throw new PartitionConflictException(name, column + "=" + value, publishersSince(table, basedOn, column + "=" + value), e);
+        }
+        table.refresh();
+        return table.currentSnapshot();
+    }
+
+    /** The runs that published this partition after {@code basedOn}, newest first, as "run R (snapshot S)". */
+    private static List<String> publishersSince(Table table, Long basedOn, String partition) {
+        List<String> runs = new ArrayList<>();
+        if (table.currentSnapshot() == null) {
+            return runs;
+        }
+        Iterable<Snapshot> since = basedOn == null
+                ? SnapshotUtil.ancestorsOf(table.currentSnapshot().snapshotId(), table::snapshot)
+                : SnapshotUtil.ancestorsBetween(table.currentSnapshot().snapshotId(), basedOn, table::snapshot);
+        for (Snapshot snapshot : since) {
+            if (partition.equals(snapshot.summary().get(PARTITION))) {
+                runs.add("run " + snapshot.summary().getOrDefault(RUN_ID, "(not Kindling's)") + " (snapshot " + snapshot.snapshotId() + ")");
+            }
+        }
+        return runs;
+    }
+
+    /** Removes a staged snapshot nobody will publish, with the files only it referenced. */
+    static void discard(Table table, Snapshot staged) {
+        table.refresh();
+        if (table.snapshot(staged.snapshotId()) != null) {
+            table.expireSnapshots().expireSnapshotId(staged.snapshotId()).commit();
+        }
+    }
+
+    /** Another run published the partition while this run was staging it: nothing of this run was published. */
+    static final class PartitionConflictException extends RuntimeException {
+        PartitionConflictException(String table, String partition, List<String> publishers, Exception cause) {
+            super("another run published " + table + " partition " + partition + " while this run was writing it"
+                    + (publishers.isEmpty() ? "" : ": " + String.join(", ", publishers))
+                    + "; nothing was published (a retry writes on top of it)", cause);
+        }
+    }
+}
