@@ -280,6 +280,7 @@ class Stack:
         warehouse = f"file:{self.dir / 'warehouse'}"
         metastore_uri = f"thrift://{HOST}:{ports['metastore']}"
         (self.dir / "secrets").mkdir(mode=0o700, exist_ok=True)
+        catalog = iceberg_catalog(self.dir, ports, read_or_create_secret(self.dir / "secrets" / "iceberg-catalog"), warehouse)
         (spark / "spark-defaults.conf").touch(mode=0o600)
         (spark / "spark-defaults.conf").write_text(f"""# Written by bin/stack up: how every Spark process finds the stack at {self.dir}.
 spark.master                      {master}
@@ -296,14 +297,14 @@ spark.master.rest.host            {HOST}
 spark.master.rest.port            {ports['master_rest']}
 spark.master.ui.port              {ports['master_web']}
 spark.ui.showConsoleProgress      false
-""" + iceberg_catalog(self.dir, ports, read_or_create_secret(self.dir / "secrets" / "iceberg-catalog"), warehouse)
-            + executor_java_options())
+""" + "".join(f"{key}   {value}\n" for key, value in catalog.items()) + executor_java_options())
         (spark / "spark-defaults.conf").chmod(0o600)  # it holds the catalog database's password
         (spark / "hive-site.xml").write_text(hive_site({"hive.metastore.uris": metastore_uri}))
         (spark / "spark-env.sh").write_text(f"""# Written by bin/stack up: the environment of every Spark process of the stack, drivers included.
 export SPARK_LOCAL_IP={HOST}
 export KINDLING_CONF_DIR={kindling}
 """)
+        (kindling / "cluster.properties").touch(mode=0o600)
         (kindling / "cluster.properties").write_text(f"""# The `cluster` env, written by bin/stack up: Kindling's jobs on the stack at {self.dir}.
 spark.master={master}
 spark.driver.host={HOST}
@@ -319,7 +320,9 @@ spark.executor.memory=1g
 graphite.host={HOST}
 graphite.port={ports['graphite']}
 metrics.period.seconds=10
-""")
+# the stack's Iceberg catalog, as in spark-defaults.conf: also for the cluster env's sessions that no spark-submit starts (the audience shell)
+""" + "".join(f"{key}={value}\n" for key, value in catalog.items()))
+        (kindling / "cluster.properties").chmod(0o600)  # it holds the catalog database's password
         metastore_password = read_or_create_secret(self.dir / "secrets" / "metastore")
         server_site = metastore / "hive-site.xml"
         server_site.touch(mode=0o600)
@@ -412,25 +415,27 @@ def master_json(ports: dict) -> dict:
         return {}
 
 
-def iceberg_catalog(stack_dir: pathlib.Path, ports: dict, password: str, warehouse: str) -> str:
-    """spark-defaults lines that make every Spark process of the stack (jobs in both deploy modes, the Connect
-    and history servers, readers) resolve Kindling's Iceberg tables and the metastore's Hive tables by the same
-    names: Iceberg's session catalog over Iceberg's JDBC catalog in the stack's PostgreSQL. Its commits are a
-    compare-and-swap in PostgreSQL, safe across processes; Iceberg's Hive catalog would need the metastore's
-    lock tables, which Hive 2.3's DataNucleus-made schema lacks (docs/tables.md)."""
+def iceberg_catalog(stack_dir: pathlib.Path, ports: dict, password: str, warehouse: str) -> dict[str, str]:
+    """The settings that make every Spark process of the stack (jobs in both deploy modes, the audience shell, the
+    Connect and history servers, readers) resolve Kindling's Iceberg tables and the metastore's Hive tables by the
+    same names: Iceberg's session catalog over Iceberg's JDBC catalog in the stack's PostgreSQL, Iceberg's runtime
+    and the driver on drivers' and executors' class paths. Its commits are a compare-and-swap in PostgreSQL, safe
+    across processes; Iceberg's Hive catalog would need the metastore's lock tables, which Hive 2.3's
+    DataNucleus-made schema lacks (docs/tables.md)."""
     jars = os.pathsep.join(str(jar) for jar in (iceberg_runtime_jar(stack_dir), postgresql_jar(stack_dir)))
     catalog = "spark.sql.catalog.spark_catalog"
-    return f"""spark.driver.extraClassPath       {jars}
-spark.executor.extraClassPath     {jars}
-spark.sql.extensions              org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions
-{catalog}   org.apache.iceberg.spark.SparkSessionCatalog
-{catalog}.type   jdbc
-{catalog}.uri    jdbc:postgresql://{HOST}:{ports['postgres']}/iceberg
-{catalog}.jdbc.user   iceberg
-{catalog}.jdbc.password   {password}
-{catalog}.jdbc.schema-version   V1
-{catalog}.warehouse   {warehouse}
-"""
+    return {
+        "spark.driver.extraClassPath": jars,
+        "spark.executor.extraClassPath": jars,
+        "spark.sql.extensions": "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions",
+        catalog: "org.apache.iceberg.spark.SparkSessionCatalog",
+        f"{catalog}.type": "jdbc",
+        f"{catalog}.uri": f"jdbc:postgresql://{HOST}:{ports['postgres']}/iceberg",
+        f"{catalog}.jdbc.user": "iceberg",
+        f"{catalog}.jdbc.password": password,
+        f"{catalog}.jdbc.schema-version": "V1",
+        f"{catalog}.warehouse": warehouse,
+    }
 
 
 def iceberg_runtime_jar(stack_dir: pathlib.Path) -> pathlib.Path:

@@ -49,7 +49,8 @@ def test_a_table_leads_to_the_run_that_wrote_it_its_source_and_the_airflow_task(
     assert own["run"]["facets"]["kindling"] | {"_producer": None, "_schemaURL": None} == {
         "_producer": None, "_schemaURL": None, "job": "snapshot", "run_id": "lineage-1", "logical_date": "2024-02-02", "env": "local",
         "dag_id": "kindling_snapshot", "task_id": "snapshot", "try_number": "2", "dag_run_id": "scheduled__2024-02-02",
-        "rows_read": 51, "rows_written": 50, "rows_quarantined": 1, "exit_code": 0}
+        "rows_read": 51, "rows_written": 50, "rows_quarantined": 1, "exit_code": 0,
+        "published_snapshots": own["run"]["facets"]["kindling"]["published_snapshots"]}
     assert parent_of(own) == ("airflow", "kindling_snapshot.snapshot", AIRFLOW_TASK_RUN)
     assert root_of(own) == AIRFLOW_DAG_RUN
     # what it published, named as the Airflow task's asset is named
@@ -79,7 +80,11 @@ def test_a_table_leads_to_the_run_that_wrote_it_its_source_and_the_airflow_task(
         str(work_dir / "warehouse" / "lin" / "orders"), str(work_dir / "warehouse" / "lin" / "orders_quarantine")]
 
     assert not [body for body in bodies if SECRET in body], "a secret reached a lineage event"
-    assert sorted(row["id"] for row in read_partition("lin.orders", "ds", "2024-02-02")["rows"]) == list(range(1, 51))
+    published = read_partition("lin.orders", "ds", "2024-02-02")
+    assert sorted(row["id"] for row in published["rows"]) == list(range(1, 51))
+    # the table's current snapshot leads back to this run: the output's version, and the kindling facet
+    assert own["outputs"][0]["facets"]["version"]["datasetVersion"] == str(published["snapshot"])
+    assert own["run"]["facets"]["kindling"]["published_snapshots"]["lin.orders"] == published["snapshot"]
 
 
 def test_a_receiver_that_is_down_or_hangs_changes_neither_the_exit_code_nor_the_output(kindling, read_partition, tmp_path):

@@ -5,11 +5,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import org.apache.iceberg.CatalogUtil;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.OverwriteFiles;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.SnapshotChanges;
 import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.exceptions.CommitFailedException;
 import org.apache.iceberg.exceptions.ValidationException;
 import org.apache.iceberg.expressions.Expression;
@@ -43,29 +46,34 @@ final class IcebergTables {
     private static final String SESSION_CATALOG = "spark.sql.catalog.spark_catalog";
 
     /**
-     * Whether a table the Hive metastore does not know may still be an Iceberg table, before Spark starts:
-     * with Iceberg's file-based catalog, if its metadata folder exists; with a catalog only Spark can ask
-     * (JDBC, REST), yes (Spark's catalog decides once it runs); with Iceberg's Hive catalog, or none, no:
-     * the metastore that said no holds Iceberg's tables too.
+     * Whether a table the Hive metastore does not know may still be an Iceberg table, asked before Spark
+     * starts: the session catalog's Iceberg catalog is built from the run's settings (the same keys Spark
+     * would give it) and asked. False without Iceberg's session catalog; true when the catalog cannot be
+     * asked (Spark's catalog decides once it runs).
      */
     static boolean mayHold(Map<String, String> sparkSettings, org.apache.hadoop.conf.Configuration hadoop, String table) {
-        if (!"org.apache.iceberg.spark.SparkSessionCatalog".equals(sparkSettings.get(SESSION_CATALOG))) {
+        if (!"org.apache.iceberg.spark.SparkSessionCatalog".equals(sparkSettings.get(SESSION_CATALOG)) || !table.contains(".")) {
             return false;
         }
-        String type = sparkSettings.get(SESSION_CATALOG + ".type");
-        if (type == null && !sparkSettings.containsKey(SESSION_CATALOG + ".catalog-impl") || "hive".equals(type)) {
-            return false;
-        }
-        String warehouse = sparkSettings.get(SESSION_CATALOG + ".warehouse");
-        if (!"hadoop".equals(type) || warehouse == null || !table.contains(".")) {
-            return true;
-        }
-        org.apache.hadoop.fs.Path metadata = new org.apache.hadoop.fs.Path(warehouse,
-                table.toLowerCase(java.util.Locale.ROOT).replace('.', '/') + "/metadata");
+        Map<String, String> properties = new java.util.HashMap<>();
+        sparkSettings.forEach((key, value) -> {
+            if (key.startsWith(SESSION_CATALOG + ".")) {
+                properties.put(key.substring(SESSION_CATALOG.length() + 1), value);
+            }
+        });
+        properties.putIfAbsent("type", "hive"); // Iceberg's Spark catalogs default to it too
+        String[] name = table.toLowerCase(java.util.Locale.ROOT).split("\\.");
         try {
-            return metadata.getFileSystem(hadoop).exists(metadata);
-        } catch (java.io.IOException e) {
-            return true; // cannot tell: Spark's catalog will
+            Catalog catalog = CatalogUtil.buildIcebergCatalog("spark_catalog", properties, hadoop);
+            try {
+                return catalog.tableExists(TableIdentifier.of(name[0], name[1]));
+            } finally {
+                if (catalog instanceof java.io.Closeable closeable) {
+                    closeable.close();
+                }
+            }
+        } catch (Exception | LinkageError cannotAsk) {
+            return true;
         }
     }
 

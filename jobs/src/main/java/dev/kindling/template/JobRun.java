@@ -88,7 +88,7 @@ final class JobRun {
         CountDownLatch runEnded = new CountDownLatch(1);
         Thread onKill = new Thread(() -> {
             awaitCleanup(runEnded);
-            finish(settings, log, metrics, graphite, lineage, fields, started, ExitCode.INTERRUPTED, "interrupted by " + ShutdownSignal.describe());
+            finish(settings, log, metrics, graphite, lineage, fields, Map.of(), started, ExitCode.INTERRUPTED, "interrupted by " + ShutdownSignal.describe());
         }, "kindling-on-kill");
         Runtime.getRuntime().addShutdownHook(onKill);
         ExitCode outcome = ExitCode.JOB_FAILED;
@@ -130,7 +130,7 @@ final class JobRun {
             runEnded.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(onKill);
-                finish(settings, log, metrics, graphite, lineage, fields, started, outcome, "");
+                finish(settings, log, metrics, graphite, lineage, fields, outputs == null ? Map.of() : outputs.published(), started, outcome, "");
             } catch (IllegalStateException shuttingDown) {
                 // the JVM is already exiting; the hook reports
             }
@@ -152,7 +152,7 @@ final class JobRun {
 
     /** The outcome told once: metrics, the last log line and (for a signal, 128 + its number) the exit status agree. */
     private void finish(Settings settings, Logger log, JobMetrics metrics, GraphiteReporting graphite, Optional<Lineage> lineage,
-                        Map<String, String> fields, long started, ExitCode outcome, String why) {
+                        Map<String, String> fields, Map<String, Long> published, long started, ExitCode outcome, String why) {
         int code = outcome == ExitCode.INTERRUPTED ? ShutdownSignal.exitCode().orElse(outcome.code) : outcome.code;
         long now = System.currentTimeMillis();
         metrics.set("duration_ms", now - started);
@@ -164,7 +164,7 @@ final class JobRun {
             metrics.set("last_success_timestamp", now / 1000);
         }
         // before the final line, which stays the run's last
-        lineage.ifPresent(run -> run.finish(code, metrics.snapshot(), fields, log));
+        lineage.ifPresent(run -> run.finish(code, metrics.snapshot(), fields, published, log));
         log.info("{} finished: exit code {}{} {}", name, code, why.isEmpty() ? "" : " (" + why + ")", metrics.snapshot());
         if (graphite != null) {
             graphite.finish(log);

@@ -163,10 +163,10 @@ public final class Lineage {
     }
 
     /** Sends the run's terminal event with the kindling facet; a failure or a timeout is logged, never thrown. */
-    void finish(int exitCode, SortedMap<String, Long> metrics, Map<String, String> runFields, Logger log) {
+    void finish(int exitCode, SortedMap<String, Long> metrics, Map<String, String> runFields, Map<String, Long> published, Logger log) {
         OpenLineage.RunEvent event;
         try {
-            event = terminalEvent(exitCode, metrics, runFields);
+            event = terminalEvent(exitCode, metrics, runFields, published);
         } catch (RuntimeException e) {
             log.warn("lineage: could not build the run's event: {}", e.toString());
             return;
@@ -201,7 +201,8 @@ public final class Lineage {
         }
     }
 
-    OpenLineage.RunEvent terminalEvent(int exitCode, SortedMap<String, Long> metrics, Map<String, String> runFields) {
+    /** {@code published}: the snapshot of each table the run published, by table name: the output's version, so a table's snapshot leads to its run. */
+    OpenLineage.RunEvent terminalEvent(int exitCode, SortedMap<String, Long> metrics, Map<String, String> runFields, Map<String, Long> published) {
         OpenLineage ol = new OpenLineage(PRODUCER);
         OpenLineage.DefaultRunFacet kindling = new OpenLineage.DefaultRunFacet(PRODUCER) {
             @Override
@@ -217,6 +218,9 @@ public final class Lineage {
             }
         }
         facts.put("exit_code", exitCode);
+        if (!published.isEmpty()) {
+            facts.put("published_snapshots", new java.util.TreeMap<>(published));
+        }
         OpenLineage.RunFacetsBuilder facets = ol.newRunFacetsBuilder().put(FACET, kindling);
         parent.ifPresent(p -> facets.parent(ol.newParentRunFacetBuilder()
                 .run(ol.newParentRunFacetRun(p.runId()))
@@ -226,7 +230,11 @@ public final class Lineage {
         boolean succeeded = exitCode == ExitCode.SUCCESS.code;
         // only a run that succeeded published its output
         java.util.List<OpenLineage.OutputDataset> outputs = output.filter(o -> succeeded)
-                .map(o -> ol.newOutputDatasetBuilder().namespace(o.namespace()).name(o.name()).build()).stream().toList();
+                .map(o -> ol.newOutputDatasetBuilder().namespace(o.namespace()).name(o.name())
+                        .facets(Optional.ofNullable(published.get(o.name().toLowerCase(java.util.Locale.ROOT)))
+                                .map(snapshot -> ol.newDatasetFacetsBuilder().version(ol.newDatasetVersionDatasetFacet(String.valueOf(snapshot))).build())
+                                .orElse(null))
+                        .build()).stream().toList();
         return ol.newRunEventBuilder()
                 .eventType(succeeded ? OpenLineage.RunEvent.EventType.COMPLETE : OpenLineage.RunEvent.EventType.FAIL)
                 .outputs(outputs)

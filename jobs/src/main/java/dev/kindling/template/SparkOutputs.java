@@ -47,6 +47,7 @@ final class SparkOutputs implements RunOutputs {
     private final Map<String, String> commitSummary;
     private final String runToken;
     private final List<IcebergPartition> unpublished = new ArrayList<>();
+    private final Map<String, Long> published = new java.util.concurrent.ConcurrentHashMap<>();
     private final WriteCounts counts;
 
     SparkOutputs(SparkSession spark, JobMetrics metrics, Logger log, Map<String, String> runFields) {
@@ -170,6 +171,7 @@ final class SparkOutputs implements RunOutputs {
             Snapshot snapshot = IcebergTables.replacePartition(rows.table(), table, column, value, rows.snapshot(), rows.basedOn(), summary);
             published = true;
             unpublished.remove(this);
+            SparkOutputs.this.published.put(table, snapshot.snapshotId());
             log.info("published {} partition {}: snapshot {}, {} rows added, {} removed", table, spec(), snapshot.snapshotId(),
                     snapshot.summary().getOrDefault("added-records", "0"), snapshot.summary().getOrDefault("deleted-records", "0"));
             // A rerun replaces the partition's rejects too, with its own or with none.
@@ -305,6 +307,11 @@ final class SparkOutputs implements RunOutputs {
     private void record(WriteCounts.Count count) {
         metrics.add("rows_read", count.rowsRead());
         metrics.add("rows_written", count.rowsWritten());
+    }
+
+    @Override
+    public Map<String, Long> published() {
+        return Map.copyOf(published);
     }
 
     /** Called at the end of every run: what was staged and not published is undone. */

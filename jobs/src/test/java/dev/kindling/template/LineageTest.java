@@ -65,7 +65,7 @@ class LineageTest {
                 .containsEntry("spark.openlineage.jobName.appendDatasetName", "false");
 
         OpenLineage.RunEvent event = lineage.terminalEvent(0, new TreeMap<>(Map.of("rows_read", 51L, "rows_written", 50L, "duration_ms", 9L)),
-                Map.of("job", "snapshot", "run_id", "r-1", "logical_date", "2024-02-02"));
+                Map.of("job", "snapshot", "run_id", "r-1", "logical_date", "2024-02-02"), Map.of("sales.orders", 4242L));
         assertThat(event.getEventType()).isEqualTo(OpenLineage.RunEvent.EventType.COMPLETE);
         assertThat(event.getJob().getName()).isEqualTo("snapshot");
         assertThat(event.getRun().getRunId()).isEqualTo(lineage.runId());
@@ -74,9 +74,11 @@ class LineageTest {
         assertThat(event.getRun().getFacets().getParent().getRoot().getRun().getRunId()).isEqualTo(UUID.fromString(DAG_RUN));
         // what the run published, named as its Airflow asset is
         assertThat(event.getOutputs()).extracting(d -> d.getNamespace() + "/" + d.getName()).containsExactly("kindling://hive/sales.orders");
+        // ... at the snapshot it published
+        assertThat(event.getOutputs().get(0).getFacets().getVersion().getDatasetVersion()).isEqualTo("4242");
         assertThat(event.getRun().getFacets().getAdditionalProperties().get(Lineage.FACET).getAdditionalProperties())
                 .isEqualTo(Map.of("job", "snapshot", "run_id", "r-1", "logical_date", "2024-02-02",
-                        "rows_read", 51L, "rows_written", 50L, "exit_code", 0));
+                        "rows_read", 51L, "rows_written", 50L, "exit_code", 0, "published_snapshots", new TreeMap<>(Map.of("sales.orders", 4242L))));
     }
 
     @Test
@@ -87,7 +89,7 @@ class LineageTest {
                 .containsEntry("spark.extraListeners", Lineage.LISTENER)
                 .containsEntry("spark.openlineage.rootParentJobName", "verify")
                 .containsEntry("spark.openlineage.rootParentRunId", lineage.runId().toString());
-        OpenLineage.RunEvent event = lineage.terminalEvent(3, new TreeMap<>(), Map.of());
+        OpenLineage.RunEvent event = lineage.terminalEvent(3, new TreeMap<>(), Map.of(), Map.of());
         assertThat(event.getEventType()).isEqualTo(OpenLineage.RunEvent.EventType.FAIL);
         assertThat(event.getOutputs()).as("a failed run published nothing").isEmpty();
         assertThat(event.getRun().getFacets().getParent()).isNull();
@@ -100,7 +102,7 @@ class LineageTest {
         SparkConf odd = new SparkConf(false).set("spark.openlineage.parentJobNamespace", "airflow")
                 .set("spark.openlineage.parentJobName", "t").set("spark.openlineage.parentRunId", "not-a-uuid");
         Lineage lineage = Lineage.of(settings("lineage.url=http://127.0.0.1:5000"), "snapshot", odd, Optional.empty()).orElseThrow();
-        assertThat(lineage.terminalEvent(0, new TreeMap<>(), Map.of()).getRun().getFacets().getParent()).isNull();
+        assertThat(lineage.terminalEvent(0, new TreeMap<>(), Map.of(), Map.of()).getRun().getFacets().getParent()).isNull();
     }
 
     @Test
