@@ -14,15 +14,18 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * The Hive table of check results: one row per check and run, partitioned by logical date
- * ({@value #PARTITION}). The verify job writes a date's partition through the run's outputs; change
- * checks read the values of earlier dates from it.
+ * The table of check results: one row per check and run, partitioned by logical date ({@value #PARTITION})
+ * and checked table ({@value #TABLE}). The verify job writes its date's and table's partition through the
+ * run's outputs, so runs of different tables never write the same partition; change checks read the values
+ * of earlier dates from it.
  */
 public final class History {
 
     public static final String PARTITION = "ds";
+    /** The second partition column: the checked table. */
+    public static final String TABLE = "table_name";
+    /** The columns of a run's rows; the partition columns are the partition's. */
     public static final StructType SCHEMA = new StructType()
-            .add("table_name", DataTypes.StringType)
             .add("check_name", DataTypes.StringType)
             .add("kind", DataTypes.StringType)
             .add("severity", DataTypes.StringType)
@@ -52,7 +55,7 @@ public final class History {
             return List.of();
         }
         return spark.table(table)
-                .where(col("table_name").equalTo(lit(checkedTable)).and(col("check_name").equalTo(lit(check)))
+                .where(col(TABLE).equalTo(lit(checkedTable)).and(col("check_name").equalTo(lit(check)))
                         .and(col(PARTITION).lt(lit(date.toString()))).and(col("value").isNotNull()))
                 .orderBy(col(PARTITION).desc())
                 .limit(limit)
@@ -60,17 +63,15 @@ public final class History {
                 .collectAsList().stream().map(row -> row.getDouble(0)).toList();
     }
 
-    /** The rows a run writes into a date's partition: its results, and the rows other tables' runs recorded for that date. */
-    public Dataset<Row> partitionRows(String checkedTable, List<CheckResult> results, String runId, LocalDate date) {
-        List<Row> rows = results.stream().map(r -> RowFactory.create(checkedTable, r.check().name(), r.check().rule().kind(),
+    /** The partition a run of {@code checkedTable} for {@code date} writes: its own, whatever other tables' runs record. */
+    public static dev.kindling.template.Partition partition(String checkedTable, LocalDate date) {
+        return dev.kindling.template.Partition.of(PARTITION, date.toString()).and(TABLE, checkedTable.toLowerCase(java.util.Locale.ROOT));
+    }
+
+    /** The rows a run writes into its partition: one per check. */
+    public Dataset<Row> rows(List<CheckResult> results, String runId) {
+        List<Row> rows = results.stream().map(r -> RowFactory.create(r.check().name(), r.check().rule().kind(),
                 r.check().severity().toString(), r.status().toString(), r.value(), r.message(), runId)).toList();
-        Dataset<Row> own = spark.createDataFrame(rows, SCHEMA);
-        if (!spark.catalog().tableExists(table)) {
-            return own;
-        }
-        Dataset<Row> others = spark.table(table)
-                .where(col(PARTITION).equalTo(lit(date.toString())).and(col("table_name").notEqual(lit(checkedTable))))
-                .select(java.util.Arrays.stream(SCHEMA.fieldNames()).map(name -> col(name)).toArray(org.apache.spark.sql.Column[]::new));
-        return own.unionByName(others);
+        return spark.createDataFrame(rows, SCHEMA);
     }
 }

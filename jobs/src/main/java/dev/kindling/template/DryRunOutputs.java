@@ -22,12 +22,12 @@ final class DryRunOutputs implements RunOutputs {
     }
 
     @Override
-    public StagedPartition stagePartition(String name, String partitionColumn, String partitionValue, Dataset<Row> rows, SchemaEvolution evolution) {
-        PartitionTables.checkNames(name, partitionColumn, partitionValue);
+    public StagedPartition stagePartition(String name, Partition partition, Dataset<Row> rows, SchemaEvolution evolution) {
+        PartitionTables.checkTableName(name);
         String table = PartitionTables.normalized(name);
-        PartitionTables.Fit fit = PartitionTables.fitToTable(spark, table, partitionColumn, rows, evolution);
+        PartitionTables.Fit fit = PartitionTables.fitToTable(spark, table, partition, rows, evolution);
         Dataset<Row> ordered = fit.rows();
-        String target = table + " partition " + PartitionTables.partitionSpec(partitionColumn, partitionValue);
+        String target = table + " partition " + PartitionTables.partitionSpec(partition);
         out.println("dry run: would write table " + target + (fit.tableExists() ? "" : " (new table)")
                 + " with columns " + ordered.schema().toDDL()
                 + (fit.newColumns().isEmpty() ? "" : ", adding columns " + SchemaDiff.columns(fit.newColumns())));

@@ -134,22 +134,26 @@ final class IcebergTables {
         return Long.parseLong(value);
     }
 
-    static Expression partition(String column, String value) {
-        return Expressions.equal(column, value);
+    static Expression filter(Partition partition) {
+        Expression all = Expressions.alwaysTrue();
+        for (Map.Entry<String, String> value : partition.values().entrySet()) {
+            all = Expressions.and(all, Expressions.equal(value.getKey(), value.getValue()));
+        }
+        return all;
     }
 
     /**
-     * Commits one snapshot that replaces the files of partition {@code column=value} with those
+     * Commits one snapshot that replaces the files of {@code partition} with those
      * {@code staged} added (none: the partition becomes empty). It fails with a
      * {@link PartitionConflictException} when a commit since {@code basedOn} (the snapshot current
      * when the rows were staged; null for a table that had none) added or removed files of that partition.
      */
-    static Snapshot replacePartition(Table table, String name, String column, String value, Optional<Snapshot> staged, Long basedOn,
+    static Snapshot replacePartition(Table table, String name, Partition partition, Optional<Snapshot> staged, Long basedOn,
                                      Map<String, String> summary) {
-        Expression partition = partition(column, value);
+        Expression rows = filter(partition);
         OverwriteFiles replace = table.newOverwrite()
-                .overwriteByRowFilter(partition)
-                .conflictDetectionFilter(partition)
+                .overwriteByRowFilter(rows)
+                .conflictDetectionFilter(rows)
                 .validateNoConflictingData()
                 .validateNoConflictingDeletes();
         if (basedOn != null) {
@@ -165,7 +169,7 @@ final class IcebergTables {
             replace.commit();
         } catch (ValidationException | CommitFailedException e) {
             table.refresh();
-            throw new PartitionConflictException(name, column + "=" + value, publishersSince(table, basedOn, column + "=" + value), e);
+            throw new PartitionConflictException(name, partition.toString(), publishersSince(table, basedOn, partition.toString()), e);
         }
         table.refresh();
         return table.currentSnapshot();

@@ -18,14 +18,18 @@ public interface Outputs extends TableWriter {
      * it created that was never published. An existing table of another kind is bad input.
      */
     default StagedPartition stagePartition(String table, String partitionColumn, String partitionValue, Dataset<Row> rows) {
-        return stagePartition(table, partitionColumn, partitionValue, rows, SchemaEvolution.NONE);
+        return stagePartition(table, Partition.of(partitionColumn, partitionValue), rows, SchemaEvolution.NONE);
+    }
+
+    default StagedPartition stagePartition(String table, String partitionColumn, String partitionValue, Dataset<Row> rows, SchemaEvolution evolution) {
+        return stagePartition(table, Partition.of(partitionColumn, partitionValue), rows, evolution);
     }
 
     /**
      * As above; rows whose columns differ from the existing table's are bad input, with a one-line
      * diff, unless {@code evolution} allows the difference (new columns are then added at publish).
      */
-    StagedPartition stagePartition(String table, String partitionColumn, String partitionValue, Dataset<Row> rows, SchemaEvolution evolution);
+    StagedPartition stagePartition(String table, Partition partition, Dataset<Row> rows, SchemaEvolution evolution);
 
     /**
      * Writes rows as a new version of a whole table (a managed table {@code <table>__v<millis>}, with a

@@ -16,7 +16,6 @@ import org.apache.spark.sql.types.StructType;
 final class PartitionTables {
 
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-    private static final Pattern PARTITION_VALUE = Pattern.compile("[A-Za-z0-9_.:+-]+");
 
     private PartitionTables() {
     }
@@ -33,15 +32,6 @@ final class PartitionTables {
         return table.toLowerCase(java.util.Locale.ROOT);
     }
 
-    static void checkNames(String table, String partitionColumn, String partitionValue) {
-        checkTableName(table);
-        if (!IDENTIFIER.matcher(partitionColumn).matches()) {
-            throw new InvalidInputException("partition column '" + partitionColumn + "' is not valid: use letters, digits and '_'");
-        }
-        if (!PARTITION_VALUE.matcher(partitionValue).matches()) {
-            throw new InvalidInputException("partition value '" + partitionValue + "' is not valid: use letters, digits and . : + _ -");
-        }
-    }
 
     /** Rows ready to write into a table, the columns the table must gain at publish, and whether the table existed. */
     record Fit(Dataset<Row> rows, List<StructField> newColumns, boolean tableExists) {
@@ -52,9 +42,11 @@ final class PartitionTables {
      * rows as they are. Columns that differ are bad input with a one-line diff, unless {@code evolution}
      * lets new columns be added (they follow the table's).
      */
-    static Fit fitToTable(SparkSession spark, String table, String partitionColumn, Dataset<Row> rows, SchemaEvolution evolution) {
-        if (Arrays.stream(rows.columns()).anyMatch(c -> c.equalsIgnoreCase(partitionColumn))) {
-            throw new InvalidInputException("the rows already have a column '" + partitionColumn + "', which is the partition column of " + table);
+    static Fit fitToTable(SparkSession spark, String table, Partition partition, Dataset<Row> rows, SchemaEvolution evolution) {
+        for (String column : rows.columns()) {
+            if (partition.hasColumn(column)) {
+                throw new InvalidInputException("the rows already have a column '" + column + "', which is a partition column of " + table);
+            }
         }
         IcebergTables.Kind kind = IcebergTables.kind(spark, table);
         if (kind == IcebergTables.Kind.MISSING) {
@@ -64,7 +56,7 @@ final class PartitionTables {
             throw notIceberg(table);
         }
         StructType columns = new StructType(Arrays.stream(spark.table(table).schema().fields())
-                .filter(field -> !field.name().equalsIgnoreCase(partitionColumn))
+                .filter(field -> !partition.hasColumn(field.name()))
                 .toArray(StructField[]::new));
         SchemaDiff diff = SchemaDiff.between(columns, rows.schema());
         boolean adding = evolution == SchemaEvolution.ADD_COLUMNS && diff.onlyAdded();
@@ -87,8 +79,10 @@ final class PartitionTables {
                 + " name a new table (moving an existing table to Iceberg in place is not supported yet)");
     }
 
-    static String partitionSpec(String column, String value) {
-        return "(" + column + "=" + sqlString(value) + ")";
+    /** As SQL's PARTITION clause writes it: {@code (ds='2024-01-15')}. */
+    static String partitionSpec(Partition partition) {
+        return partition.values().entrySet().stream().map(e -> e.getKey() + "=" + sqlString(e.getValue()))
+                .collect(java.util.stream.Collectors.joining(", ", "(", ")"));
     }
 
     static String sqlString(String value) {

@@ -62,21 +62,20 @@ final class SparkOutputs implements RunOutputs {
     }
 
     @Override
-    public StagedPartition stagePartition(String target, String partitionColumn, String partitionValue, Dataset<Row> rows, SchemaEvolution evolution) {
-        PartitionTables.checkNames(target, partitionColumn, partitionValue);
+    public StagedPartition stagePartition(String target, Partition partition, Dataset<Row> rows, SchemaEvolution evolution) {
+        PartitionTables.checkTableName(target);
         String table = PartitionTables.normalized(target);
-        PartitionTables.Fit fit = PartitionTables.fitToTable(spark, table, partitionColumn, rows, evolution);
-        IcebergPartition partition = new IcebergPartition(table, partitionColumn, partitionValue, fit);
-        unpublished.add(partition);
-        partition.stage(fit.rows());
-        return partition;
+        PartitionTables.Fit fit = PartitionTables.fitToTable(spark, table, partition, rows, evolution);
+        IcebergPartition staged = new IcebergPartition(table, partition, fit);
+        unpublished.add(staged);
+        staged.stage(fit.rows());
+        return staged;
     }
 
     /** One partition of one table as this run stages, audits and publishes it. */
     private final class IcebergPartition implements StagedPartition {
         private final String table;
-        private final String column;
-        private final String value;
+        private final Partition partition;
         private final StructType schema;
         private final List<StructField> addedColumns;
         private boolean createdTable;
@@ -84,20 +83,19 @@ final class SparkOutputs implements RunOutputs {
         private Staged rejects;
         private boolean published;
 
-        IcebergPartition(String table, String column, String value, PartitionTables.Fit fit) {
+        IcebergPartition(String table, Partition partition, PartitionTables.Fit fit) {
             this.table = table;
-            this.column = column;
-            this.value = value;
+            this.partition = partition;
             this.schema = fit.rows().schema();
             this.addedColumns = List.copyOf(fit.newColumns());
         }
 
         private String spec() {
-            return column + "=" + value;
+            return partition.toString();
         }
 
         void stage(Dataset<Row> ordered) {
-            createdTable = createIfMissing(table, schema, column);
+            createdTable = createIfMissing(table, schema, partition);
             if (!addedColumns.isEmpty()) { // --schema-evolution add-columns: Iceberg writes only columns its table has
                 spark.sql("ALTER TABLE " + table + " ADD COLUMNS (" + SchemaDiff.columns(addedColumns) + ")");
                 log.info("added columns {} to {} (dropped again if this run does not publish)", SchemaDiff.columns(addedColumns), table);
@@ -106,7 +104,7 @@ final class SparkOutputs implements RunOutputs {
             metrics.collectObservations(SPARK_REPORT_TIMEOUT);
         }
 
-        /** Writes rows into partition column=value of table as a staged snapshot, with the rows its sources read. */
+        /** Writes rows into this partition of target as a staged snapshot, with the rows its sources read. */
         private Staged stageRows(String target, Dataset<Row> staging) {
             Table iceberg = IcebergTables.load(spark, target);
             Long basedOn = iceberg.currentSnapshot() == null ? null : iceberg.currentSnapshot().snapshotId();
@@ -115,7 +113,11 @@ final class SparkOutputs implements RunOutputs {
             WriteCounts.Count count = counts.countTableWrite(target, () -> {
                 spark.conf().set(IcebergTables.WAP_ID, wapId);
                 try {
-                    DataFrameWriterV2<Row> writer = staging.withColumn(column, functions.lit(value)).writeTo(target);
+                    Dataset<Row> partitioned = staging;
+                    for (Map.Entry<String, String> value : partition.values().entrySet()) {
+                        partitioned = partitioned.withColumn(value.getKey(), functions.lit(value.getValue()));
+                    }
+                    DataFrameWriterV2<Row> writer = partitioned.writeTo(target);
                     writer.overwritePartitions();
                 } catch (org.apache.spark.sql.catalyst.analysis.NoSuchTableException dropped) {
                     throw new IllegalStateException("table " + target + " was dropped while this run was writing it", dropped);
@@ -145,7 +147,9 @@ final class SparkOutputs implements RunOutputs {
                 return spark.createDataFrame(List.of(), schema);
             }
             return spark.read().option("versionAsOf", rows.snapshot().get().snapshotId()).table(table)
-                    .where(functions.col(column).equalTo(value)).drop(column);
+                    .where(partition.values().entrySet().stream().map(e -> functions.col(e.getKey()).equalTo(e.getValue()))
+                            .reduce(org.apache.spark.sql.Column::and).orElseThrow())
+                    .drop(partition.values().keySet().toArray(String[]::new));
         }
 
         @Override
@@ -154,7 +158,7 @@ final class SparkOutputs implements RunOutputs {
                 throw new IllegalStateException("the quarantine of " + table + " partition " + spec() + " is written once, before its publish");
             }
             String quarantine = table + QUARANTINE_SUFFIX;
-            createIfMissing(quarantine, rejected.schema(), column);
+            createIfMissing(quarantine, rejected.schema(), partition);
             rejects = stageRows(quarantine, rejected);
             metrics.collectObservations(SPARK_REPORT_TIMEOUT);
             log.info("staged {} rejected rows of {} partition {} in {}", rejects.written(), table, spec(), quarantine);
@@ -168,7 +172,7 @@ final class SparkOutputs implements RunOutputs {
             }
             Map<String, String> summary = new LinkedHashMap<>(commitSummary);
             summary.put(IcebergTables.PARTITION, spec());
-            Snapshot snapshot = IcebergTables.replacePartition(rows.table(), table, column, value, rows.snapshot(), rows.basedOn(), summary);
+            Snapshot snapshot = IcebergTables.replacePartition(rows.table(), table, partition, rows.snapshot(), rows.basedOn(), summary);
             published = true;
             unpublished.remove(this);
             SparkOutputs.this.published.put(table, snapshot.snapshotId());
@@ -183,7 +187,7 @@ final class SparkOutputs implements RunOutputs {
                         Optional.empty(), 0, 0);
             }
             if (rejected != null) {
-                IcebergTables.replacePartition(rejected.table(), quarantine, column, value, rejected.snapshot(), rejected.basedOn(), summary);
+                IcebergTables.replacePartition(rejected.table(), quarantine, partition, rejected.snapshot(), rejected.basedOn(), summary);
             }
             forget(rows);
             forget(rejects);
@@ -224,10 +228,10 @@ final class SparkOutputs implements RunOutputs {
     }
 
     /**
-     * Creates an Iceberg table for rows of this schema plus the partition column, with write-audit-publish
+     * Creates an Iceberg table for rows of this schema plus the partition's columns, with write-audit-publish
      * on; true if this call created it. A table another run created meanwhile must have the same columns.
      */
-    private boolean createIfMissing(String table, StructType schema, String partitionColumn) {
+    private boolean createIfMissing(String table, StructType schema, Partition partition) {
         IcebergTables.Kind kind = IcebergTables.kind(spark, table);
         if (kind == IcebergTables.Kind.OTHER) {
             throw PartitionTables.notIceberg(table);
@@ -239,19 +243,21 @@ final class SparkOutputs implements RunOutputs {
         if (dot > 0) {
             spark.sql("CREATE DATABASE IF NOT EXISTS " + table.substring(0, dot));
         }
-        spark.sql("CREATE TABLE IF NOT EXISTS " + table + " (" + schema.toDDL() + ", " + partitionColumn + " STRING) USING iceberg"
-                + " PARTITIONED BY (" + partitionColumn + ")"
+        String partitionColumns = String.join(", ", partition.values().keySet());
+        spark.sql("CREATE TABLE IF NOT EXISTS " + table + " (" + schema.toDDL() + ", "
+                + partition.values().keySet().stream().map(c -> c + " STRING").collect(Collectors.joining(", ")) + ") USING iceberg"
+                + " PARTITIONED BY (" + partitionColumns + ")"
                 + " TBLPROPERTIES ('" + IcebergTables.WAP_ENABLED + "'='true', 'format-version'='2',"
                 // one partition a write: no shuffle before it, each task writes its own files
                 + " 'write.distribution-mode'='none', 'kindling.created_by_run'=" + PartitionTables.sqlString(runToken) + ")");
-        String existing = columns(spark.table(table).drop(partitionColumn).schema());
+        String existing = columns(spark.table(table).drop(partition.values().keySet().toArray(String[]::new)).schema());
         if (!existing.equals(columns(schema))) {
             throw new IllegalStateException("table " + table + " was created by another run with columns (" + existing
                     + "), not this run's (" + columns(schema) + "); nothing was published");
         }
         boolean ours = runToken.equals(IcebergTables.load(spark, table).properties().get("kindling.created_by_run"));
         if (ours) {
-            log.info("created Iceberg table {} partitioned by {}", table, partitionColumn);
+            log.info("created Iceberg table {} partitioned by {}", table, partitionColumns);
         }
         return ours;
     }

@@ -20,6 +20,7 @@ import dev.kindling.template.Job;
 import dev.kindling.template.Outputs.StagedPartition;
 import dev.kindling.template.Preflight;
 import dev.kindling.template.RunContext;
+import dev.kindling.template.SchemaEvolution;
 import dev.kindling.template.Writes;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -96,8 +97,8 @@ public final class VerifyJob implements Job {
         } else {
             ChecksOption.report(context, checked, results);
         }
-        StagedPartition staged = context.outputs().stagePartition(history.table(), History.PARTITION, date,
-                history.partitionRows(table, results, context.runId(), context.logicalDate()));
+        StagedPartition staged = context.outputs().stagePartition(history.table(), History.partition(table, context.logicalDate()),
+                history.rows(results, context.runId()), SchemaEvolution.NONE);
         context.metrics().set("rows_read", staged.rowsRead());
         context.metrics().set("rows_written", staged.rowsWritten());
         staged.publish();

@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.GZIPOutputStream;
 
 import dev.kindling.template.Outputs;
+import dev.kindling.template.Partition;
 import dev.kindling.template.SchemaEvolution;
 import dev.kindling.testing.Kindling;
 import dev.kindling.testing.Kindling.Result;
@@ -168,8 +169,8 @@ class FailClosedTest {
     /** Outputs whose staged partitions report one row more read than Spark counted: rows the write lost. */
     private record OneRowMoreRead(Outputs real) implements Outputs {
         @Override
-        public StagedPartition stagePartition(String table, String column, String value, Dataset<Row> rows, SchemaEvolution evolution) {
-            StagedPartition staged = real.stagePartition(table, column, value, rows, evolution);
+        public StagedPartition stagePartition(String table, Partition partition, Dataset<Row> rows, SchemaEvolution evolution) {
+            StagedPartition staged = real.stagePartition(table, partition, rows, evolution);
             return new StagedPartition() {
                 @Override
                 public long rowsRead() {

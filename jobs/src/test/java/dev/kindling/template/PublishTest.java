@@ -196,6 +196,27 @@ class PublishTest {
     }
 
     @Test
+    void runsOfTwoPartitionsOfOneDateStagedAtOnceBothPublishAndARerunReplacesOnlyItsOwn() {
+        // the verify history's shape: one date, one partition per checked table
+        String table = newTable();
+        SparkOutputs runA = run("verify-a");
+        SparkOutputs runB = run("verify-b");
+        StagedPartition a = runA.stagePartition(table, Partition.of("ds", "2024-05-13").and("table_name", "sales.a"), orders(1, 2), SchemaEvolution.NONE);
+        StagedPartition b = runB.stagePartition(table, Partition.of("ds", "2024-05-13").and("table_name", "sales.b"), orders(2, 3), SchemaEvolution.NONE);
+        a.publish();
+        b.publish();
+        SparkOutputs rerunA = run("verify-a-again");
+        rerunA.stagePartition(table, Partition.of("ds", "2024-05-13").and("table_name", "sales.a"), orders(3, 1), SchemaEvolution.NONE).publish();
+        runA.close();
+        runB.close();
+        rerunA.close();
+
+        assertThat(spark.sql("SELECT table_name, id, amount FROM " + table + " WHERE ds = '2024-05-13' ORDER BY table_name, id").collectAsList())
+                .extracting(Row::toString).containsExactly("[sales.a,1,301]", "[sales.b,1,201]", "[sales.b,2,202]", "[sales.b,3,203]");
+        assertThat(iceberg(table).currentSnapshot().summary()).containsEntry("kindling.partition", "ds=2024-05-13/table_name=sales.a");
+    }
+
+    @Test
     void aRunThatFailsItsChecksOnTheFirstRunCreatesNothing() throws IOException {
         String table = newTable();
         Path csv = Files.write(dir.resolve("bad.csv"), List.of("id,amount", "1,10", "2,twenty"));

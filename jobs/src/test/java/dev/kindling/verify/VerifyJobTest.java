@@ -135,7 +135,7 @@ class VerifyJobTest {
         Path checks = file("dry.yaml", "checks: [{name: all_rows, kind: row_count, severity: error, min: 1000}]");
         Result result = verify("verify_test.history_dry", "verify_test.orders", checks, date(0), "dry", "--dry-run");
         assertThat(result.exitCode()).as(result.err()).isZero();
-        assertThat(result.out()).contains("dry run: would write table verify_test.history_dry partition (ds='2024-01-01') (new table)");
+        assertThat(result.out()).contains("dry run: would write table verify_test.history_dry partition (ds='2024-01-01', table_name='verify_test.orders') (new table)");
         assertThat(SPARK.catalog().tableExists("verify_test.history_dry")).isFalse();
     }
 
