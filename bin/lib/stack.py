@@ -435,6 +435,9 @@ def iceberg_catalog(stack_dir: pathlib.Path, ports: dict, password: str, warehou
         f"{catalog}.jdbc.password": password,
         f"{catalog}.jdbc.schema-version": "V1",
         f"{catalog}.warehouse": warehouse,
+        # a long-lived session (the Connect server, an analyst's shell) sees each publish at its next query,
+        # not after Iceberg's 30 s table cache expires
+        f"{catalog}.cache-enabled": "false",
     }
 
 

@@ -17,7 +17,7 @@ TYPES = ("id INT, small SMALLINT, big BIGINT, ratio DOUBLE, score FLOAT, amount 
 HEADER = "id,small,big,ratio,score,amount,name,flag,day,at,local_at"
 DAY1, DAY2 = "2024-01-15", "2024-01-16"
 # the table the export makes of TYPES (with the source's partition column), for targets a test makes itself
-TYPES_TABLE = ("id integer, small smallint, big bigint, ratio double precision, score real, amount numeric(12,3), name text,"
+TYPES_TABLE = ("id integer, small integer, big bigint, ratio double precision, score real, amount numeric(12,3), name text,"
                " flag boolean, day date, at timestamp with time zone, local_at timestamp without time zone, ds text")
 
 
@@ -89,7 +89,8 @@ def test_each_type_is_mapped_exactly(ex):
     assert '"rows_read=3' in last_line(run) or "rows_read=3," in last_line(run)
     assert "rows_written=3" in last_line(run)
     assert ex.rows("SELECT column_name || ' ' || data_type FROM information_schema.columns WHERE table_name = 'types_copy' ORDER BY ordinal_position") == [
-        "id integer", "small smallint", "big bigint", "ratio double precision", "score real", "amount numeric", "name text",
+        # small: Iceberg stores SMALLINT as INT, so the snapshot's table has an INT column
+        "id integer", "small integer", "big bigint", "ratio double precision", "score real", "amount numeric", "name text",
         "flag boolean", "day date", "at timestamp with time zone", "local_at timestamp without time zone", "ds text"]
     assert ex.rows("SELECT numeric_precision || ',' || numeric_scale FROM information_schema.columns WHERE table_name = 'types_copy' AND column_name = 'amount'") == ["12,3"]
     rows = ex.pg.sql("SET TIME ZONE 'UTC'; SELECT id, small, big, ratio, score, amount, name, flag, day, at, local_at, ds,"

@@ -42,7 +42,8 @@ final class PartitionTables {
      * rows as they are. Columns that differ are bad input with a one-line diff, unless {@code evolution}
      * lets new columns be added (they follow the table's).
      */
-    static Fit fitToTable(SparkSession spark, String table, Partition partition, Dataset<Row> rows, SchemaEvolution evolution) {
+    static Fit fitToTable(SparkSession spark, String table, Partition partition, Dataset<Row> given, SchemaEvolution evolution) {
+        Dataset<Row> rows = asIcebergStores(given);
         for (String column : rows.columns()) {
             if (partition.hasColumn(column)) {
                 throw new InvalidInputException("the rows already have a column '" + column + "', which is a partition column of " + table);
@@ -77,6 +78,23 @@ final class PartitionTables {
     static InvalidInputException notIceberg(String table) {
         return new InvalidInputException("table " + table + " exists and is not an Iceberg table; Kindling publishes Iceberg tables only:"
                 + " name a new table (moving an existing table to Iceberg in place is not supported yet)");
+    }
+
+    /**
+     * Iceberg has no 1- or 2-byte integers: it stores Spark's TINYINT and SMALLINT as INT. The rows are
+     * widened before they are compared with the table, so that a rerun of the same source matches it.
+     */
+    static Dataset<Row> asIcebergStores(Dataset<Row> rows) {
+        boolean narrow = Arrays.stream(rows.schema().fields())
+                .anyMatch(f -> f.dataType() instanceof org.apache.spark.sql.types.ByteType || f.dataType() instanceof org.apache.spark.sql.types.ShortType);
+        if (!narrow) {
+            return rows;
+        }
+        return rows.select(Arrays.stream(rows.schema().fields()).map(f -> {
+            Column column = rows.col("`" + f.name() + "`");
+            boolean small = f.dataType() instanceof org.apache.spark.sql.types.ByteType || f.dataType() instanceof org.apache.spark.sql.types.ShortType;
+            return small ? column.cast(org.apache.spark.sql.types.DataTypes.IntegerType).as(f.name()) : column;
+        }).toArray(Column[]::new));
     }
 
     /** As SQL's PARTITION clause writes it: {@code (ds='2024-01-15')}. */

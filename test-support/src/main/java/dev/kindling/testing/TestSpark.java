@@ -52,6 +52,7 @@ public final class TestSpark {
                 .config("spark.sql.catalog.spark_catalog", "org.apache.iceberg.spark.SparkSessionCatalog")
                 .config("spark.sql.catalog.spark_catalog.type", "hadoop")
                 .config("spark.sql.catalog.spark_catalog.warehouse", workDir.resolve("warehouse").toString())
+                .config("spark.sql.catalog.spark_catalog.cache-enabled", "false")
                 .config("spark.hadoop.javax.jdo.option.ConnectionURL",
                         "jdbc:derby:;databaseName=" + workDir.resolve("metastore_db") + ";create=true")
                 .getOrCreate();
