@@ -13,7 +13,6 @@ import java.util.stream.Collectors;
  */
 public final class Partition {
 
-    private static final Pattern COLUMN = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern VALUE = Pattern.compile("[A-Za-z0-9_.:+-]+");
 
     private final Map<String, String> values;
@@ -28,7 +27,7 @@ public final class Partition {
 
     /** This partition, one column deeper. */
     public Partition and(String column, String value) {
-        if (column == null || !COLUMN.matcher(column).matches()) {
+        if (column == null || !PartitionTables.IDENTIFIER.matcher(column).matches()) {
             throw new InvalidInputException("partition column '" + column + "' is not valid: use letters, digits and '_'");
         }
         if (value == null || !VALUE.matcher(value).matches()) {

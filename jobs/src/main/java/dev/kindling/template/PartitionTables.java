@@ -15,7 +15,8 @@ import org.apache.spark.sql.types.StructType;
 /** What real and dry-run outputs check alike before writing a partition: names, and rows that fit the table. */
 final class PartitionTables {
 
-    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    /** A table, database or column name. */
+    static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     private PartitionTables() {
     }
@@ -31,7 +32,6 @@ final class PartitionTables {
     static String normalized(String table) {
         return table.toLowerCase(java.util.Locale.ROOT);
     }
-
 
     /** Rows ready to write into a table, the columns the table must gain at publish, and whether the table existed. */
     record Fit(Dataset<Row> rows, List<StructField> newColumns, boolean tableExists) {

@@ -83,11 +83,14 @@ final class SparkOutputs implements RunOutputs {
         private Staged rejects;
         private boolean published;
 
+        private final boolean tableExists;
+
         IcebergPartition(String table, Partition partition, PartitionTables.Fit fit) {
             this.table = table;
             this.partition = partition;
             this.schema = fit.rows().schema();
             this.addedColumns = List.copyOf(fit.newColumns());
+            this.tableExists = fit.tableExists();
         }
 
         private String spec() {
@@ -95,7 +98,8 @@ final class SparkOutputs implements RunOutputs {
         }
 
         void stage(Dataset<Row> ordered) {
-            createdTable = createIfMissing(table, schema, partition);
+            // fitting the rows to the table already looked it up (and refused a table of another kind)
+            createdTable = !tableExists && createIfMissing(table, schema, partition);
             if (!addedColumns.isEmpty()) { // --schema-evolution add-columns: Iceberg writes only columns its table has
                 spark.sql("ALTER TABLE " + table + " ADD COLUMNS (" + SchemaDiff.columns(addedColumns) + ")");
                 log.info("added columns {} to {} (dropped again if this run does not publish)", SchemaDiff.columns(addedColumns), table);
