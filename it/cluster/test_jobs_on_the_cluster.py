@@ -89,5 +89,5 @@ def test_two_runs_of_one_table_and_date_at_once_leave_one_complete_output(stack,
     assert codes[winner] == 0
     # a run that lost the race says so in one line and names the run that published (Airflow retries exit 1)
     for loser in [name for name, code in codes.items() if code == 1]:
-        assert any(line.startswith("kindling snapshot: failed: PartitionConflictException: another run published shop.contended partition ds=2026-11-20"
+        assert any(line.startswith("kindling snapshot: failed: PublishConflictException: another run published shop.contended partition ds=2026-11-20"
                                    " while this run was writing it: run ") for line in results[loser].err_lines), results[loser].err_lines[-5:]

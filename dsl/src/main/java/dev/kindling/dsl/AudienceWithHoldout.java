@@ -41,7 +41,7 @@ public final class AudienceWithHoldout {
      * with the same columns, as {@code <name>_holdout} (table and CSV), each replaced in one step.
      */
     public MailingList prepareForMailing(String name) {
-        return prepareForMailing(name, MailingExport.sqlWriter(audience.marketplace().spark()));
+        return prepareForMailing(name, TableWriter.inSession(audience.marketplace().spark()));
     }
 
     /** {@link #prepareForMailing(String)} through a given writer, e.g. a scheduled job's outputs. */

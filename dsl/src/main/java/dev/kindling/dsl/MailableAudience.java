@@ -103,7 +103,7 @@ public final class MailableAudience extends Audience {
      * or leaves it untouched.
      */
     public MailingList prepareForMailing(String name) {
-        return prepareForMailing(name, MailingExport.sqlWriter(marketplace().spark()));
+        return prepareForMailing(name, TableWriter.inSession(marketplace().spark()));
     }
 
     /** {@link #prepareForMailing(String)} through a given writer, e.g. a scheduled job's outputs. */

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Locale;
 
 import dev.kindling.dsl.publish.TableWriter;
-import dev.kindling.dsl.publish.VersionedTable;
 import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -18,18 +17,18 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * Writes a mailing list, only the columns a mailing needs, through a {@link TableWriter}, so that
- * readers see the previous list or the new one, never a partial one. In a shell the writer is
- * {@link #sqlWriter}: each run writes a new version ({@link VersionedTable}), a managed table
- * {@code <db>.<name>__v<millis>} with the CSV export in its folder ({@code _csv}, which Spark's readers
- * skip); only then is {@code <db>.<name>} pointed at that folder, in one metastore update, and the
- * version it replaced is dropped. A failed run drops its own version and leaves the list as it was.
- * Only SQL and the unified Dataset API are used, so this also works over Spark Connect.
+ * readers see the previous list or the new one, never a partial one. The list is an Iceberg table,
+ * replaced by write-audit-publish ({@link dev.kindling.dsl.publish.StagedTable}): the rows and their CSV
+ * copy are written on a branch no reader sees, counted there, then published in one commit. A failed
+ * run publishes nothing and leaves the list as it was; a reader that began before the publish finishes
+ * on the list it began with. Only SQL and the unified Dataset API are used, so this also works over
+ * Spark Connect.
  * <p>
  * Every list is also recorded in the mailing history ({@link Tables#mailingHistory()}): its users go
  * into partition (prepared_on = the marketplace's day, mailing = the list's name), which a rerun of
  * the same list on the same day replaces, through the same writer. A holdout's users are not recorded:
  * they were not mailed. The history keeps {@link Tables#MAILING_HISTORY_DAYS} days before the list's
- * day, as far back as notMailedInLast may look: older days are dropped as each list is written.
+ * day, as far back as notMailedInLast may look: older days are deleted as each list is written.
  * <p>
  * Users on the standing suppression list ({@link Tables#suppressions()}) are removed, with an anti-join
  * on user_id, from every list whatever its audience. It fails closed: a suppression list that does not
@@ -65,8 +64,7 @@ final class MailingExport {
      * given, the others as {@code <name>_holdout}.
      * <p>
      * The order keeps the history from ever missing a published list: (1) the history partition (then
-     * the history's expired days are dropped), (2) the
-     * holdout, (3) the list, each published in one metastore update. A run that fails before (1) publishes
+     * the history's expired days are deleted), (2) the holdout, (3) the list, each published in one commit. A run that fails before (1) publishes
      * leaves everything as it was. One that fails after (1) and before (3) leaves a history that names users
      * of a list readers do not see yet (and maybe a new holdout beside the old list): in that window
      * notMailedInLast errs on the side of rest, never of mailing someone twice; the run fails, and its
@@ -82,7 +80,7 @@ final class MailingExport {
         Dataset<Row> listed = heldOut == null ? mailable : mailable.where(not(heldOut));
         writer.replacePartition(history, Tables.PREPARED_ON + " DATE, " + Tables.MAILING + " STRING", List.of(day.toString(), listName),
                 listed.select(col(Tables.USER_ID).cast("bigint").as(Tables.USER_ID)));
-        writer.dropPartitionsBefore(spark, history, Tables.PREPARED_ON, day.minusDays(Tables.MAILING_HISTORY_DAYS));
+        writer.deletePartitionsBefore(history, Tables.PREPARED_ON, day.minusDays(Tables.MAILING_HISTORY_DAYS));
         long held = heldOut == null ? 0 : writer.replaceWithCsv(table + MailingList.HOLDOUT_SUFFIX, mailingColumns(mailable.where(heldOut)), Tables.USER_ID).rows();
         TableWriter.Replaced written = writer.replaceWithCsv(table, mailingColumns(listed), Tables.USER_ID);
         return new MailingList(table, written.rows(), suppressedInAudience, written.difference(), written.csvFolder(), held);
@@ -111,20 +109,5 @@ final class MailingExport {
 
     private static Dataset<Row> mailingColumns(Dataset<Row> users) {
         return users.select(COLUMNS.stream().map(c -> col(c)).toArray(Column[]::new));
-    }
-
-    /** The shell's writer: SQL and the unified Dataset API only. */
-    static TableWriter sqlWriter(SparkSession spark) {
-        return (table, rows, key) -> {
-            VersionedTable versions = new VersionedTable(spark, table);
-            VersionedTable.Filled<TableWriter.Replaced> filled = versions.stage(rows.schema(), version -> {
-                rows.write().insertInto(version.table());
-                versions.writeCsvCopy(version);
-                long count = spark.table(version.table()).count();
-                return new TableWriter.Replaced(count, version.csvFolder(), versions.difference(version, key, count));
-            });
-            versions.publish(filled.version());
-            return filled.value();
-        };
     }
 }

@@ -25,7 +25,7 @@ public record MailingList(String table, long users, long suppressed, Difference 
     /** The holdout of list {@code <name>} is table {@code <name>_holdout}. */
     static final String HOLDOUT_SUFFIX = "_holdout";
 
-    // No "__": MailingExport's version tables are <name>__v<millis>.
+    // words joined by single '_': as the message says
     private static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)*");
 
     /** Fails unless name can name a mailing list's table. */

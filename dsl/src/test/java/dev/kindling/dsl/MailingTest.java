@@ -13,7 +13,8 @@ import java.util.List;
 
 import dev.kindling.dsl.publish.Difference;
 import dev.kindling.dsl.publish.TableWriter;
-import dev.kindling.dsl.publish.VersionedTable;
+import dev.kindling.dsl.publish.PublishConflictException;
+import dev.kindling.dsl.publish.StagedTable;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,9 +36,6 @@ class MailingTest {
         return SPARK.table(table).orderBy("user_id").collectAsList().stream().map(Row::toString).toList();
     }
 
-    private static List<String> tables() {
-        return SPARK.sql("SHOW TABLES IN small_mailings").collectAsList().stream().map(r -> r.getString(1)).sorted().toList();
-    }
 
     @Test
     void theExampleIsWrittenAsTableAndCsvWithOnlyMailingColumns() {
@@ -53,30 +51,58 @@ class MailingTest {
         assertThat(csv).containsExactly("user_id,first_name,email,postal_code", "1,Ala,ala@example.com,87-100");
     }
 
+    /** The table's branches and tags: after a publish, main only (no staging branch is left behind). */
+    private static List<String> refs(String table) {
+        return SPARK.sql("SELECT name FROM " + table + ".refs").collectAsList().stream().map(r -> r.getString(0)).sorted().toList();
+    }
+
+    private static List<Long> snapshots(String table) {
+        return SPARK.sql("SELECT snapshot_id FROM " + table + ".history ORDER BY made_current_at").collectAsList().stream().map(r -> r.getLong(0)).toList();
+    }
+
     @Test
-    void aRerunReplacesTheListAndKeepsOneVersion() {
-        users().withPermissionToMailing().livingNear("87-100", 10).prepareForMailing("near_torun");
+    void aRerunReplacesTheListInOneCommitAndTheReplacedListStaysReadable() {
+        MailingList first = users().withPermissionToMailing().livingNear("87-100", 10).prepareForMailing("near_torun");
         MailingList second = users().withPermissionToMailing().livingNear("87-100", 1).prepareForMailing("near_torun");
 
         assertThat(second.users()).isEqualTo(1);
         assertThat(rows("small_mailings.near_torun")).containsExactly("[1,Ala,ala@example.com,87-100]");
-        assertThat(tables().stream().filter(t -> t.startsWith("near_torun"))).hasSize(2)
-                .contains("near_torun").anyMatch(t -> t.matches("near_torun__v\\d+"));
+        assertThat(refs("small_mailings.near_torun")).containsExactly("main");
+        List<Long> published = snapshots("small_mailings.near_torun");
+        assertThat(published).as("one commit a list").hasSize(2);
+        assertThat(SPARK.sql("SELECT user_id FROM small_mailings.near_torun VERSION AS OF " + published.get(0) + " ORDER BY user_id").collectAsList())
+                .as("a reader of the first list still reads it").map(Row::toString).containsExactly("[1]", "[2]");
+        assertThat(first.csvFolder()).isNotEqualTo(second.csvFolder()).endsWith("near_torun.csv/" + published.get(0));
+        assertThat(SPARK.read().text(first.csvFolder()).count()).as("the replaced list's CSV is still there, header and 2 users").isEqualTo(3);
     }
 
     @Test
-    void aPublishDropsOnlyTheVersionItReplacedNeverAnotherRunsStagedVersion() {
+    void ofTwoRunsReplacingOneListAtOnceExactlyOnePublishesAndTheOtherSaysWhichRunDid() {
         users().withPermissionToMailing().livingNear("87-100", 10).prepareForMailing("shared");
-        List<String> first = tables().stream().filter(t -> t.startsWith("shared__v")).toList();
-        VersionedTable other = new VersionedTable(SPARK, "small_mailings.shared");
-        VersionedTable.Version staged = other.stage(SPARK.table("small_mailings.shared").schema());
+        var oneUser = SPARK.table("small_mailings.shared").where("user_id = 1");
+        var twoUsers = SPARK.table("small_mailings.shared");
+        StagedTable a = StagedTable.begin(SPARK, "small_mailings.shared", oneUser.schema(), List.of(), "run-a");
+        StagedTable b = StagedTable.begin(SPARK, "small_mailings.shared", twoUsers.schema(), List.of(), "run-b");
+        a.write(oneUser, java.util.Map.of("kindling.run_id", "run-a"));
+        b.write(twoUsers, java.util.Map.of("kindling.run_id", "run-b"));
+        assertThat(rows("small_mailings.shared")).as("staged rows are unseen").hasSize(2);
 
-        users().withPermissionToMailing().livingNear("87-100", 1).prepareForMailing("shared");
+        long published = a.publish();
+        assertThatThrownBy(b::publish).isInstanceOf(PublishConflictException.class)
+                .hasMessage("another run published small_mailings.shared while this run was writing it: run run-a (snapshot " + published
+                        + "); nothing was published (a retry writes on top of it)");
 
-        assertThat(tables()).as("the replaced version is dropped, the other run's staged version kept")
-                .doesNotContainAnyElementsOf(first).contains(staged.table().substring("small_mailings.".length()));
-        other.publish(staged);
-        assertThat(tables().stream().filter(t -> t.startsWith("shared"))).containsExactly("shared", staged.table().substring("small_mailings.".length()));
+        assertThat(rows("small_mailings.shared")).containsExactly("[1,Ala,ala@example.com,87-100]");
+        assertThat(refs("small_mailings.shared")).containsExactly("main");
+    }
+
+    @Test
+    void aNewListWhoseWriteFailsLeavesNoTable() {
+        var failing = SPARK.table("small.users").withColumn("user_id",
+                when(col("user_id").equalTo(7), raise_error(lit("disk full"))).otherwise(col("user_id")));
+        assertThatThrownBy(() -> new MailingExport(marketplace).write("never_published", failing, null, TableWriter.inSession(SPARK)))
+                .hasMessageContaining("disk full");
+        assertThat(SPARK.catalog().tableExists("small_mailings.never_published")).isFalse();
     }
 
     @Test
@@ -97,17 +123,17 @@ class MailingTest {
     }
 
     @Test
-    void aWriteThatFailsHalfWayLeavesThePreviousListAndNoVersionBehind() {
+    void aWriteThatFailsHalfWayLeavesThePreviousListAndNoStagingBehind() {
         users().withPermissionToMailing().livingNear("87-100", 1).prepareForMailing("fragile");
         List<String> before = rows("small_mailings.fragile");
 
         // user 7's row fails inside the Spark job, after other rows were processed
         var failing = SPARK.table("small.users").withColumn("user_id",
                 when(col("user_id").equalTo(7), raise_error(lit("disk full"))).otherwise(col("user_id")));
-        assertThatThrownBy(() -> new MailingExport(marketplace).write("fragile", failing, null, MailingExport.sqlWriter(SPARK))).hasMessageContaining("disk full");
+        assertThatThrownBy(() -> new MailingExport(marketplace).write("fragile", failing, null, TableWriter.inSession(SPARK))).hasMessageContaining("disk full");
 
         assertThat(rows("small_mailings.fragile")).isEqualTo(before).hasSize(1);
-        assertThat(tables().stream().filter(t -> t.startsWith("fragile"))).hasSize(2);
+        assertThat(refs("small_mailings.fragile")).containsExactly("main");
     }
 
     @Test
@@ -153,7 +179,7 @@ class MailingTest {
     void aMissingSuppressionListPublishesNothingAndLeavesThePreviousList() {
         users().withPermissionToMailing().livingNear("87-100", 1).prepareForMailing("guarded");
         List<String> before = rows("small_mailings.guarded");
-        List<String> tablesBefore = tables();
+        List<Long> snapshotsBefore = snapshots("small_mailings.guarded");
         Marketplace unguarded = new Marketplace(SPARK, SmallMarketplace.TABLES.withSuppressions("small.no_such_list"));
 
         assertThatThrownBy(() -> unguarded.users().withPermissionToMailing().prepareForMailing("guarded"))
@@ -162,7 +188,8 @@ class MailingTest {
                         + " Create it (user_id BIGINT, reason STRING, since DATE) or point setting marketplace.suppressions.table at it");
 
         assertThat(rows("small_mailings.guarded")).isEqualTo(before).containsExactly("[1,Ala,ala@example.com,87-100]");
-        assertThat(tables()).isEqualTo(tablesBefore);
+        assertThat(snapshots("small_mailings.guarded")).isEqualTo(snapshotsBefore);
+        assertThat(refs("small_mailings.guarded")).containsExactly("main");
     }
 
     @Test
@@ -173,7 +200,7 @@ class MailingTest {
         assertThatThrownBy(() -> unguarded.users().withPermissionToMailing().prepareForMailing("never_written"))
                 .isInstanceOf(AudienceException.class)
                 .hasMessageStartingWith("prepareForMailing: the suppression list small.suppressions_by_email has no column user_id (its columns: email, reason)");
-        assertThat(tables()).noneMatch(t -> t.startsWith("never_written"));
+        assertThat(SPARK.catalog().tableExists("small_mailings.never_written")).isFalse();
     }
 
     @Test
@@ -182,6 +209,15 @@ class MailingTest {
             @Override
             public Replaced replaceWithCsv(String table, org.apache.spark.sql.Dataset<Row> rows, String key) {
                 return new Replaced(0, "(not written)", Difference.NOT_COMPARED);
+            }
+
+            @Override
+            public long replacePartition(String table, String partitionColumns, List<String> values, org.apache.spark.sql.Dataset<Row> rows) {
+                return 0;
+            }
+
+            @Override
+            public void deletePartitionsBefore(String table, String dateColumn, java.time.LocalDate keepFrom) {
             }
 
             @Override

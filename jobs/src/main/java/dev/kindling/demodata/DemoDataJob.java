@@ -63,12 +63,12 @@ public final class DemoDataJob implements Job {
         Dataset<Row> postalCodes = marketplace.postalCodes(postalCodesPerCity);
         Dataset<Row> userRows = marketplace.users(users, postalCodes, firstDay);
         Dataset<Row> transactionRows = marketplace.transactions(transactions, users, firstDay);
-        context.outputs().overwriteTable(database + ".categories", marketplace.categories());
-        context.outputs().overwriteTable(database + ".postal_codes", postalCodes);
-        context.outputs().overwriteTable(database + ".users", userRows);
+        context.outputs().replaceTable(database + ".categories", marketplace.categories());
+        context.outputs().replaceTable(database + ".postal_codes", postalCodes);
+        context.outputs().replaceTable(database + ".users", userRows);
         // one file per day: the partitions an audience step reads are few and compact
-        context.outputs().overwriteTable(database + ".transactions", transactionRows.repartition(transactionRows.col("transaction_date")), "transaction_date");
-        context.outputs().overwriteTable(suppressions, marketplace.suppressions(users, firstDay));
+        context.outputs().replaceTable(database + ".transactions", transactionRows.repartition(transactionRows.col("transaction_date")), "transaction_date");
+        context.outputs().replaceTable(suppressions, marketplace.suppressions(users, firstDay));
         context.log().info("demo marketplace in database {}: {} users, {} transactions from {} to {}, {} postal codes; suppression list {}",
                 database, users, transactions, firstDay, firstDay.plusDays(SyntheticMarketplace.DAYS - 1), postalCodesPerCity * SyntheticMarketplace.CITIES.size(),
                 suppressions);

@@ -72,14 +72,13 @@ final class DryRunOutputs implements RunOutputs {
     }
 
     @Override
-    public int dropPartitionsBefore(SparkSession session, String table, String dateColumn, java.time.LocalDate keepFrom) {
-        out.println("dry run: would drop the partitions of " + table + " with " + dateColumn + " before " + keepFrom);
-        return 0;
+    public void deletePartitionsBefore(String table, String dateColumn, java.time.LocalDate keepFrom) {
+        out.println("dry run: would delete the partitions of " + table + " with " + dateColumn + " before " + keepFrom);
     }
 
     @Override
     public Replaced replaceWithCsv(String table, Dataset<Row> rows, String key) {
-        out.println("dry run: would write table " + table + " as a new version with a CSV copy, columns " + rows.schema().toDDL());
+        out.println("dry run: would replace table " + table + " with a CSV copy, columns " + rows.schema().toDDL());
         out.println("dry run: Spark plan of the rows to write:");
         out.println(plan(rows));
         return new Replaced(0, "(dry run: not written)", Difference.NOT_COMPARED);
@@ -92,7 +91,7 @@ final class DryRunOutputs implements RunOutputs {
     }
 
     @Override
-    public void overwriteTable(String table, Dataset<Row> rows, String... partitionColumns) {
+    public void replaceTable(String table, Dataset<Row> rows, String... partitionColumns) {
         PartitionTables.checkTableName(table);
         out.println("dry run: would replace table " + table + (partitionColumns.length == 0 ? "" : " partitioned by " + String.join(", ", partitionColumns))
                 + " with columns " + rows.schema().toDDL());

@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import dev.kindling.dsl.publish.IcebergSql;
+import dev.kindling.dsl.publish.PublishConflictException;
 import org.apache.iceberg.CatalogUtil;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.OverwriteFiles;
@@ -36,7 +38,7 @@ final class IcebergTables {
     static final String WAP_ID = "spark.wap.id";
     /** Summary keys Kindling adds to each snapshot it commits (besides Iceberg's own counts). */
     static final String RUN_ID = "kindling.run_id";
-    static final String PARTITION = "kindling.partition";
+    static final String PARTITION = IcebergSql.PARTITION;
 
     private IcebergTables() {
     }
@@ -145,7 +147,7 @@ final class IcebergTables {
     /**
      * Commits one snapshot that replaces the files of {@code partition} with those
      * {@code staged} added (none: the partition becomes empty). It fails with a
-     * {@link PartitionConflictException} when a commit since {@code basedOn} (the snapshot current
+     * {@link PublishConflictException} when a commit since {@code basedOn} (the snapshot current
      * when the rows were staged; null for a table that had none) added or removed files of that partition.
      */
     static Snapshot replacePartition(Table table, String name, Partition partition, Optional<Snapshot> staged, Long basedOn,
@@ -169,7 +171,7 @@ final class IcebergTables {
             replace.commit();
         } catch (ValidationException | CommitFailedException e) {
             table.refresh();
-            throw new PartitionConflictException(name, partition.toString(), publishersSince(table, basedOn, partition.toString()), e);
+            throw new PublishConflictException(name + " partition " + partition, String.join(", ", publishersSince(table, basedOn, partition.toString())), e);
         }
         table.refresh();
         return table.currentSnapshot();
@@ -197,15 +199,6 @@ final class IcebergTables {
         table.refresh();
         if (table.snapshot(staged.snapshotId()) != null) {
             table.expireSnapshots().expireSnapshotId(staged.snapshotId()).commit();
-        }
-    }
-
-    /** Another run published the partition while this run was staging it: nothing of this run was published. */
-    static final class PartitionConflictException extends RuntimeException {
-        PartitionConflictException(String table, String partition, List<String> publishers, Exception cause) {
-            super("another run published " + table + " partition " + partition + " while this run was writing it"
-                    + (publishers.isEmpty() ? "" : ": " + String.join(", ", publishers))
-                    + "; nothing was published (a retry writes on top of it)", cause);
         }
     }
 }

@@ -5,8 +5,8 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
- * The only way jobs write. Real runs stage their rows where no reader sees them, audit them, then
- * publish them in one commit; a dry run ({@link DryRunOutputs}) prints the target and the Spark plan
+ * The only way jobs write tables: every table is an Apache Iceberg table. Real runs stage their rows
+ * where no reader sees them, audit them, then publish them in one commit; a dry run ({@link DryRunOutputs}) prints the target and the Spark plan
  * and writes nothing.
  */
 public interface Outputs extends TableWriter {
@@ -32,22 +32,22 @@ public interface Outputs extends TableWriter {
     StagedPartition stagePartition(String table, Partition partition, Dataset<Row> rows, SchemaEvolution evolution);
 
     /**
-     * Writes rows as a new version of a whole table (a managed table {@code <table>__v<millis>}, with a
-     * CSV copy in its {@code _csv} folder), points the table at it with one metastore update and drops
-     * the version it replaced (see {@link dev.kindling.dsl.publish.VersionedTable}). Spark's counts of the
-     * write (rows its sources read, rows written) are added to the run's rows_read and rows_written.
-     * Before the publish it counts the values of {@code key} added and removed against the published
-     * version. Mailing lists are written this way.
+     * Replaces a whole Iceberg table (created if missing) by write-audit-publish: the rows and a CSV copy
+     * (one file, header line first, in {@code <table folder>.csv/<snapshot>}) are written on a staging
+     * branch no reader sees, counted there against the published rows by the values of {@code key}, then
+     * published in one commit, refused if another run published the table meanwhile. Spark's count of the
+     * rows the write read, and the commit's count of rows written, go into the run's rows_read and
+     * rows_written. Mailing lists are written this way.
      */
     @Override
     Replaced replaceWithCsv(String table, Dataset<Row> rows, String key);
 
     /**
-     * Replaces a whole Parquet table (partitioned by the given columns, if any) with Spark's overwrite:
-     * not atomic, readers may see it half written. For data nobody reads while it is rebuilt (demo data).
-     * Spark's counts of the write are added to the run's rows_read and rows_written.
+     * Replaces a whole Iceberg table (created if missing, partitioned by the given columns, if any) as
+     * {@link #replaceWithCsv} does, without the copy and the comparison. The demo marketplace is written
+     * this way.
      */
-    void overwriteTable(String table, Dataset<Row> rows, String... partitionColumns);
+    void replaceTable(String table, Dataset<Row> rows, String... partitionColumns);
 
     /**
      * A staged partition waiting for the job's checks, with the rows its query read from its sources

@@ -12,15 +12,14 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 
 import dev.kindling.dsl.publish.Difference;
-import dev.kindling.dsl.publish.VersionedTable;
-import org.apache.hadoop.fs.Path;
+import dev.kindling.dsl.publish.IcebergSql;
+import dev.kindling.dsl.publish.StagedTable;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.logging.log4j.Logger;
 import org.apache.spark.sql.DataFrameWriterV2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructField;
@@ -276,47 +275,68 @@ final class SparkOutputs implements RunOutputs {
 
     @Override
     public Replaced replaceWithCsv(String table, Dataset<Row> rows, String key) {
-        VersionedTable versions = new VersionedTable(spark, table);
-        VersionedTable.Filled<Written> filled = versions.stage(rows.schema(), version -> {
-            log.info("writing {} to its new version {}", table, version.table());
-            WriteCounts.Count count = counts.countWrite(new Path(version.location()), () -> rows.write().insertInto(version.table()), SPARK_REPORT_TIMEOUT);
-            versions.writeCsvCopy(version);
-            metrics.collectObservations(SPARK_REPORT_TIMEOUT);
-            return new Written(count, versions.difference(version, key, count.rowsWritten()));
+        return replaceWhole(table, rows, List.of(), staged -> {
+            Difference difference = staged.difference(key); // before the CSV: a failure leaves no copy behind
+            return new Replaced(staged.rowCount(), staged.writeCsvCopy(), difference);
         });
-        VersionedTable.Version version = filled.version();
-        WriteCounts.Count count = filled.value().count();
-        versions.publish(version);
-        log.info("published {} from {}: {} rows", table, version.table(), count.rowsWritten());
-        record(count);
-        return new Replaced(count.rowsWritten(), version.csvFolder(), filled.value().difference());
-    }
-
-    /** What writing a version of a whole table counted, and how it differs from the published one. */
-    private record Written(WriteCounts.Count count, Difference difference) {
     }
 
     @Override
-    public void overwriteTable(String table, Dataset<Row> rows, String... partitionColumns) {
-        PartitionTables.checkTableName(table);
-        int dot = table.indexOf('.');
-        if (dot > 0) {
-            spark.sql("CREATE DATABASE IF NOT EXISTS " + table.substring(0, dot));
-        }
-        // created empty with the rows' schema, then filled by an insert: the insert is a write whose rows Spark counts
-        spark.sql("DROP TABLE IF EXISTS " + table);
-        rows.limit(0).write().format("parquet").partitionBy(partitionColumns).saveAsTable(table);
-        Dataset<Row> inTableOrder = rows.select(java.util.Arrays.stream(spark.table(table).columns()).map(rows::col).toArray(org.apache.spark.sql.Column[]::new));
-        WriteCounts.Count count = counts.countWrite(tableLocation(table),
-                () -> inTableOrder.write().mode(SaveMode.Overwrite).insertInto(table), SPARK_REPORT_TIMEOUT);
-        log.info("replaced table {}: {} rows", table, count.rowsWritten());
-        record(count);
+    public void replaceTable(String table, Dataset<Row> rows, String... partitionColumns) {
+        replaceWhole(table, rows, List.of(partitionColumns), staged -> new Replaced(staged.rowCount(), "", Difference.NOT_COMPARED));
     }
 
-    /** A whole-table write's counts go into the run's rows read and written, as every job reports them. */
-    private void record(WriteCounts.Count count) {
+    /**
+     * Replaces a whole table by write-audit-publish ({@link StagedTable}): the rows go to a staging branch
+     * (Spark counts the rows its sources read), {@code audit} reads them there, then one commit publishes
+     * them. What was staged and not published goes: the branch, and the table if this run created it.
+     */
+    private Replaced replaceWhole(String target, Dataset<Row> rows, List<String> partitionColumns, java.util.function.Function<StagedTable, Replaced> audit) {
+        PartitionTables.checkTableName(target);
+        String table = PartitionTables.normalized(target);
+        StagedTable staged;
+        try {
+            staged = StagedTable.begin(spark, table, rows.schema(), partitionColumns, runToken);
+        } catch (IcebergSql.NotIcebergException e) {
+            throw PartitionTables.notIceberg(table);
+        }
+        try {
+            log.info("writing {} to a staging branch, unseen until published", table);
+            WriteCounts.Count count = counts.countTableWrite(table, () -> staged.write(rows, commitSummary), SPARK_REPORT_TIMEOUT);
+            metrics.collectObservations(SPARK_REPORT_TIMEOUT);
+            Replaced replaced = audit.apply(staged);
+            long snapshot = staged.publish();
+            published.put(table, snapshot);
+            log.info("published {}: snapshot {}, {} rows", table, snapshot, replaced.rows());
+            metrics.add("rows_read", count.rowsRead());
+            metrics.add("rows_written", replaced.rows());
+            return replaced;
+        } finally {
+            staged.discard(); // nothing once published
+        }
+    }
+
+    @Override
+    public long replacePartition(String target, String partitionColumns, List<String> values, Dataset<Row> rows) {
+        PartitionTables.checkTableName(target);
+        String table = PartitionTables.normalized(target);
+        long[] written = new long[1];
+        WriteCounts.Count count;
+        try {
+            count = counts.countTableWrite(table,
+                    () -> written[0] = IcebergSql.replacePartition(spark, table, partitionColumns, values, rows, commitSummary, runToken), SPARK_REPORT_TIMEOUT);
+        } catch (IcebergSql.NotIcebergException e) {
+            throw PartitionTables.notIceberg(table);
+        }
+        log.info("published {} partition {} = {}: {} rows", table, partitionColumns, values, written[0]);
         metrics.add("rows_read", count.rowsRead());
-        metrics.add("rows_written", count.rowsWritten());
+        metrics.add("rows_written", written[0]);
+        return written[0];
+    }
+
+    @Override
+    public void deletePartitionsBefore(String table, String dateColumn, java.time.LocalDate keepFrom) {
+        IcebergSql.deleteBefore(spark, table, dateColumn, keepFrom);
     }
 
     @Override
@@ -334,22 +354,8 @@ final class SparkOutputs implements RunOutputs {
         }
     }
 
-    // read whole and filtered here: a Dataset filter on a command's result would run a Spark job
-    private String describedLocation(String describe) {
-        return spark.sql(describe).collectAsList().stream()
-                .filter(row -> "Location".equals(row.getString(0)))
-                .map(row -> row.getString(1))
-                .findFirst()
-                .orElseThrow(() -> new IllegalStateException("'" + describe + "' shows no location"));
-    }
-
     private static String columns(StructType schema) {
         return Arrays.stream(schema.fields()).map(f -> f.name().toLowerCase(Locale.ROOT) + " " + f.dataType().sql())
                 .collect(Collectors.joining(", "));
-    }
-
-    /** An existing table's location. */
-    private Path tableLocation(String table) {
-        return new Path(describedLocation("DESCRIBE TABLE EXTENDED " + table));
     }
 }

@@ -71,27 +71,27 @@ class AudienceJobTest {
         assertThat(RunLog.ofTestSpark().lines("aud-january_sports_or_torun"))
                 .anyMatch(line -> line.contains("mailing list aud_mailings.january_sports_or_torun: " + expected.size() + " users ("
                         + suppressedInAudience + " suppressed); first list: +" + expected.size() + "; CSV in "))
-                .anyMatch(line -> line.contains("rows_written=" + expected.size()) && line.matches(".*rows_read=[1-9][0-9]*.*")
+                // the list's users, and the same users in the mailing history
+                .anyMatch(line -> line.contains("rows_written=" + 2 * expected.size()) && line.matches(".*rows_read=[1-9][0-9]*.*")
                         && line.contains("users_suppressed=" + suppressedInAudience) && line.contains("users_added=" + expected.size())
                         && line.contains("users_removed=0"));
     }
 
     @Test
-    void aRerunReplacesTheListThroughTheJobsOutputsAndDropsOnlyTheVersionItReplaced() throws IOException {
+    void aRerunReplacesTheListInOneCommitThatNamesTheRunAndCountsItsRows() throws IOException {
         assertThat(audience(DEFINITION, "rerun_list").exitCode()).isZero();
-        List<String> first = versionsOf("rerun_list");
-        // another run's version, staged and not yet published
-        SPARK.sql("CREATE TABLE aud_mailings.rerun_list__v" + System.currentTimeMillis() + " (user_id BIGINT) USING parquet");
-        List<String> staged = versionsOf("rerun_list");
 
         Result rerun = audience("users().withPermissionToMailing().livingNear(\"87-100\", 10)", "rerun_list");
 
         assertThat(rerun.exitCode()).as(rerun.err()).isZero();
-        List<String> after = versionsOf("rerun_list");
-        assertThat(after).as("the replaced version is dropped, the other run's staged one kept")
-                .doesNotContainAnyElementsOf(first).containsAll(staged.stream().filter(v -> !first.contains(v)).toList()).hasSize(2);
         long users = SPARK.table("aud_mailings.rerun_list").count();
-        assertThat(RunLog.ofTestSpark().lines("aud-rerun_list")).anyMatch(line -> line.contains("rows_written=" + users));
+        assertThat(RunLog.ofTestSpark().lines("aud-rerun_list")).as("the list and its users in the history")
+                .anyMatch(line -> line.contains("rows_written=" + 2 * users));
+        assertThat(refsOf("rerun_list")).as("no staging branch is left").containsExactly("main");
+        Row published = SPARK.sql("SELECT summary['kindling.run_id'], summary['kindling.job'], summary['total-records'] FROM aud_mailings.rerun_list.snapshots"
+                + " WHERE snapshot_id = (SELECT snapshot_id FROM aud_mailings.rerun_list.refs WHERE name = 'main')").first();
+        assertThat(published.toString()).isEqualTo("[aud-rerun_list,audience," + users + "]");
+        assertThat(SPARK.sql("SELECT * FROM aud_mailings.rerun_list.history").count()).as("one commit a run").isEqualTo(2);
     }
 
     private static List<Long> ids(String table) {
@@ -146,7 +146,7 @@ class AudienceJobTest {
         Result result = audience("users().withPermissionToMailing().holdout(10, \"dry\")", "dry_history", "--dry-run");
         assertThat(result.exitCode()).as(result.err()).isZero();
         assertThat(result.out()).contains("dry run: would replace partition (prepared_on DATE, mailing STRING) = [2024-02-01, dry_history] of table aud_mailings.mailing_history",
-                "dry run: would write table aud_mailings.dry_history_holdout as a new version");
+                "dry run: would replace table aud_mailings.dry_history_holdout with a CSV copy");
         assertThat(SPARK.catalog().tableExists("aud_mailings.mailing_history") ? historyOf("dry_history", "2024-02-01") : List.of()).isEmpty();
         assertThat(SPARK.catalog().tableExists("aud_mailings.dry_history_holdout")).isFalse();
     }
@@ -155,7 +155,7 @@ class AudienceJobTest {
     void aMissingSuppressionListIsBadUsageAndLeavesThePreviousList() throws IOException {
         assertThat(audience("users().withPermissionToMailing().livingNear(\"87-100\", 10)", "guarded").exitCode()).isZero();
         List<Row> before = SPARK.table("aud_mailings.guarded").collectAsList();
-        List<String> versions = versionsOf("guarded");
+        long snapshots = SPARK.sql("SELECT * FROM aud_mailings.guarded.snapshots").count();
 
         Result result = audience("users().withPermissionToMailing()", "guarded", "--conf", "marketplace.suppressions.table=aud_market.no_such_list");
 
@@ -163,11 +163,12 @@ class AudienceJobTest {
         assertThat(result.errLines()).singleElement().asString().contains("the suppression list aud_market.no_such_list does not exist; nothing was published."
                 + " Create it (user_id BIGINT, reason STRING, since DATE) or point setting marketplace.suppressions.table at it");
         assertThat(SPARK.table("aud_mailings.guarded").collectAsList()).containsExactlyInAnyOrderElementsOf(before);
-        assertThat(versionsOf("guarded")).isEqualTo(versions);
+        assertThat(SPARK.sql("SELECT * FROM aud_mailings.guarded.snapshots").count()).isEqualTo(snapshots);
+        assertThat(refsOf("guarded")).containsExactly("main");
     }
 
-    private static List<String> versionsOf(String list) {
-        return SPARK.sql("SHOW TABLES IN aud_mailings LIKE '" + list + "__v*'").collectAsList().stream().map(r -> r.getString(1)).sorted().toList();
+    private static List<String> refsOf(String list) {
+        return SPARK.sql("SELECT name FROM aud_mailings." + list + ".refs").collectAsList().stream().map(r -> r.getString(0)).sorted().toList();
     }
 
     @Test
@@ -267,10 +268,8 @@ class AudienceJobTest {
         Result result = audience(DEFINITION, "dry", "--dry-run");
         assertThat(result.exitCode()).as(result.err()).isZero();
         assertThat(SPARK.catalog().tableExists("aud_mailings.dry")).isFalse();
-        assertThat(SPARK.catalog().databaseExists("aud_mailings") ? SPARK.sql("SHOW TABLES IN aud_mailings LIKE 'dry*'").count() : 0)
-                .as("no version either").isZero();
         // the plan of the rows it would write reads the suppression list (the anti-join)
-        assertThat(result.out()).contains("dry run: would write table aud_mailings.dry as a new version with a CSV copy", "Physical Plan", "aud_market.suppressions");
+        assertThat(result.out()).contains("dry run: would replace table aud_mailings.dry with a CSV copy", "Physical Plan", "aud_market.suppressions");
         assertThat(RunLog.ofTestSpark().lines("aud-dry")).anyMatch(line -> line.contains("writing mailing list dry: (users who gave permission to mailing"))
                 .anyMatch(line -> line.contains("mailing list aud_mailings.dry: 0 users (0 suppressed); not compared with the last list (dry run); CSV in (dry run"))
                 .noneMatch(line -> line.contains("users_suppressed="));

@@ -205,13 +205,23 @@ class FailClosedTest {
         }
 
         @Override
+        public long replacePartition(String table, String partitionColumns, java.util.List<String> values, Dataset<Row> rows) {
+            return real.replacePartition(table, partitionColumns, values, rows);
+        }
+
+        @Override
+        public void deletePartitionsBefore(String table, String dateColumn, java.time.LocalDate keepFrom) {
+            real.deletePartitionsBefore(table, dateColumn, keepFrom);
+        }
+
+        @Override
         public boolean writes() {
             return real.writes();
         }
 
         @Override
-        public void overwriteTable(String table, Dataset<Row> rows, String... partitionColumns) {
-            real.overwriteTable(table, rows, partitionColumns);
+        public void replaceTable(String table, Dataset<Row> rows, String... partitionColumns) {
+            real.replaceTable(table, rows, partitionColumns);
         }
     }
 

@@ -88,7 +88,7 @@ class PublishTest {
         StagedPartition loser = first.equals("A") ? b : a;
         winner.publish();
         assertThatThrownBy(loser::publish)
-                .isInstanceOf(IcebergTables.PartitionConflictException.class)
+                .isInstanceOf(dev.kindling.dsl.publish.PublishConflictException.class)
                 .hasMessageStartingWith("another run published " + table + " partition ds=2024-05-01 while this run was writing it: run run-" + first.toLowerCase()
                         + " (snapshot ")
                 .hasMessageEndingWith("; nothing was published (a retry writes on top of it)");
@@ -149,7 +149,7 @@ class PublishTest {
         StagedPartition stagedB = b.get(60, TimeUnit.SECONDS);
         assertThat(stagedB.rowsWritten()).isEqualTo(4);
         assertThat(stagedB.rows().count()).as("B audits its own rows, not A's").isEqualTo(4);
-        assertThatThrownBy(stagedB::publish).isInstanceOf(IcebergTables.PartitionConflictException.class).hasMessageContaining("run run-a");
+        assertThatThrownBy(stagedB::publish).isInstanceOf(dev.kindling.dsl.publish.PublishConflictException.class).hasMessageContaining("run run-a");
         runA.close();
         runB.close();
         assertThat(partition(table, "2024-05-02")).containsExactly("[1,101]", "[2,102]", "[3,103]");
