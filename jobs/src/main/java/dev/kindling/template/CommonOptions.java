@@ -14,8 +14,12 @@ import picocli.CommandLine.TypeConversionException;
 /** Options every job has; the template mixes them into each job's command. */
 public final class CommonOptions {
 
+    /** The help of --env and --conf, which the table commands (history, rollback) have too. */
+    static final String ENV_HELP = "Environment profile: local (embedded, the default), dev, prod, or NAME.properties in $KINDLING_CONF_DIR. Default: ${DEFAULT-VALUE}.";
+    static final String CONF_HELP = "A setting that overrides the profile and the environment: any spark.* key or a Kindling key (see README). Repeatable.";
+
     @Option(names = "--env", defaultValue = "local", paramLabel = "NAME",
-            description = "Environment profile: local (embedded, the default), dev, prod, or NAME.properties in $KINDLING_CONF_DIR. Default: ${DEFAULT-VALUE}.")
+            description = ENV_HELP)
     String env;
 
     @Option(names = "--logical-date", required = true, paramLabel = "YYYY-MM-DD",
@@ -32,7 +36,7 @@ public final class CommonOptions {
     boolean dryRun;
 
     @Option(names = "--conf", paramLabel = "KEY=VALUE",
-            description = "A setting that overrides the profile and the environment: any spark.* key or a Kindling key (see README). Repeatable.")
+            description = CONF_HELP)
     List<String> conf = new ArrayList<>();
 
     public String env() {

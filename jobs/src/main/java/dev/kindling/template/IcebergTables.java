@@ -57,25 +57,48 @@ final class IcebergTables {
         if (!"org.apache.iceberg.spark.SparkSessionCatalog".equals(sparkSettings.get(SESSION_CATALOG)) || !table.contains(".")) {
             return false;
         }
-        Map<String, String> properties = new java.util.HashMap<>();
-        sparkSettings.forEach((key, value) -> {
-            if (key.startsWith(SESSION_CATALOG + ".")) {
-                properties.put(key.substring(SESSION_CATALOG.length() + 1), value);
-            }
-        });
-        properties.putIfAbsent("type", "hive"); // Iceberg's Spark catalogs default to it too
-        String[] name = table.toLowerCase(java.util.Locale.ROOT).split("\\.");
-        try {
-            Catalog catalog = CatalogUtil.buildIcebergCatalog("spark_catalog", properties, hadoop);
-            try {
-                return catalog.tableExists(TableIdentifier.of(name[0], name[1]));
-            } finally {
-                if (catalog instanceof java.io.Closeable closeable) {
-                    closeable.close();
-                }
-            }
+        try (Catalogue catalog = Catalogue.of(sparkSettings, hadoop)) {
+            return catalog.catalog().tableExists(identifier(table));
         } catch (Exception | LinkageError cannotAsk) {
             return true;
+        }
+    }
+
+    static TableIdentifier identifier(String table) {
+        String[] name = table.toLowerCase(java.util.Locale.ROOT).split("\\.");
+        return TableIdentifier.of(name[0], name[1]);
+    }
+
+    /**
+     * The Iceberg catalog behind Spark's session catalog, built from the run's settings (the same keys
+     * Spark would give it), for what is answered without Spark: a preflight look, a table's history.
+     */
+    record Catalogue(Catalog catalog) implements AutoCloseable {
+
+        /** Empty when the settings give Spark's session catalog no Iceberg catalog. */
+        static Optional<Catalogue> ofSession(Map<String, String> sparkSettings, org.apache.hadoop.conf.Configuration hadoop) {
+            if (!"org.apache.iceberg.spark.SparkSessionCatalog".equals(sparkSettings.get(SESSION_CATALOG))) {
+                return Optional.empty();
+            }
+            return Optional.of(of(sparkSettings, hadoop));
+        }
+
+        static Catalogue of(Map<String, String> sparkSettings, org.apache.hadoop.conf.Configuration hadoop) {
+            Map<String, String> properties = new java.util.HashMap<>();
+            sparkSettings.forEach((key, value) -> {
+                if (key.startsWith(SESSION_CATALOG + ".")) {
+                    properties.put(key.substring(SESSION_CATALOG.length() + 1), value);
+                }
+            });
+            properties.putIfAbsent("type", "hive"); // Iceberg's Spark catalogs default to it too
+            return new Catalogue(CatalogUtil.buildIcebergCatalog("spark_catalog", properties, hadoop));
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            if (catalog instanceof java.io.Closeable closeable) {
+                closeable.close();
+            }
         }
     }
 

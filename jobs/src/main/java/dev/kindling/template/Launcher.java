@@ -65,7 +65,7 @@ public final class Launcher {
     static final class Root {
     }
 
-    /** Builds the command tree: one subcommand per job, with the common options mixed in, then spec, settings and check-args. */
+    /** Builds the command tree: one subcommand per job, with the common options mixed in, then history, rollback, spec, settings and check-args. */
     CommandLine commandLine() {
         CommandLine root = new CommandLine(new Root());
         Map<String, String> exitCodes = new LinkedHashMap<>();
@@ -81,6 +81,8 @@ public final class Launcher {
             command.getCommandSpec().usageMessage().sortOptions(false);
             root.addSubcommand(command);
         }
+        root.addSubcommand(new CommandLine(new TableCommands.History()));
+        root.addSubcommand(new CommandLine(new TableCommands.Rollback()));
         root.addSubcommand(new CommandLine(new SpecCommand()));
         root.addSubcommand(new CommandLine(new SettingsCommand()));
         // Everything after the job name belongs to the job, options included.
@@ -114,6 +116,9 @@ public final class Launcher {
         if (command instanceof SettingsCommand) {
             out.print(Settings.markdown());
             return ExitCode.SUCCESS.code;
+        }
+        if (command instanceof TableCommands.TableCommand table) {
+            return table.execute(sub.commandSpec().name(), environment, out, err);
         }
         if (command instanceof CheckArgsCommand check) {
             return checkArgs(check.jobArgs);

@@ -226,7 +226,7 @@ public final class Preflight {
         return sparkSettings(settings);
     }
 
-    private static Map<String, String> sparkSettings(Settings settings) {
+    static Map<String, String> sparkSettings(Settings settings) {
         SparkConf submitted = new SparkConf();
         Map<String, String> spark = new TreeMap<>();
         for (Tuple2<String, String> entry : submitted.getAll()) {
