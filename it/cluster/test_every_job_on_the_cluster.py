@@ -17,6 +17,7 @@ BOTH_DEPLOY_MODES = {
     "verify": verify.test_verify_runs_on_the_cluster_and_records_each_check_once_a_date,
     "train": recommend.test_train_and_score_run_on_the_cluster_and_agree_across_deploy_modes,
     "score": recommend.test_train_and_score_run_on_the_cluster_and_agree_across_deploy_modes,
+    "maintain": jobs.test_maintain_runs_on_the_cluster,
 }
 
 

@@ -19,8 +19,8 @@ def snapshot(stack, work_dir, source, table, date, deploy_mode="client", on_line
                           "--logical-date", date, "--key", "id", work_dir=work_dir, deploy_mode=deploy_mode, on_line=on_line)
 
 
-def finished_line(run):
-    return next(line for line in run.json_lines() if line["message"].startswith("snapshot finished"))
+def finished_line(run, job="snapshot"):
+    return next(line for line in run.json_lines() if line["message"].startswith(f"{job} finished"))
 
 
 @pytest.mark.parametrize("deploy_mode", ["client", "cluster"])
@@ -36,6 +36,21 @@ def test_a_snapshot_runs_on_the_cluster(stack, tmp_path, deploy_mode):
     assert {row["label"] for row in partition["rows"]} == {deploy_mode}
     # an Iceberg table in the stack's Iceberg catalog, its files under the shared warehouse
     assert partition["location"] == f"file:{stack.dir}/warehouse/shop/orders" and partition["snapshot"] and partition["files"]
+
+
+@pytest.mark.parametrize("deploy_mode", ["client", "cluster"])
+def test_maintain_runs_on_the_cluster(stack, tmp_path, deploy_mode):
+    table = f"shop.maintained_{deploy_mode}"
+    for run_id in ("first", "rerun"):
+        source = write_orders(tmp_path / f"{run_id}.csv", 20, run_id)
+        assert snapshot(stack, tmp_path / "work", source, table, "2026-11-20", deploy_mode).code == 0
+    # a day's retention keeps both snapshots; the quarantine table does not exist (no rejects) and is skipped
+    run = stack.kindling("maintain", "--table", f"{table},{table}_quarantine", "--logical-date", "2026-11-21",
+                         "--conf", "tables.retention.keep.last=1", work_dir=tmp_path / "work", deploy_mode=deploy_mode)
+    assert run.code == 0, "\n".join(run.err_lines[-30:])
+    assert "snapshots_expired=0, staging_branches_dropped=0, success=1, tables_dropped=0, tables_maintained=2, tables_missing=1" \
+        in finished_line(run, "maintain")["message"]
+    assert stack.read_partition(table, "ds", "2026-11-20")["rows"], "the published rows are untouched"
 
 
 def test_the_history_server_keeps_each_runs_application(stack, tmp_path):

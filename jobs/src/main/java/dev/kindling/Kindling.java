@@ -6,6 +6,7 @@ import java.util.function.Supplier;
 import dev.kindling.audience.AudienceJob;
 import dev.kindling.demodata.DemoDataJob;
 import dev.kindling.export.ExportJob;
+import dev.kindling.maintain.MaintainJob;
 import dev.kindling.recommend.ScoreJob;
 import dev.kindling.recommend.TrainJob;
 import dev.kindling.snapshot.SnapshotJob;
@@ -20,7 +21,7 @@ public final class Kindling {
 
     /** Every job Kindling ships, in the order 'kindling --help' lists them. */
     public static final List<Supplier<Job>> JOBS = List.of(SnapshotJob::new, DemoDataJob::new, AudienceJob::new, ExportJob::new, VerifyJob::new,
-            TrainJob::new, ScoreJob::new);
+            TrainJob::new, ScoreJob::new, MaintainJob::new);
 
     private Kindling() {
     }

@@ -97,6 +97,15 @@ final class DryRunOutputs implements RunOutputs {
                 + " with columns " + rows.schema().toDDL());
     }
 
+    /** Lists what would go, with the same rules as a real run, and changes nothing (it does not compact). */
+    @Override
+    public Maintenance maintain(String table, Retention retention) {
+        PartitionTables.checkTableName(table);
+        Maintenance would = new TableMaintenance(spark, org.apache.logging.log4j.LogManager.getLogger("dev.kindling.run")).maintain(PartitionTables.normalized(table), retention, true);
+        out.println(TableMaintenance.describe(would, true));
+        return would;
+    }
+
     @Override
     public void close() {
         // nothing was written

@@ -50,6 +50,31 @@ public interface Outputs extends TableWriter {
     void replaceTable(String table, Dataset<Row> rows, String... partitionColumns);
 
     /**
+     * Housekeeping of an Iceberg table Kindling writes, each step only for what is older than the
+     * retention: staging branches and unpublished tables left by killed runs, snapshots beyond the last
+     * {@code keepLast} (with the files only they held, and mailing lists' CSV copies of them), files no
+     * snapshot references; then small files compacted. A dry run says what would go and changes nothing.
+     */
+    Maintenance maintain(String table, Retention retention);
+
+    /** How long a table's history is kept: snapshots younger than {@code age}, and at least the last {@code keepLast}. */
+    record Retention(java.time.Duration age, int keepLast, boolean compact) {
+        public Retention {
+            if (age == null || age.isNegative() || age.isZero() || keepLast < 1) {
+                throw new IllegalArgumentException("a retention keeps a positive age and at least the last snapshot: " + age + ", " + keepLast);
+            }
+        }
+    }
+
+    /**
+     * What maintenance removed or rewrote (a dry run: what it would remove; it does not compact). A table
+     * that does not exist (a quarantine table before its first reject) is {@code missing}, with nothing done.
+     */
+    record Maintenance(String table, long snapshotsExpired, long filesDeleted, long orphanFilesDeleted, long branchesDropped,
+                       long csvCopiesDeleted, long filesCompacted, boolean tableDropped, boolean missing) {
+    }
+
+    /**
      * A staged partition waiting for the job's checks, with the rows its query read from its sources
      * (Spark's count) and the rows it wrote (the staged commit's count): no extra pass; both 0 in a dry run.
      */

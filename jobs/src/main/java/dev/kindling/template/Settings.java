@@ -73,6 +73,10 @@ public final class Settings {
                     "where mailing lists go"),
             Setting.kindling("quality.history.table", SettingType.tableName(), "quality.check_results",
                     "where data-quality check results go, one partition per logical date (`verify`), and where change checks read earlier counts"),
+            Setting.kindling("tables.retention.days", SettingType.integer(1, 3650), "7",
+                    "`maintain` expires a table's snapshots (and deletes files only they hold, CSV copies of mailing lists among them) once older than this many days; readers and rollbacks reach back this far"),
+            Setting.kindling("tables.retention.keep.last", SettingType.integer(1, 1000), "10",
+                    "`maintain` keeps at least this many of a table's latest published snapshots, however old"),
             Setting.kindling("models.dir", SettingType.text(), "${work.dir}/models",
                     "where `train` writes model versions (`<name>/<logical date>/<run id>`) and each model's `current.properties` pointer, which `score` reads; any Hadoop path"));
 

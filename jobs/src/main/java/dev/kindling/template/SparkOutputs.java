@@ -340,6 +340,14 @@ final class SparkOutputs implements RunOutputs {
     }
 
     @Override
+    public Maintenance maintain(String table, Retention retention) {
+        PartitionTables.checkTableName(table);
+        Maintenance done = new TableMaintenance(spark, log).maintain(PartitionTables.normalized(table), retention, false);
+        log.info("{}", TableMaintenance.describe(done, false));
+        return done;
+    }
+
+    @Override
     public Map<String, Long> published() {
         return Map.copyOf(published);
     }

@@ -215,6 +215,11 @@ class FailClosedTest {
         }
 
         @Override
+        public Maintenance maintain(String table, Retention retention) {
+            return real.maintain(table, retention);
+        }
+
+        @Override
         public boolean writes() {
             return real.writes();
         }

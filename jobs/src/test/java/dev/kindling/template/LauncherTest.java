@@ -102,7 +102,7 @@ class LauncherTest {
         assertThat(spec.get("exit_codes")).extracting(code -> code.get("code").asInt() + ":" + code.get("retried").asBoolean())
                 .containsExactly("0:false", "1:true", "2:false", "3:false", "130:true");
         assertThat(spec.get("exit_codes").get(3).get("meaning").asText()).contains("data-quality");
-        assertThat(spec.get("jobs")).extracting(job -> job.get("name").asText()).containsExactly("snapshot", "demo-data", "audience", "export", "verify", "train", "score");
+        assertThat(spec.get("jobs")).extracting(job -> job.get("name").asText()).containsExactly("snapshot", "demo-data", "audience", "export", "verify", "train", "score", "maintain");
         JsonNode logLevel = StreamSupport.stream(spec.get("settings").spliterator(), false)
                 .filter(setting -> setting.get("key").asText().equals("log.level")).findFirst().orElseThrow();
         assertThat(logLevel.get("choices")).extracting(JsonNode::asText).contains("INFO", "OFF");
@@ -232,7 +232,7 @@ class LauncherTest {
                 Arguments.of("snapshot " + good + " --schema=id", "--schema 'id' is not a valid schema"),
                 Arguments.of("demo-data --logical-date=2024-03-01 --users=0", "--users 0 is out of range"),
                 Arguments.of("snapshots " + good, "Unmatched arguments from index 0: 'snapshots', '--source=/x.csv'"),
-                Arguments.of("spec --json", "kindling check-args: error: 'spec' is not a job; jobs are [snapshot, demo-data, audience, export, verify, train, score]"));
+                Arguments.of("spec --json", "kindling check-args: error: 'spec' is not a job; jobs are [snapshot, demo-data, audience, export, verify, train, score, maintain]"));
     }
 
     @ParameterizedTest(name = "check-args {0}")
