@@ -10,12 +10,18 @@ Each task's outlets are the assets its job writes: the jar's spec marks the opti
 run writes ("writes": its kind), and the asset is kindling://<kind>/<the option's value>. The job and
 its option names are checked against the jar's own spec (kindling-spec.json) when the DAG is parsed;
 values, which may be templates, are checked by the jar itself (`kindling check-args`, see drift.py).
+
+A task of the job `maintain` gets, as its `--table`, every Iceberg table that the file's DAGs write,
+derived from their outlets (see iceberg_tables), plus any table the entry itself lists: so a table
+that a new entry writes is kept trim without anyone adding it by hand. The names of tables that the
+jobs take from the env's settings (the mailing database, the quality history) come from the file's
+`settings`, by default the jar's own defaults.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from types import MappingProxyType
@@ -43,6 +49,16 @@ MEMORY = re.compile(r"[1-9][0-9]*[kmgt]", re.IGNORECASE)
 EMAIL = re.compile(r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+")
 ASSET_SCHEME = "kindling"
 ASSET = re.compile(ASSET_SCHEME + r"://([a-z]+)/([A-Za-z0-9_.-]+)")
+# The job that keeps Iceberg tables trim; its --table is completed from what the file's DAGs write.
+MAINTAIN_JOB = "maintain"
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+TABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*")
+# Settings of the env that name tables the jobs write, each with the form its value must have.
+TABLE_SETTINGS = MappingProxyType({"mailing.database": IDENTIFIER, "quality.history.table": TABLE})
+# Kinds of asset that are not Iceberg tables: a PostgreSQL table (export), a model's folder (train).
+NOT_ICEBERG = frozenset({"postgres", "model"})
+# Every kind of asset this file knows the tables of (tests/test_maintain.py checks the jar declares no other).
+KNOWN_KINDS = frozenset({"hive", "mailing", "verified"}) | NOT_ICEBERG
 
 
 class SpecError(ValueError):
@@ -111,24 +127,95 @@ class Spec:
     dags: tuple[DagSpec, ...]
     # Jobs of the jar that deliberately get no DAG, each with the reason (the drift test wants one or the other).
     unscheduled: Mapping[str, str]
+    # The env's settings that name tables (TABLE_SETTINGS): the file's `settings` over the jar's defaults.
+    settings: Mapping[str, str]
 
 
 def load(path) -> Spec:
     with open(path, encoding="utf-8") as file:
         document = yaml.safe_load(file)
     if not isinstance(document, dict) or not isinstance(document.get("dags"), dict):
-        raise SpecError(f"{path}: expected a mapping with a 'dags' mapping (and optional 'defaults', 'unscheduled')")
-    unknown = sorted(set(document) - {"defaults", "dags", "unscheduled"})
+        raise SpecError(f"{path}: expected a mapping with a 'dags' mapping (and optional 'defaults', 'unscheduled', 'settings')")
+    unknown = sorted(set(document) - {"defaults", "dags", "unscheduled", "settings"})
     if unknown:
-        raise SpecError(f"{path}: unknown section(s) {unknown}; allowed: defaults, dags, unscheduled")
+        raise SpecError(f"{path}: unknown section(s) {unknown}; allowed: defaults, dags, unscheduled, settings")
     defaults = document.get("defaults") or {}
     _check_keys("defaults", defaults, DAG_KEYS - {"tasks"} - ONLY_IN_A_TASK)
     unscheduled = document.get("unscheduled") or {}
     if not isinstance(unscheduled, dict) or not all(isinstance(v, str) and v.strip() for v in unscheduled.values()):
         raise SpecError(f"{path}: unscheduled: {unscheduled!r} is not allowed; expected job: reason it has no DAG")
+    settings = _table_settings(document.get("settings") or {})
     dags = tuple(parse(name, _merge(defaults, entry or {})) for name, entry in document["dags"].items())
     _check_asset_schedules(dags)
-    return Spec(dags=dags, unscheduled=MappingProxyType(dict(unscheduled)))
+    return Spec(dags=_with_maintained_tables(dags, settings), unscheduled=MappingProxyType(dict(unscheduled)),
+                settings=settings)
+
+
+def _table_settings(given) -> Mapping[str, str]:
+    """The settings that name tables: those the file gives (where the env overrides the jar), else the jar's defaults."""
+    if not isinstance(given, Mapping) or set(given) - set(TABLE_SETTINGS):
+        raise SpecError(f"settings: {given!r} is not allowed; expected a mapping with some of {sorted(TABLE_SETTINGS)}"
+                        " (the env's values, where they differ from the jar's defaults)")
+    declared = {setting["key"]: setting["default"] for setting in jar_spec.load()["settings"]}
+    settings = {}
+    for key, form in TABLE_SETTINGS.items():
+        value = given.get(key, declared[key])
+        if not isinstance(value, str) or not form.fullmatch(value):
+            raise SpecError(f"settings.{key}: {value!r} is not allowed; expected "
+                            + ("a database name" if form is IDENTIFIER else "database.table") + " of letters, digits and '_'")
+        settings[key] = value.lower()
+    return MappingProxyType(settings)
+
+
+def iceberg_tables(outlet: str, settings: Mapping[str, str]) -> tuple[str, ...]:
+    """The Iceberg tables behind an asset a task writes, as `maintain --table` names them (lower case,
+    as Kindling creates them); settings: Spec.settings."""
+    kind, name = ASSET.fullmatch(outlet).groups()
+    name = name.lower()
+    if kind == "hive":  # the table and its quarantine table (a job may write rejected rows there)
+        return name, f"{name}_quarantine"
+    if kind == "mailing":  # the list, its holdout and the history of every list, in the mailing database
+        database = settings["mailing.database"]
+        return f"{database}.{name}", f"{database}.{name}_holdout", f"{database}.mailing_history"
+    if kind == "verified":  # a verify run's results go into the quality history
+        return (settings["quality.history.table"],)
+    if kind in NOT_ICEBERG:
+        return ()
+    raise SpecError(f"{outlet}: the DAG factory does not know which tables an asset of kind {kind!r} is;"
+                    f" teach kindling_airflow/spec.py (iceberg_tables) before a maintain task can be given them")
+
+
+def _with_maintained_tables(dags: tuple[DagSpec, ...], settings: Mapping[str, str]) -> tuple[DagSpec, ...]:
+    """Each maintain task with --table: every Iceberg table the file's DAGs write and those its entry lists,
+    sorted, each once."""
+    if not any(task.job == MAINTAIN_JOB for dag in dags for task in dag.tasks):
+        return dags
+    written = set()
+    for dag in dags:
+        for outlet in dag.outlets:
+            for table in iceberg_tables(outlet, settings):
+                if not TABLE.fullmatch(table):
+                    raise SpecError(f"dags.{dag.name}: {outlet} names no database; {MAINTAIN_JOB} needs database.table,"
+                                    f" so name the table as <database>.{table} there")
+                written.add(table)
+    return tuple(replace(dag, tasks=tuple(_maintaining(dag, task, written) for task in dag.tasks)) for dag in dags)
+
+
+def _maintaining(dag: DagSpec, task: TaskSpec, written: set[str]) -> TaskSpec:
+    if task.job != MAINTAIN_JOB:
+        return task
+    options = dict(task.options)
+    listed = [table.strip().lower() for value in options.get("--table", ()) for table in value.split(",")]
+    where = f"dags.{dag.name}" + ("" if dag.tasks == (task,) else f".tasks.{task.task_id}") + ".options.--table"
+    for table in listed:
+        if not TABLE.fullmatch(table):
+            raise SpecError(f"{where}: {table!r} is not allowed; expected database.table of letters, digits and '_'"
+                            " (tables the DAGs of this file write are added without being listed)")
+    tables = sorted(written | set(listed))
+    if not tables:
+        raise SpecError(f"{where}: no table to maintain: no DAG of this file writes an Iceberg table; list some here")
+    options["--table"] = tuple(tables)
+    return replace(task, options=tuple(options.items()))
 
 
 def _check_asset_schedules(dags: tuple[DagSpec, ...]) -> None:

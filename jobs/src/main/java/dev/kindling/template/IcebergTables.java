@@ -58,9 +58,23 @@ final class IcebergTables {
             return false;
         }
         try (Catalogue catalog = Catalogue.of(sparkSettings, hadoop)) {
-            return catalog.catalog().tableExists(identifier(table));
+            return catalog.catalog().tableExists(identifier(table))
+                    || catalog.catalog() instanceof org.apache.iceberg.catalog.ViewCatalog views && views.viewExists(identifier(table));
         } catch (Exception | LinkageError cannotAsk) {
             return true;
+        }
+    }
+
+    /**
+     * Loads the SQLite driver of the embedded default's catalog, which registers it with JDBC's driver
+     * manager: the manager finds drivers on the system class path by itself, not in the jobs' jar that
+     * spark-submit or a Python session added (where Iceberg's JDBC catalog, in the same jar, sees it).
+     */
+    static void registerCatalogDriver() {
+        try {
+            Class.forName("org.sqlite.JDBC");
+        } catch (ClassNotFoundException notShipped) {
+            // a deployment without it uses another catalog
         }
     }
 
@@ -84,6 +98,7 @@ final class IcebergTables {
         }
 
         static Catalogue of(Map<String, String> sparkSettings, org.apache.hadoop.conf.Configuration hadoop) {
+            registerCatalogDriver();
             Map<String, String> properties = new java.util.HashMap<>();
             sparkSettings.forEach((key, value) -> {
                 if (key.startsWith(SESSION_CATALOG + ".")) {

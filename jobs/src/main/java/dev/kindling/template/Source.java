@@ -213,10 +213,16 @@ public final class Source {
             case HIVE -> {
                 // names are case-insensitive, as in Hive; Iceberg's file-based catalog keeps them lower case
                 String table = location.toLowerCase(java.util.Locale.ROOT);
-                if (!spark.catalog().tableExists(table)) {
-                    throw new InvalidInputException("--source table '" + location + "' does not exist");
+                Dataset<Row> rows;
+                try {
+                    rows = spark.table(table); // a table or a view (Spark's tableExists does not see Iceberg's views)
+                } catch (Exception e) { // Spark's AnalysisException is checked in Java, but thrown undeclared
+                    if (e instanceof org.apache.spark.sql.AnalysisException missing && "TABLE_OR_VIEW_NOT_FOUND".equals(missing.getCondition())) {
+                        throw new InvalidInputException("--source table '" + location + "' does not exist");
+                    }
+                    throw e;
                 }
-                yield spark.table(table);
+                yield WriteCounts.countedAsInput(rows);
             }
             case JDBC -> spark.read().jdbc(location, jdbcTable, credentials(environment));
         };
