@@ -74,6 +74,9 @@ def test_dag_structure(shipped_dags, entry):
 def test_every_job_a_dag_runs_publishes_what_it_writes_as_an_asset():
     for entry in ENTRIES:
         for task in entry.tasks:
+            if task.job == spec.MAINTAIN_JOB:  # it tidies tables others wrote: nothing for a DAG to wait on
+                assert task.outlets == (), f"{entry.dag_id}.{task.task_id}"
+                continue
             assert task.outlets, f"{entry.dag_id}.{task.task_id}"
             assert all(outlet.startswith("kindling://") for outlet in task.outlets)
     # the export waits for the day's orders published (snapshot) and verified (verify) by the orders pipeline
