@@ -3,9 +3,13 @@ import glob
 import os
 import re
 import subprocess
+import sys
 
 from audience_support import NEAR_TORUN, ROOT, mailing_report, run_mailing_job
 from kindling_it import free_port, wait_for_port
+
+sys.path.insert(0, str(ROOT / "bin" / "lib"))
+import local_hive  # noqa: E402 (the local profile's catalogs: the marketplace and the lists are Iceberg tables)
 
 
 def spark_home():
@@ -26,8 +30,8 @@ def test_an_audience_runs_over_spark_connect(demo_work_dir):
     server = subprocess.Popen(
         [f"{home}/bin/spark-submit", "--class", "org.apache.spark.sql.connect.service.SparkConnectServer", "--master", "local[2]",
          "--driver-java-options", f"-Dderby.stream.error.file={demo_work_dir}/logs/derby.log",
-         "--conf", "spark.sql.catalogImplementation=hive", "--conf", f"spark.sql.warehouse.dir={demo_work_dir}/warehouse",
-         "--conf", f"spark.hadoop.javax.jdo.option.ConnectionURL=jdbc:derby:;databaseName={demo_work_dir}/metastore_db;create=true",
+         "--jars", str(local_hive.JOBS_JAR),
+         *[arg for key, value in local_hive.catalog_settings(demo_work_dir).items() for arg in ("--conf", f"{key}={value}")],
          "--conf", "spark.connect.grpc.binding.address=127.0.0.1", "--conf", f"spark.connect.grpc.binding.port={port}",
          "--conf", "spark.ui.enabled=false", "spark-internal"],
         stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=dict(os.environ, SPARK_HOME=home))
