@@ -149,6 +149,18 @@ final class IcebergTables {
         return "spark_catalog." + (table.contains(".") ? table : spark.catalog().currentDatabase() + "." + table);
     }
 
+    /**
+     * Turns write-audit-publish on for a table that has it off (one Kindling did not create, or one migrated
+     * in place): without it, a write with a WAP id would be published at once, before any check.
+     */
+    static void enableStaging(Table table, org.apache.logging.log4j.Logger log) {
+        if (!"true".equals(table.properties().get(WAP_ENABLED))) {
+            table.updateProperties().set(WAP_ENABLED, "true").commit();
+            table.refresh();
+            log.info("turned on write-audit-publish ({}=true) for {}: its writes are staged until published", WAP_ENABLED, table.name());
+        }
+    }
+
     /** The snapshot a write with this WAP id staged; empty when the write committed nothing. */
     static Optional<Snapshot> staged(Table table, String wapId) {
         for (Snapshot snapshot : table.snapshots()) {

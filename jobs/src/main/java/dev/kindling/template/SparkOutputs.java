@@ -110,6 +110,7 @@ final class SparkOutputs implements RunOutputs {
         /** Writes rows into this partition of target as a staged snapshot, with the rows its sources read. */
         private Staged stageRows(String target, Dataset<Row> staging) {
             Table iceberg = IcebergTables.load(spark, target);
+            IcebergTables.enableStaging(iceberg, log);
             Long basedOn = iceberg.currentSnapshot() == null ? null : iceberg.currentSnapshot().snapshotId();
             String wapId = runToken + "-" + UUID.randomUUID();
             log.info("writing {} partition {} to staging: an Iceberg snapshot with WAP id {}, unseen until published", target, spec(), wapId);

@@ -74,6 +74,19 @@ class PublishTest {
         return IcebergTables.load(spark, table);
     }
 
+    @Test
+    void aTableMadeWithoutStagingGetsItSoNothingIsSeenBeforeThePublish() {
+        String table = newTable();
+        spark.sql("CREATE TABLE " + table + " (id INT, amount INT, ds STRING) USING iceberg PARTITIONED BY (ds)"); // write.wap.enabled unset
+        try (SparkOutputs outputs = run("unstaged")) {
+            StagedPartition staged = outputs.stagePartition(table, Partition.of("ds", "2024-05-01"), orders(1, 3), SchemaEvolution.NONE);
+            assertThat(staged.rowsWritten()).isEqualTo(3);
+            assertThat(partition(table, "2024-05-01")).as("staged, not published").isEmpty();
+        }
+        assertThat(partition(table, "2024-05-01")).as("discarded, never published").isEmpty();
+        assertThat(iceberg(table).properties()).containsEntry(IcebergTables.WAP_ENABLED, "true");
+    }
+
     @ParameterizedTest(name = "A stages, B stages, {0} publishes first")
     @ValueSource(strings = {"A", "B"})
     void ofTwoRunsOfOnePartitionTheFirstToPublishWinsTheOtherIsRefusedAndItsRetryPublishes(String first) {
