@@ -29,6 +29,10 @@ public final class MaintainJob implements Job {
     @Option(names = "--no-compaction", description = "Expire and clean only; do not rewrite small files.")
     boolean noCompaction;
 
+    @Option(names = "--migrate", description = "First move a table that is an external Hive table (one written by Kindling before Iceberg) to"
+            + " Iceberg in place, its files where they are; the Hive table is kept as <table>_backup_. Without it such a table is exit 2.")
+    boolean migrate;
+
     @Override
     public void checkOptions() {
         for (String table : tables) {
@@ -41,7 +45,7 @@ public final class MaintainJob implements Job {
     @Override
     public void run(RunContext context) {
         Outputs.Retention retention = new Outputs.Retention(Duration.ofDays(Long.parseLong(context.settings().get("tables.retention.days"))),
-                Integer.parseInt(context.settings().get("tables.retention.keep.last")), !noCompaction);
+                Integer.parseInt(context.settings().get("tables.retention.keep.last")), !noCompaction, migrate);
         long snapshots = 0;
         long files = 0;
         long orphans = 0;
@@ -50,6 +54,7 @@ public final class MaintainJob implements Job {
         long compacted = 0;
         long dropped = 0;
         long missing = 0;
+        long migrated = 0;
         for (String table : tables) {
             Outputs.Maintenance done = context.outputs().maintain(table, retention);
             snapshots += done.snapshotsExpired();
@@ -60,6 +65,7 @@ public final class MaintainJob implements Job {
             compacted += done.filesCompacted();
             dropped += done.tableDropped() ? 1 : 0;
             missing += done.missing() ? 1 : 0;
+            migrated += done.filesMigrated() > 0 ? 1 : 0;
         }
         context.metrics().set("tables_maintained", tables.size());
         context.metrics().set("snapshots_expired", snapshots);
@@ -70,5 +76,6 @@ public final class MaintainJob implements Job {
         context.metrics().set("files_compacted", compacted);
         context.metrics().set("tables_dropped", dropped);
         context.metrics().set("tables_missing", missing);
+        context.metrics().set("tables_migrated", migrated);
     }
 }

@@ -57,8 +57,12 @@ public interface Outputs extends TableWriter {
      */
     Maintenance maintain(String table, Retention retention);
 
-    /** How long a table's history is kept: snapshots younger than {@code age}, and at least the last {@code keepLast}. */
-    record Retention(java.time.Duration age, int keepLast, boolean compact) {
+    /**
+     * How long a table's history is kept: snapshots younger than {@code age}, and at least the last
+     * {@code keepLast}; {@code migrate}: a Hive table (written by Kindling before Iceberg) is first moved
+     * to Iceberg in place, its files where they are.
+     */
+    record Retention(java.time.Duration age, int keepLast, boolean compact, boolean migrate) {
         public Retention {
             if (age == null || age.isNegative() || age.isZero() || keepLast < 1) {
                 throw new IllegalArgumentException("a retention keeps a positive age and at least the last snapshot: " + age + ", " + keepLast);
@@ -71,7 +75,7 @@ public interface Outputs extends TableWriter {
      * that does not exist (a quarantine table before its first reject) is {@code missing}, with nothing done.
      */
     record Maintenance(String table, long snapshotsExpired, long filesDeleted, long orphanFilesDeleted, long branchesDropped,
-                       long csvCopiesDeleted, long filesCompacted, boolean tableDropped, boolean missing) {
+                       long csvCopiesDeleted, long filesCompacted, boolean tableDropped, boolean missing, long filesMigrated) {
     }
 
     /**

@@ -77,7 +77,8 @@ final class PartitionTables {
     /** Kindling publishes Iceberg tables only; a table of another kind (a Hive table of an earlier Kindling, say) is never written. */
     static InvalidInputException notIceberg(String table) {
         return new InvalidInputException("table " + table + " exists and is not an Iceberg table; Kindling publishes Iceberg tables only:"
-                + " name a new table (moving an existing table to Iceberg in place is not supported yet)");
+                + " move it to Iceberg in place, its files where they are, with 'kindling maintain --table " + table + " --migrate' (docs/tables.md),"
+                + " or name a new table");
     }
 
     /**

@@ -58,10 +58,17 @@ final class TableMaintenance {
         IcebergTables.Kind kind = IcebergTables.kind(spark, name);
         if (kind == IcebergTables.Kind.MISSING) { // a quarantine table before the first reject, say
             log.info("{} does not exist: nothing to maintain", name);
-            return new Outputs.Maintenance(name, 0, 0, 0, 0, 0, 0, false, true);
+            return new Outputs.Maintenance(name, 0, 0, 0, 0, 0, 0, false, true, 0);
         }
+        long migrated = 0;
         if (kind == IcebergTables.Kind.OTHER) {
-            throw PartitionTables.notIceberg(name);
+            if (!retention.migrate()) {
+                throw PartitionTables.notIceberg(name);
+            }
+            migrated = migrate(name, dryRun);
+            if (dryRun) {
+                return new Outputs.Maintenance(name, 0, 0, 0, 0, 0, 0, false, false, migrated);
+            }
         }
         Table table = IcebergTables.load(spark, name);
         long lastChange = table instanceof HasTableOperations ops ? ops.operations().current().lastUpdatedMillis() : Long.MAX_VALUE;
@@ -72,7 +79,7 @@ final class TableMaintenance {
             if (!dryRun) {
                 spark.sql("DROP TABLE IF EXISTS " + name + " PURGE");
             }
-            return new Outputs.Maintenance(name, 0, 0, 0, stale.size(), 0, 0, true, false);
+            return new Outputs.Maintenance(name, 0, 0, 0, stale.size(), 0, 0, true, false, migrated);
         }
         Set<Long> expirable = expirable(table, cutoff, retention.keepLast());
         long expired = expirable.size();
@@ -102,7 +109,44 @@ final class TableMaintenance {
             RewriteDataFiles.Result result = SparkActions.get(spark).rewriteDataFiles(table).execute();
             compacted = result.rewrittenDataFilesCount();
         }
-        return new Outputs.Maintenance(name, expired, filesDeleted, orphans.get(), stale.size(), csv, compacted, false, false);
+        return new Outputs.Maintenance(name, expired, filesDeleted, orphans.get(), stale.size(), csv, compacted, false, false, migrated);
+    }
+
+    /**
+     * Moves an external Hive table (Kindling's tables before Iceberg: partitions pointing at version
+     * folders) to Iceberg in place with Iceberg's {@code migrate} procedure: the Iceberg table takes the
+     * name and references the partitions' files where they are; the Hive table stays as
+     * {@code <table>_backup_}, external, so dropping it deletes no file. A managed Hive table is refused:
+     * the rename would move its files under the backup's folder. Returns the files the table now has
+     * (a dry run: the partitions it would take).
+     */
+    private long migrate(String name, boolean dryRun) {
+        String type = described(spark, name, "Type");
+        String provider = described(spark, name, "Provider");
+        if (!"EXTERNAL".equalsIgnoreCase(type)) {
+            throw new InvalidInputException("table " + name + " is a " + (type == null ? "" : type.toLowerCase(java.util.Locale.ROOT) + " ")
+                    + "table, not an external Hive table, and is not moved in place (its files would move under the backup's folder);"
+                    + " copy it instead: CREATE TABLE <new> USING iceberg PARTITIONED BY (...) AS SELECT * FROM " + name);
+        }
+        if (!List.of("parquet", "orc", "avro", "hive").contains(String.valueOf(provider).toLowerCase(java.util.Locale.ROOT))) {
+            throw new InvalidInputException("table " + name + " is stored as " + provider + ": Iceberg moves Parquet, ORC and Avro tables in place only");
+        }
+        if (dryRun) {
+            long partitions = spark.sql("SHOW PARTITIONS " + name).count();
+            log.info("would move {} to Iceberg in place: {} partitions, their files where they are; the Hive table kept as {}_backup_", name, partitions, name);
+            return partitions;
+        }
+        long files = spark.sql("CALL spark_catalog.system.migrate(table => '" + name + "')").first().getLong(0);
+        Table table = IcebergTables.load(spark, name);
+        table.updateProperties().set(IcebergTables.WAP_ENABLED, "true").set("write.distribution-mode", "none").commit();
+        log.info("moved {} to Iceberg in place: {} files, where they were; the Hive table is kept as {}_backup_ (external: dropping it deletes no file)",
+                name, files, name);
+        return files;
+    }
+
+    static String described(SparkSession spark, String table, String field) {
+        return spark.sql("DESCRIBE TABLE EXTENDED " + table).collectAsList().stream()
+                .filter(row -> field.equals(row.getString(0))).map(row -> row.getString(1)).findFirst().orElse(null);
     }
 
     /** Drops (in a dry run: names) the staging branches older than the cutoff; returns their names. */
@@ -208,6 +252,8 @@ final class TableMaintenance {
             return done.table() + " does not exist: nothing to maintain";
         }
         return (dryRun ? "dry run: would maintain " : "maintained ") + done.table() + ": "
+                + (done.filesMigrated() > 0 ? (dryRun ? "would move to Iceberg in place (" + done.filesMigrated() + " partitions); "
+                        : "moved to Iceberg in place (" + done.filesMigrated() + " files); ") : "")
                 + (done.tableDropped() ? "dropped (created by a run that never published it); " : "")
                 + done.snapshotsExpired() + " snapshots expired (" + done.filesDeleted() + " files with them), "
                 + done.orphanFilesDeleted() + " orphan files, " + done.branchesDropped() + " staging branches, "

@@ -230,7 +230,8 @@ class SnapshotJobTest {
             Result result = snapshot(orders("orders.csv", 2), table, "2024-03-13", dryRun);
             assertThat(result.exitCode()).as(result.err()).isEqualTo(2);
             assertThat(result.errLines()).singleElement().asString().isEqualTo("kindling snapshot: error: table " + table
-                    + " exists and is not an Iceberg table; Kindling publishes Iceberg tables only: name a new table (moving an existing table to Iceberg in place is not supported yet)");
+                    + " exists and is not an Iceberg table; Kindling publishes Iceberg tables only: move it to Iceberg in place, its files where they are,"
+                    + " with 'kindling maintain --table " + table + " --migrate' (docs/tables.md), or name a new table");
         }
         assertThat(partition(table, "2024-03-13")).containsExactly("[1,kept,10]");
     }

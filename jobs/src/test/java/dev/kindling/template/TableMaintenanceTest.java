@@ -27,8 +27,8 @@ class TableMaintenanceTest {
 
     private static final SparkSession SPARK = TestSpark.session();
     /** Everything written before the maintenance runs is older than this. */
-    private static final Outputs.Retention NOW = new Outputs.Retention(Duration.ofMillis(1), 1, true);
-    private static final Outputs.Retention A_WEEK = new Outputs.Retention(Duration.ofDays(7), 1, true);
+    private static final Outputs.Retention NOW = new Outputs.Retention(Duration.ofMillis(1), 1, true, false);
+    private static final Outputs.Retention A_WEEK = new Outputs.Retention(Duration.ofDays(7), 1, true, false);
 
     @TempDir
     Path dir;
@@ -67,7 +67,7 @@ class TableMaintenanceTest {
         long snapshotsBefore = count("SELECT count(*) FROM spark_catalog." + table + ".snapshots");
 
         Outputs.Maintenance keptForAWeek = maintain(table, A_WEEK, false);
-        assertThat(keptForAWeek).isEqualTo(new Outputs.Maintenance(table, 0, 0, 0, 0, 0, 0, false, false));
+        assertThat(keptForAWeek).isEqualTo(new Outputs.Maintenance(table, 0, 0, 0, 0, 0, 0, false, false, 0));
 
         Outputs.Maintenance wouldGo = maintain(table, NOW, true);
         assertThat(wouldGo.snapshotsExpired()).as("first and second; third is main's last, the branch head is a branch's").isEqualTo(2);
@@ -108,6 +108,49 @@ class TableMaintenanceTest {
         assertThat(maintain("maintained.never_published", A_WEEK, false).tableDropped()).isFalse();
         assertThat(maintain("maintained.never_published", NOW, false).tableDropped()).isTrue();
         assertThat(SPARK.catalog().tableExists("maintained.never_published")).isFalse();
+    }
+
+    @Test
+    void aHiveTableOfAnEarlierKindlingMovesToIcebergInPlaceAndJobsPublishIntoIt() throws IOException {
+        // as Kindling wrote tables before Iceberg: external, each partition pointing at a version folder
+        Path location = TestSpark.workDir().resolve("old_layout/orders");
+        Path version = location.resolve("_kindling_versions/ds=2024-01-01/run-1-1700000000000");
+        SPARK.range(1, 4).selectExpr("cast(id as int) id", "concat('old', id) name").write().parquet(version.toString());
+        SPARK.sql("CREATE DATABASE IF NOT EXISTS maintained");
+        SPARK.sql("CREATE TABLE maintained.old_orders (id INT, name STRING) USING parquet PARTITIONED BY (ds STRING) LOCATION '" + location + "'");
+        SPARK.sql("ALTER TABLE maintained.old_orders ADD PARTITION (ds='2024-01-01') LOCATION '" + version + "'");
+
+        Result refused = Kindling.onTestSpark().run("snapshot", "--source", Files.writeString(dir.resolve("new.csv"), "id,name\n9,new\n").toString(),
+                "--format", "csv", "--schema", "id INT, name STRING", "--target", "maintained.old_orders", "--logical-date", "2024-01-02");
+        assertThat(refused.exitCode()).isEqualTo(2);
+        assertThat(refused.errLines()).singleElement().asString().contains("'kindling maintain --table maintained.old_orders --migrate'");
+
+        Result dryRun = Kindling.onTestSpark().run("maintain", "--table", "maintained.old_orders", "--migrate", "--dry-run", "--logical-date", "2024-01-02");
+        assertThat(dryRun.exitCode()).as(dryRun.err()).isZero();
+        assertThat(dryRun.out()).contains("dry run: would maintain maintained.old_orders: would move to Iceberg in place (1 partitions)");
+        assertThat(IcebergTables.kind(SPARK, "maintained.old_orders")).isEqualTo(IcebergTables.Kind.OTHER);
+
+        Result migrated = Kindling.onTestSpark().run("maintain", "--table", "maintained.old_orders", "--migrate", "--logical-date", "2024-01-02",
+                "--run-id", "migrate-1");
+        assertThat(migrated.exitCode()).as(migrated.err()).isZero();
+        assertThat(RunLog.ofTestSpark().summary("migrate-1")).contains("tables_migrated=1");
+        assertThat(IcebergTables.kind(SPARK, "maintained.old_orders")).isEqualTo(IcebergTables.Kind.ICEBERG);
+        assertThat(column("SELECT name FROM maintained.old_orders")).containsExactly("old1", "old2", "old3");
+        assertThat(column("SELECT file_path FROM spark_catalog.maintained.old_orders.files")).as("no file copied")
+                .allMatch(file -> file.contains("/_kindling_versions/ds=2024-01-01/run-1-1700000000000/"));
+        assertThat(SPARK.catalog().tableExists("maintained.old_orders_backup_")).isTrue();
+
+        Result published = Kindling.onTestSpark().run("snapshot", "--source", dir.resolve("new.csv").toString(), "--format", "csv",
+                "--schema", "id INT, name STRING", "--target", "maintained.old_orders", "--logical-date", "2024-01-02");
+        assertThat(published.exitCode()).as(published.err()).isZero();
+        assertThat(column("SELECT concat(ds, ':', name) FROM maintained.old_orders")).containsExactly("2024-01-01:old1", "2024-01-01:old2", "2024-01-01:old3", "2024-01-02:new");
+
+        SPARK.sql("CREATE TABLE IF NOT EXISTS maintained.managed_hive (id INT) USING parquet");
+        Result managed = Kindling.onTestSpark().run("maintain", "--table", "maintained.managed_hive", "--migrate", "--logical-date", "2024-01-02");
+        assertThat(managed.exitCode()).isEqualTo(2);
+        assertThat(managed.errLines()).singleElement().asString().endsWith("table maintained.managed_hive is a managed table, not an external Hive table,"
+                + " and is not moved in place (its files would move under the backup's folder);"
+                + " copy it instead: CREATE TABLE <new> USING iceberg PARTITIONED BY (...) AS SELECT * FROM maintained.managed_hive");
     }
 
     @Test

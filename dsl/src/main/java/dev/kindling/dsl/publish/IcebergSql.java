@@ -77,7 +77,7 @@ public final class IcebergSql {
     public static final class NotIcebergException extends IllegalStateException {
         NotIcebergException(String table, String provider) {
             super("table " + table + " is a " + (provider == null ? "non-Iceberg" : provider) + " table, and Kindling publishes only Iceberg tables;"
-                    + " nothing was written. Migrate it in place (CALL spark_catalog.system.migrate('" + table + "'), see docs/tables.md)"
+                    + " nothing was written. Move it to Iceberg in place with 'kindling maintain --table " + table + " --migrate' (docs/tables.md)"
                     + " or drop it, or write to another table");
         }
     }

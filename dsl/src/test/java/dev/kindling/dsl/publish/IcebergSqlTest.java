@@ -84,6 +84,6 @@ class IcebergSqlTest {
         assertThatThrownBy(() -> StagedTable.begin(SPARK, "iceberg_sql.hive_list", ids().schema(), List.of(), "r1"))
                 .isInstanceOf(IcebergSql.NotIcebergException.class)
                 .hasMessage("table iceberg_sql.hive_list is a parquet table, and Kindling publishes only Iceberg tables; nothing was written."
-                        + " Migrate it in place (CALL spark_catalog.system.migrate('iceberg_sql.hive_list'), see docs/tables.md) or drop it, or write to another table");
+                        + " Move it to Iceberg in place with 'kindling maintain --table iceberg_sql.hive_list --migrate' (docs/tables.md) or drop it, or write to another table");
     }
 }
