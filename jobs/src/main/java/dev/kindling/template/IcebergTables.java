@@ -161,6 +161,24 @@ final class IcebergTables {
         }
     }
 
+    /**
+     * Drops a table with its files (PURGE: a catalog such as JDBC or Hive would otherwise keep them), then
+     * its folder if no file is left in it, so a table nobody published leaves nothing behind.
+     */
+    static void dropWithFiles(SparkSession spark, String table) {
+        String location = load(spark, table).location();
+        spark.sql("DROP TABLE IF EXISTS " + table + " PURGE");
+        try {
+            org.apache.hadoop.fs.Path folder = new org.apache.hadoop.fs.Path(location);
+            org.apache.hadoop.fs.FileSystem fs = folder.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            if (fs.exists(folder) && !fs.listFiles(folder, true).hasNext()) {
+                fs.delete(folder, true);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("dropped " + table + " but could not remove its empty folder " + location, e);
+        }
+    }
+
     /** The snapshot a write with this WAP id staged; empty when the write committed nothing. */
     static Optional<Snapshot> staged(Table table, String wapId) {
         for (Snapshot snapshot : table.snapshots()) {

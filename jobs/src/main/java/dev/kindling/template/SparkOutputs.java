@@ -269,7 +269,7 @@ final class SparkOutputs implements RunOutputs {
     /** A table this run created and that has never had a published snapshot: no reader can have seen rows in it. */
     private void dropIfNeverPublished(String table) {
         if (IcebergTables.kind(spark, table) == IcebergTables.Kind.ICEBERG && IcebergTables.load(spark, table).currentSnapshot() == null) {
-            spark.sql("DROP TABLE IF EXISTS " + table);
+            IcebergTables.dropWithFiles(spark, table);
             log.info("dropped {}: created by this run, never published", table);
         }
     }

@@ -77,7 +77,7 @@ final class TableMaintenance {
             log.info("{} {}: created by run {} and never published", dryRun ? "would drop" : "dropping", name,
                     table.properties().get("kindling.created_by_run"));
             if (!dryRun) {
-                spark.sql("DROP TABLE IF EXISTS " + name + " PURGE");
+                IcebergTables.dropWithFiles(spark, name);
             }
             return new Outputs.Maintenance(name, 0, 0, 0, stale.size(), 0, 0, true, false, migrated);
         }

@@ -157,7 +157,7 @@ public final class StagedTable {
         discarded = true;
         dropBranch();
         if (createdTable && IcebergSql.branchSnapshot(spark, table, "main") == null) {
-            spark.sql("DROP TABLE IF EXISTS " + table);
+            spark.sql("DROP TABLE IF EXISTS " + table + " PURGE"); // its files too (a JDBC or Hive catalog keeps them otherwise)
         }
     }
 
