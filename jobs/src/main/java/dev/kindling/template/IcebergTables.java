@@ -65,19 +65,6 @@ final class IcebergTables {
         }
     }
 
-    /**
-     * Loads the SQLite driver of the embedded default's catalog, which registers it with JDBC's driver
-     * manager: the manager finds drivers on the system class path by itself, not in the jobs' jar that
-     * spark-submit or a Python session added (where Iceberg's JDBC catalog, in the same jar, sees it).
-     */
-    static void registerCatalogDriver() {
-        try {
-            Class.forName("org.sqlite.JDBC");
-        } catch (ClassNotFoundException notShipped) {
-            // a deployment without it uses another catalog
-        }
-    }
-
     static TableIdentifier identifier(String table) {
         String[] name = table.toLowerCase(java.util.Locale.ROOT).split("\\.");
         return TableIdentifier.of(name[0], name[1]);
@@ -98,7 +85,6 @@ final class IcebergTables {
         }
 
         static Catalogue of(Map<String, String> sparkSettings, org.apache.hadoop.conf.Configuration hadoop) {
-            registerCatalogDriver();
             Map<String, String> properties = new java.util.HashMap<>();
             sparkSettings.forEach((key, value) -> {
                 if (key.startsWith(SESSION_CATALOG + ".")) {

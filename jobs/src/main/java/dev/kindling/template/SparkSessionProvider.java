@@ -51,7 +51,6 @@ public interface SparkSessionProvider {
             if (settings.sparkSettings().getOrDefault("spark.hadoop." + EmbeddedMetastore.CONNECTION_URL, "").startsWith("jdbc:derby:")) {
                 EmbeddedMetastore.keepDerbyLogIn(settings.workDir());
             }
-            IcebergTables.registerCatalogDriver();
             return builder.getOrCreate();
         };
     }

@@ -136,7 +136,13 @@ final class TableMaintenance {
             log.info("would move {} to Iceberg in place: {} partitions, their files where they are; the Hive table kept as {}_backup_", name, partitions, name);
             return partitions;
         }
-        long files = spark.sql("CALL spark_catalog.system.migrate(table => '" + name + "')").first().getLong(0);
+        long files;
+        try {
+            files = spark.sql("CALL spark_catalog.system.migrate(table => '" + name + "')").first().getLong(0);
+        } catch (IllegalArgumentException refused) { // e.g. the file-based catalog keeps a table only at <warehouse>/<db>/<table>
+            throw new InvalidInputException("table " + name + " cannot be moved to Iceberg in place by this catalog (" + refused.getMessage()
+                    + "); copy it instead: CREATE TABLE <new> USING iceberg PARTITIONED BY (...) AS SELECT * FROM " + name);
+        }
         Table table = IcebergTables.load(spark, name);
         table.updateProperties().set(IcebergTables.WAP_ENABLED, "true").set("write.distribution-mode", "none").commit();
         log.info("moved {} to Iceberg in place: {} files, where they were; the Hive table is kept as {}_backup_ (external: dropping it deletes no file)",

@@ -262,27 +262,6 @@ class SnapshotJobTest {
     }
 
     @Test
-    void aViewWithAJoinAFilterOrAnAggregateBalancesWithTheRowsItYields() throws IOException {
-        spark.sql("CREATE DATABASE IF NOT EXISTS src");
-        spark.sql("DROP TABLE IF EXISTS src.customers");
-        spark.sql("CREATE TABLE src.customers (customer_id INT, city STRING) USING parquet");
-        spark.sql("INSERT INTO src.customers VALUES (1, 'Torun'), (2, 'Gdansk'), (3, 'Torun')");
-        spark.sql("DROP TABLE IF EXISTS src.purchases");
-        spark.sql("CREATE TABLE src.purchases (customer_id INT, amount INT) USING parquet");
-        spark.sql("INSERT INTO src.purchases VALUES (1, 10), (1, 20), (2, 5), (3, 7), (3, 8), (3, 9)");
-        // 3 + 6 rows scanned; the join yields 6, the filter 5, the aggregate 2
-        spark.sql("DROP VIEW IF EXISTS src.torun_totals");
-        spark.sql("CREATE VIEW src.torun_totals AS SELECT c.customer_id AS id, c.city AS name, CAST(sum(p.amount) AS INT) AS amount"
-                + " FROM src.customers c JOIN src.purchases p USING (customer_id) WHERE p.amount > 5 GROUP BY c.customer_id, c.city");
-        String target = newTable();
-        Result result = Kindling.onTestSpark().run("snapshot", "--source", "src.torun_totals", "--format", "hive",
-                "--target", target, "--logical-date", "2024-03-16", "--run-id", "from-a-view");
-        assertThat(result.exitCode()).as(result.err()).isZero();
-        assertThat(partition(target, "2024-03-16")).containsExactly("[1,Torun,30]", "[3,Torun,24]");
-        assertThat(RunLog.ofTestSpark().summary("from-a-view")).contains("rows_read=2", "rows_written=2");
-    }
-
-    @Test
     void readsHiveTablesAndJdbcTables() throws IOException, SQLException {
         spark.sql("CREATE DATABASE IF NOT EXISTS src");
         spark.range(1, 4).selectExpr("cast(id as int) id", "concat('h', id) name", "cast(id as int) amount")

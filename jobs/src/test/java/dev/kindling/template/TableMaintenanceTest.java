@@ -111,9 +111,9 @@ class TableMaintenanceTest {
     }
 
     @Test
-    void aHiveTableOfAnEarlierKindlingMovesToIcebergInPlaceAndJobsPublishIntoIt() throws IOException {
-        // as Kindling wrote tables before Iceberg: external, each partition pointing at a version folder
-        Path location = TestSpark.workDir().resolve("old_layout/orders");
+    void aHiveTableOfAnEarlierKindlingIsMovedToIcebergOnlyWithMigrateAndOnlyWhereTheCatalogCan() throws IOException {
+        // as Kindling wrote tables before Iceberg: external at <warehouse>/<db>/<table>, each partition pointing at a version folder
+        Path location = TestSpark.workDir().resolve("warehouse/maintained/old_orders");
         Path version = location.resolve("_kindling_versions/ds=2024-01-01/run-1-1700000000000");
         SPARK.range(1, 4).selectExpr("cast(id as int) id", "concat('old', id) name").write().parquet(version.toString());
         SPARK.sql("CREATE DATABASE IF NOT EXISTS maintained");
@@ -130,20 +130,14 @@ class TableMaintenanceTest {
         assertThat(dryRun.out()).contains("dry run: would maintain maintained.old_orders: would move to Iceberg in place (1 partitions)");
         assertThat(IcebergTables.kind(SPARK, "maintained.old_orders")).isEqualTo(IcebergTables.Kind.OTHER);
 
-        Result migrated = Kindling.onTestSpark().run("maintain", "--table", "maintained.old_orders", "--migrate", "--logical-date", "2024-01-02",
-                "--run-id", "migrate-1");
-        assertThat(migrated.exitCode()).as(migrated.err()).isZero();
-        assertThat(RunLog.ofTestSpark().summary("migrate-1")).contains("tables_migrated=1");
-        assertThat(IcebergTables.kind(SPARK, "maintained.old_orders")).isEqualTo(IcebergTables.Kind.ICEBERG);
+        // the embedded default's file-based catalog keeps a table only at a path of its own: it refuses, and the table stays as it was
+        // (Iceberg's JDBC catalog, the stack's, moved the same table in place at commit 1ea0191)
+        Result migrated = Kindling.onTestSpark().run("maintain", "--table", "maintained.old_orders", "--migrate", "--logical-date", "2024-01-02");
+        assertThat(migrated.exitCode()).isEqualTo(2);
+        assertThat(migrated.errLines()).singleElement().asString().contains("table maintained.old_orders cannot be moved to Iceberg in place by this catalog (")
+                .endsWith("copy it instead: CREATE TABLE <new> USING iceberg PARTITIONED BY (...) AS SELECT * FROM maintained.old_orders");
+        assertThat(IcebergTables.kind(SPARK, "maintained.old_orders")).isEqualTo(IcebergTables.Kind.OTHER);
         assertThat(column("SELECT name FROM maintained.old_orders")).containsExactly("old1", "old2", "old3");
-        assertThat(column("SELECT file_path FROM spark_catalog.maintained.old_orders.files")).as("no file copied")
-                .allMatch(file -> file.contains("/_kindling_versions/ds=2024-01-01/run-1-1700000000000/"));
-        assertThat(SPARK.catalog().tableExists("maintained.old_orders_backup_")).isTrue();
-
-        Result published = Kindling.onTestSpark().run("snapshot", "--source", dir.resolve("new.csv").toString(), "--format", "csv",
-                "--schema", "id INT, name STRING", "--target", "maintained.old_orders", "--logical-date", "2024-01-02");
-        assertThat(published.exitCode()).as(published.err()).isZero();
-        assertThat(column("SELECT concat(ds, ':', name) FROM maintained.old_orders")).containsExactly("2024-01-01:old1", "2024-01-01:old2", "2024-01-01:old3", "2024-01-02:new");
 
         SPARK.sql("CREATE TABLE IF NOT EXISTS maintained.managed_hive (id INT) USING parquet");
         Result managed = Kindling.onTestSpark().run("maintain", "--table", "maintained.managed_hive", "--migrate", "--logical-date", "2024-01-02");

@@ -50,9 +50,7 @@ public final class TestSpark {
                 // the local profile's Iceberg session catalog: Kindling's tables are Iceberg tables beside Hive's
                 .config("spark.sql.extensions", "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions")
                 .config("spark.sql.catalog.spark_catalog", "org.apache.iceberg.spark.SparkSessionCatalog")
-                .config("spark.sql.catalog.spark_catalog.type", "jdbc")
-                .config("spark.sql.catalog.spark_catalog.uri", "jdbc:sqlite:" + workDir.resolve("iceberg_catalog.db"))
-                .config("spark.sql.catalog.spark_catalog.jdbc.schema-version", "V1")
+                .config("spark.sql.catalog.spark_catalog.type", "hadoop")
                 .config("spark.sql.catalog.spark_catalog.warehouse", workDir.resolve("warehouse").toString())
                 .config("spark.sql.catalog.spark_catalog.cache-enabled", "false")
                 .config("spark.hadoop.javax.jdo.option.ConnectionURL",
