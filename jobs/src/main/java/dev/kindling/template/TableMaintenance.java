@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
+import dev.kindling.dsl.publish.IcebergSql;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -121,8 +122,8 @@ final class TableMaintenance {
      * (a dry run: the partitions it would take).
      */
     private long migrate(String name, boolean dryRun) {
-        String type = described(spark, name, "Type");
-        String provider = described(spark, name, "Provider");
+        String type = IcebergSql.described(spark, name, "Type");
+        String provider = IcebergSql.described(spark, name, "Provider");
         if (!"EXTERNAL".equalsIgnoreCase(type)) {
             throw new InvalidInputException("table " + name + " is a " + (type == null ? "" : type.toLowerCase(java.util.Locale.ROOT) + " ")
                     + "table, not an external Hive table, and is not moved in place (its files would move under the backup's folder);"
@@ -148,11 +149,6 @@ final class TableMaintenance {
         log.info("moved {} to Iceberg in place: {} files, where they were; the Hive table is kept as {}_backup_ (external: dropping it deletes no file)",
                 name, files, name);
         return files;
-    }
-
-    static String described(SparkSession spark, String table, String field) {
-        return spark.sql("DESCRIBE TABLE EXTENDED " + table).collectAsList().stream()
-                .filter(row -> field.equals(row.getString(0))).map(row -> row.getString(1)).findFirst().orElse(null);
     }
 
     /** Drops (in a dry run: names) the staging branches older than the cutoff; returns their names. */

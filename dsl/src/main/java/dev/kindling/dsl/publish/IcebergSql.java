@@ -134,7 +134,8 @@ public final class IcebergSql {
         return rows.isEmpty() ? null : rows.get(0).getLong(0);
     }
 
-    static String described(SparkSession spark, String table, String field) {
+    /** A field of DESCRIBE TABLE EXTENDED (Location, Provider, Type), or null if the table shows none. */
+    public static String described(SparkSession spark, String table, String field) {
         return spark.sql("DESCRIBE TABLE EXTENDED " + table).collectAsList().stream()
                 .filter(row -> field.equals(row.getString(0)))
                 .map(row -> row.getString(1))
