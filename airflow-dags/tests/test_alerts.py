@@ -139,9 +139,9 @@ def alert_spec(tmp_path_factory):
     return path
 
 
-def assert_one_alert_each(mail, chat, count, *expected):
+def assert_one_alert_each(mail, chat, count, *expected, timeout=60):
     """The `count`-th message of each channel names everything expected; no secret in any of them."""
-    mails, posts = mail[1].wait_for(count), chat[1].wait_for(count)
+    mails, posts = mail[1].wait_for(count, timeout), chat[1].wait_for(count, timeout)
     assert (len(mails), len(posts)) == (count, count), (mails, posts)
     recipients, raw, text = mails[-1]
     path, body = posts[-1]
@@ -215,17 +215,20 @@ def test_a_run_late_for_its_deadline_tells_each_channel_once(run_dag, alert_spec
         await_condition(lambda: len(deadlines(airflow_home)) == 2
                         and all(when < datetime.now(timezone.utc) for when, _, _ in deadlines(airflow_home)),
                         60, "the run's deadlines passed")
-        # One scheduler loop notices the missed deadline and queues its callbacks for the triggerer; its
-        # executor has nothing to run (the DAG is paused), so it needs no API server.
-        scheduler = run_dag.airflow("scheduler", "--num-runs", "1", "--skip-serve-logs", spec=alert_spec,
-                                    env=connections, timeout=300)
-        assert scheduler.returncode == 0, scheduler.stderr[-3000:]
-        run_id, _ = last_run_id(airflow_home, "kindling_late_probe")
-        text, posted = assert_one_alert_each(mail, chat, before + 1, "KINDLING DEADLINE dag=kindling_late_probe",
-                                             f"run={run_id}", f"logical_date={DAY}", "jobs=snapshot",
-                                             "not succeeded by", "after it was queued", "state queued")
-        await_condition(lambda: [(missed, state) for _, missed, state in deadlines(airflow_home)] == [(1, "success")] * 2,
-                        60, "both callbacks done")
+        # The scheduler notices the missed deadline and queues its callbacks for the triggerer; its executor has
+        # nothing to run (the DAG is paused), so it needs no API server. It runs until both callbacks are done
+        # (a `--num-runs 1` scheduler once sent the alert and then hung in its executor's shutdown for 300 s).
+        scheduler = run_dag.start("scheduler", "--skip-serve-logs", log=tmp_path / "scheduler.log", spec=alert_spec,
+                                  env=connections)
+        try:
+            run_id, _ = last_run_id(airflow_home, "kindling_late_probe")
+            assert_one_alert_each(mail, chat, before + 1, "KINDLING DEADLINE dag=kindling_late_probe",
+                                  f"run={run_id}", f"logical_date={DAY}", "jobs=snapshot",
+                                  "not succeeded by", "after it was queued", "state queued", timeout=240)
+            await_condition(lambda: [(missed, state) for _, missed, state in deadlines(airflow_home)]
+                            == [(1, "success")] * 2, 120, "both callbacks done")
+        finally:
+            stop(scheduler)
     finally:
         stop(triggerer)
     assert (len(mail[1].messages), len(chat[1].messages)) == (before + 1, before + 1)
