@@ -38,12 +38,14 @@ def test_a_snapshot_runs_on_the_cluster(stack, tmp_path, deploy_mode):
     assert partition["location"] == f"file:{stack.dir}/warehouse/shop/orders" and partition["snapshot"] and partition["files"]
 
 
-@pytest.mark.parametrize("deploy_mode", ["client", "cluster"])
-def test_maintain_runs_on_the_cluster(stack, tmp_path, deploy_mode):
-    table = f"shop.maintained_{deploy_mode}"
+def test_maintain_runs_on_the_cluster(stack, tmp_path):
+    # maintain's driver in cluster deploy mode (the snapshots before it in client mode: both modes of a
+    # snapshot are tested above, and one mode of maintain is 85 s less of CI)
+    table = "shop.maintained"
+    deploy_mode = "cluster"
     for run_id in ("first", "rerun"):
         source = write_orders(tmp_path / f"{run_id}.csv", 20, run_id)
-        assert snapshot(stack, tmp_path / "work", source, table, "2026-11-20", deploy_mode).code == 0
+        assert snapshot(stack, tmp_path / "work", source, table, "2026-11-20", "client").code == 0
     # a day's retention keeps both snapshots; the quarantine table does not exist (no rejects) and is skipped
     run = stack.kindling("maintain", "--table", f"{table},{table}_quarantine", "--logical-date", "2026-11-21",
                          "--conf", "tables.retention.keep.last=1", work_dir=tmp_path / "work", deploy_mode=deploy_mode)
