@@ -160,6 +160,15 @@ def test_replace_date_replaces_only_that_date_atomically_and_a_rerun_is_identica
 def test_a_table_not_partitioned_by_the_date_gets_the_dates_rows_replaced_by_insert(ex):
     ex.source("exp.plain", DAY1, orders(4, name="new"))
     ex.pg.sql(f"CREATE TABLE plain ({TYPES_TABLE}); INSERT INTO plain (id, ds) VALUES (3, '2024-01-14'), (99, '2024-01-15')")
+    # a dry run says what it would write, and writes nothing: no staging table, no new table, no row
+    dry = ex.export("--source", "exp.plain", "--target-table", "plain", "--dry-run")
+    assert dry.code == 0, dry.err_lines[-5:]
+    assert (f"dry run: would export exp.plain (ds = {DAY1}) to PostgreSQL {ex.pg.url} table public.plain (replace-date;"
+            " inserted from the staging table), columns: id integer, small integer") in dry.out, dry.out
+    assert "Physical Plan" in dry.out
+    assert ex.export("--source", "exp.plain", "--target-table", "plain_new", "--dry-run").code == 0
+    assert ex.rows("SELECT string_agg(id::text, ',' ORDER BY id) FROM plain") == ["3,99"]
+    assert ex.rows("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'kindling_stage%' OR tablename = 'plain_new'") == ["0"]
     run = ex.export("--source", "exp.plain", "--target-table", "plain")
     assert run.code == 0, run.err_lines[-5:]
     assert published(run) == "published 4 rows into public.plain: inserted from the staging table"

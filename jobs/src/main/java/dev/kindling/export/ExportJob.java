@@ -7,13 +7,16 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import dev.kindling.template.DataQualityException;
 import dev.kindling.template.InvalidInputException;
 import dev.kindling.template.Job;
 import dev.kindling.template.Preflight;
+import dev.kindling.template.Publication;
 import dev.kindling.template.RunContext;
 import dev.kindling.template.Source;
 import dev.kindling.template.Writes;
@@ -112,7 +115,7 @@ public final class ExportJob implements Job {
     }
 
     @Override
-    public void run(RunContext context) throws SQLException {
+    public void run(RunContext context) throws Exception {
         long started = System.currentTimeMillis();
         String date = context.logicalDate().toString();
         // dates and timestamps as java.time values: an instant stays an instant, whatever the JVM's zone
@@ -129,26 +132,72 @@ public final class ExportJob implements Job {
         PgExport.Rows exported = new PgExport.Rows(columns, mode, key, dateColumn, date);
         try (PgExport pg = openTarget(credentials, exported, context)) {
             pg.check();
-            PgExport.Publish plan = pg.plan();
-            if (context.dryRun()) {
-                context.out().println("dry run: would export " + what + " to PostgreSQL " + targetUrl + " table " + target + " (" + mode
-                        + (key.isEmpty() ? "" : " on " + String.join(",", key)) + "; " + plan + "), columns: "
-                        + columns.stream().map(c -> c.name() + " " + c.pgType()).reduce((a, b) -> a + ", " + b).orElse(""));
-                context.out().println(rows.queryExecution().simpleString());
-                return;
-            }
+            context.outputs().publish(new ToPostgres(context, pg, pg.plan(), rows, columns, what, started));
+        }
+    }
+
+    /**
+     * The export as a publication: the rows are copied into a staging table of this run (PostgreSQL's
+     * COPY from each Spark partition), counted, and published into the target in one transaction. A
+     * staging table that is not published is dropped when the session ends (and by the next run, if
+     * this one was killed).
+     */
+    private final class ToPostgres implements Publication<Long> {
+        private final RunContext context;
+        private final PgExport pg;
+        private final PgExport.Publish publish;
+        private final Dataset<Row> rows;
+        private final List<PgColumns.Column> columns;
+        private final String what;
+        private final long started;
+
+        ToPostgres(RunContext context, PgExport pg, PgExport.Publish publish, Dataset<Row> rows, List<PgColumns.Column> columns, String what, long started) {
+            this.context = context;
+            this.pg = pg;
+            this.publish = publish;
+            this.rows = rows;
+            this.columns = columns;
+            this.what = what;
+            this.started = started;
+        }
+
+        @Override
+        public String plan() {
+            return "export " + what + " to PostgreSQL " + targetUrl + " table " + target + " (" + mode
+                    + (key.isEmpty() ? "" : " on " + String.join(",", key)) + "; " + publish + "), columns: "
+                    + columns.stream().map(c -> c.name() + " " + c.pgType()).collect(Collectors.joining(", "));
+        }
+
+        @Override
+        public Optional<Dataset<Row>> rows() {
+            return Optional.of(rows);
+        }
+
+        /** The rows Spark read, all of them in the staging table. */
+        @Override
+        public Long stage() throws SQLException {
             int dropped = pg.dropLeftoverStaging(started);
             if (dropped > 0) {
                 context.log().info("dropped {} staging tables of {} left by earlier runs", dropped, target);
             }
-            PgSql.Table staging = pg.createStaging(plan, started);
+            PgSql.Table staging = pg.createStaging(publish, started);
             context.log().info("writing {} into PostgreSQL staging table {}", what, staging);
+            Properties credentials = context.jdbcCredentials();
             List<long[]> copied = rows.javaRDD().mapPartitionsWithIndex(new StagingWriter(targetUrl, credentials, staging, columns), false).collect();
             long read = copied.stream().mapToLong(partition -> partition[1]).sum();
             context.metrics().set("rows_read", read);
+            return read;
+        }
+
+        @Override
+        public void audit(Long read) {
             if (read == 0 && !allowEmpty) {
                 throw new DataQualityException("the source has no rows for " + what + "; nothing was written (--allow-empty exports an empty date)");
             }
+        }
+
+        @Override
+        public void publish(Long read) throws SQLException {
             context.log().info("publishing {} rows into {} ({})", read, target, mode);
             long written = pg.publish(read);
             context.metrics().set("rows_written", written);

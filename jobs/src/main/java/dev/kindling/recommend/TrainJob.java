@@ -7,6 +7,7 @@ import static org.apache.spark.sql.functions.log1p;
 import static org.apache.spark.sql.functions.pmod;
 import static org.apache.spark.sql.functions.xxhash64;
 
+import java.io.IOException;
 import java.util.Optional;
 
 import dev.kindling.audience.MarketplaceSettings;
@@ -14,6 +15,7 @@ import dev.kindling.template.DataQualityException;
 import dev.kindling.template.Job;
 import dev.kindling.template.OptionRanges;
 import dev.kindling.template.Preflight;
+import dev.kindling.template.Publication;
 import dev.kindling.template.RunContext;
 import dev.kindling.template.Writes;
 import org.apache.spark.ml.evaluation.RegressionEvaluator;
@@ -98,53 +100,91 @@ public final class TrainJob implements Job {
                 .orderBy(Interactions.USER, Interactions.ITEM);
         ModelStore store = new ModelStore(context.settings().get("models.dir"), name, context.spark().sparkContext().hadoopConfiguration());
         String version = store.version(context.logicalDate(), context.runId()).toString();
-        if (context.dryRun()) {
-            context.out().println("dry run: would fit ALS (rank " + rank + ", " + iterations + " iterations) on the interactions up to "
-                    + context.logicalDate() + ", write the model to " + version + " and make it current in " + store.pointer() + " unless it is worse");
-            return;
-        }
-        Dataset<Row> training = interactions.where(col("held_out").equalTo(false)).cache();
-        Dataset<Row> test = interactions.where(col("held_out")).cache();
-        long trainingRows = training.count();
-        long testRows = test.count();
-        if (trainingRows == 0 || testRows == 0) {
-            throw new DataQualityException("the marketplace has " + (trainingRows + testRows) + " buyer x category interactions up to " + context.logicalDate()
-                    + " (" + trainingRows + " to train on, " + testRows + " held out): too few to fit and evaluate a model");
-        }
-        ALSModel model = new ALS().setRank(rank).setMaxIter(iterations).setRegParam(regParam).setSeed(SEED)
-                .setUserCol(Interactions.USER).setItemCol(Interactions.ITEM).setRatingCol("rating")
-                .setImplicitPrefs(false).setColdStartStrategy("drop")
-                .fit(training);
-        Evaluation evaluation = evaluate(model, test, k);
-        context.metrics().set("training_rows", trainingRows);
-        context.metrics().set("test_rows", testRows);
-        context.metrics().set("rank", rank);
-        context.metrics().set("rmse_millionths", Math.round(evaluation.rmse() * 1e6));
-        context.metrics().set("precision_at_k_millionths", Math.round(evaluation.precisionAtK() * 1e6));
-        context.log().info("model {} for {}: rank {}, {} training rows, RMSE {}, precision at {} {} on {} held-out interactions",
-                name, context.logicalDate(), rank, trainingRows, evaluation.rmse(), k, evaluation.precisionAtK(), testRows);
+        context.outputs().publish(new NewVersion(context, store, interactions, version));
+    }
 
-        model.write().overwrite().save(version);
-        context.log().info("model {} written to {}", name, version);
-        ModelStore.Current candidate = new ModelStore.Current(version, context.logicalDate().toString(), context.runId(),
-                evaluation.rmse(), evaluation.precisionAtK(), k, rank, trainingRows);
+    /**
+     * A model as a publication: fitted, evaluated and written to a folder of its own (staged: no reader
+     * takes a version that is not current), audited against the current model on this run's held-out
+     * rows, then made current by replacing the pointer file in one rename. A version the audit refuses is
+     * kept, for a look at why.
+     */
+    private final class NewVersion implements Publication<NewVersion.Candidate> {
+        private final RunContext context;
+        private final ModelStore store;
+        private final Dataset<Row> interactions;
+        private final String version;
 
-        Optional<ModelStore.Current> current = store.current();
-        if (current.isPresent() && !current.get().version().equals(version)) {
-            // the current model is judged on this run's held-out rows, so both numbers measure the same thing
-            Evaluation baseline = evaluate(ALSModel.load(current.get().version()), test, k);
+        /** The written version, and the held-out rows it was evaluated on. */
+        private record Candidate(ModelStore.Current model, Dataset<Row> heldOut) {
+        }
+
+        NewVersion(RunContext context, ModelStore store, Dataset<Row> interactions, String version) {
+            this.context = context;
+            this.store = store;
+            this.interactions = interactions;
+            this.version = version;
+        }
+
+        @Override
+        public String plan() {
+            return "fit ALS (rank " + rank + ", " + iterations + " iterations) on the interactions up to " + context.logicalDate()
+                    + ", write the model to " + version + " and make it current in " + store.pointer() + " unless it is worse";
+        }
+
+        @Override
+        public Candidate stage() throws IOException {
+            Dataset<Row> training = interactions.where(col("held_out").equalTo(false)).cache();
+            Dataset<Row> test = interactions.where(col("held_out")).cache();
+            long trainingRows = training.count();
+            long testRows = test.count();
+            if (trainingRows == 0 || testRows == 0) {
+                throw new DataQualityException("the marketplace has " + (trainingRows + testRows) + " buyer x category interactions up to " + context.logicalDate()
+                        + " (" + trainingRows + " to train on, " + testRows + " held out): too few to fit and evaluate a model");
+            }
+            ALSModel model = new ALS().setRank(rank).setMaxIter(iterations).setRegParam(regParam).setSeed(SEED)
+                    .setUserCol(Interactions.USER).setItemCol(Interactions.ITEM).setRatingCol("rating")
+                    .setImplicitPrefs(false).setColdStartStrategy("drop")
+                    .fit(training);
+            Evaluation evaluation = evaluate(model, test, k);
+            context.metrics().set("training_rows", trainingRows);
+            context.metrics().set("test_rows", testRows);
+            context.metrics().set("rank", rank);
+            context.metrics().set("rmse_millionths", Math.round(evaluation.rmse() * 1e6));
+            context.metrics().set("precision_at_k_millionths", Math.round(evaluation.precisionAtK() * 1e6));
+            context.log().info("model {} for {}: rank {}, {} training rows, RMSE {}, precision at {} {} on {} held-out interactions",
+                    name, context.logicalDate(), rank, trainingRows, evaluation.rmse(), k, evaluation.precisionAtK(), testRows);
+
+            model.write().overwrite().save(version);
+            context.log().info("model {} written to {}", name, version);
+            return new Candidate(new ModelStore.Current(version, context.logicalDate().toString(), context.runId(),
+                    evaluation.rmse(), evaluation.precisionAtK(), k, rank, trainingRows), test);
+        }
+
+        /** The current model is judged on this run's held-out rows, so both numbers measure the same thing. */
+        @Override
+        public void audit(Candidate candidate) throws IOException {
+            Optional<ModelStore.Current> current = store.current();
+            if (current.isEmpty() || current.get().version().equals(version)) {
+                return;
+            }
+            Evaluation baseline = evaluate(ALSModel.load(current.get().version()), candidate.heldOut(), k);
             context.metrics().set("current_rmse_millionths", Math.round(baseline.rmse() * 1e6));
             context.metrics().set("current_precision_at_k_millionths", Math.round(baseline.precisionAtK() * 1e6));
-            String worse = worse(evaluation, baseline, tolerance);
+            String worse = worse(new Evaluation(candidate.model().rmse(), candidate.model().precisionAtK()), baseline, tolerance);
             if (worse != null) {
                 context.metrics().set("made_current", 0);
                 throw new DataQualityException("model " + name + " not made current: " + worse + " (current version " + current.get().version()
                         + "); the new version is kept at " + version);
             }
         }
-        store.makeCurrent(candidate, context.runId());
-        context.metrics().set("made_current", 1);
-        context.log().info("model {} version {} is current ({})", name, version, store.pointer());
+
+        @Override
+        public void publish(Candidate candidate) throws IOException {
+            store.makeCurrent(candidate.model(), context.runId());
+            context.metrics().set("made_current", 1);
+            context.log().info("model {} version {} is current ({})", name, version, store.pointer());
+        }
     }
 
     /** Null when the candidate is good enough; otherwise the metric, both values and the tolerance, in one phrase. */

@@ -97,6 +97,16 @@ final class DryRunOutputs implements RunOutputs {
                 + " with columns " + rows.schema().toDDL());
     }
 
+    /** Prints what the publication would write (and the Spark plan of its rows); stages nothing. */
+    @Override
+    public <S> void publish(Publication<S> publication) {
+        out.println("dry run: would " + publication.plan());
+        publication.rows().ifPresent(rows -> {
+            out.println("dry run: Spark plan of the rows to write:");
+            out.println(plan(rows));
+        });
+    }
+
     /** Lists what would go, with the same rules as a real run, and changes nothing (it does not compact). */
     @Override
     public Maintenance maintain(String table, Retention retention) {

@@ -5,9 +5,10 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
- * The only way jobs write tables: every table is an Apache Iceberg table. Real runs stage their rows
- * where no reader sees them, audit them, then publish them in one commit; a dry run ({@link DryRunOutputs}) prints the target and the Spark plan
- * and writes nothing.
+ * The only way jobs write: every table is an Apache Iceberg table, and other stores (PostgreSQL, model
+ * folders) are {@link Publication}s. Real runs stage what they write where no reader sees it, audit it,
+ * then publish it in one step; a dry run ({@link DryRunOutputs}) prints the target and the Spark plan and
+ * writes nothing, not even metadata.
  */
 public interface Outputs extends TableWriter {
 
@@ -48,6 +49,13 @@ public interface Outputs extends TableWriter {
      * this way.
      */
     void replaceTable(String table, Dataset<Row> rows, String... partitionColumns);
+
+    /**
+     * Writes to a store that is not an Iceberg table (PostgreSQL, a model folder): stages, audits and
+     * publishes it, and discards the stage when the audit or the publish fails (the failure is thrown on).
+     * A dry run prints what it would write and runs none of the three.
+     */
+    <S> void publish(Publication<S> publication) throws Exception;
 
     /**
      * Housekeeping of an Iceberg table Kindling writes, each step only for what is older than the

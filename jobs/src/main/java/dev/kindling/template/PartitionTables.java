@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Pattern;
 
+import dev.kindling.dsl.publish.IcebergSql;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -100,11 +101,7 @@ final class PartitionTables {
 
     /** As SQL's PARTITION clause writes it: {@code (ds='2024-01-15')}. */
     static String partitionSpec(Partition partition) {
-        return partition.values().entrySet().stream().map(e -> e.getKey() + "=" + sqlString(e.getValue()))
+        return partition.values().entrySet().stream().map(e -> e.getKey() + "=" + IcebergSql.sqlString(e.getValue()))
                 .collect(java.util.stream.Collectors.joining(", ", "(", ")"));
-    }
-
-    static String sqlString(String value) {
-        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'";
     }
 }

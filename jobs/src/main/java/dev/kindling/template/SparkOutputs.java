@@ -241,29 +241,27 @@ final class SparkOutputs implements RunOutputs {
             throw PartitionTables.notIceberg(table);
         }
         if (kind == IcebergTables.Kind.ICEBERG) {
+            return false; // its columns were checked against the rows' before staging
+        }
+        List<String> partitionColumns = List.copyOf(partition.values().keySet());
+        boolean ours;
+        try {
+            ours = IcebergSql.createIfMissing(spark, table, IcebergSql.columns(schema) + ", "
+                            + partitionColumns.stream().map(c -> c + " STRING").collect(Collectors.joining(", ")),
+                    partitionColumns, runToken, Map.of(IcebergTables.WAP_ENABLED, "true"));
+        } catch (IcebergSql.NotIcebergException e) {
+            throw PartitionTables.notIceberg(table);
+        }
+        if (!ours) {
+            String existing = columns(spark.table(table).drop(partition.values().keySet().toArray(String[]::new)).schema());
+            if (!existing.equals(columns(schema))) {
+                throw new IllegalStateException("table " + table + " was created by another run with columns (" + existing
+                        + "), not this run's (" + columns(schema) + "); nothing was published");
+            }
             return false;
         }
-        int dot = table.indexOf('.');
-        if (dot > 0) {
-            spark.sql("CREATE DATABASE IF NOT EXISTS " + table.substring(0, dot));
-        }
-        String partitionColumns = String.join(", ", partition.values().keySet());
-        spark.sql("CREATE TABLE IF NOT EXISTS " + table + " (" + schema.toDDL() + ", "
-                + partition.values().keySet().stream().map(c -> c + " STRING").collect(Collectors.joining(", ")) + ") USING iceberg"
-                + " PARTITIONED BY (" + partitionColumns + ")"
-                + " TBLPROPERTIES ('" + IcebergTables.WAP_ENABLED + "'='true', 'format-version'='2',"
-                // one partition a write: no shuffle before it, each task writes its own files
-                + " 'write.distribution-mode'='none', 'kindling.created_by_run'=" + PartitionTables.sqlString(runToken) + ")");
-        String existing = columns(spark.table(table).drop(partition.values().keySet().toArray(String[]::new)).schema());
-        if (!existing.equals(columns(schema))) {
-            throw new IllegalStateException("table " + table + " was created by another run with columns (" + existing
-                    + "), not this run's (" + columns(schema) + "); nothing was published");
-        }
-        boolean ours = runToken.equals(IcebergTables.load(spark, table).properties().get("kindling.created_by_run"));
-        if (ours) {
-            log.info("created Iceberg table {} partitioned by {}", table, partitionColumns);
-        }
-        return ours;
+        log.info("created Iceberg table {} partitioned by {}", table, String.join(", ", partitionColumns));
+        return true;
     }
 
     /** A table this run created and that has never had a published snapshot: no reader can have seen rows in it. */
@@ -338,6 +336,21 @@ final class SparkOutputs implements RunOutputs {
     @Override
     public void deletePartitionsBefore(String table, String dateColumn, java.time.LocalDate keepFrom) {
         IcebergSql.deleteBefore(spark, table, dateColumn, keepFrom);
+    }
+
+    @Override
+    public <S> void publish(Publication<S> publication) throws Exception {
+        S staged = publication.stage();
+        boolean published = false;
+        try {
+            publication.audit(staged);
+            publication.publish(staged);
+            published = true;
+        } finally {
+            if (!published) {
+                publication.discard(staged);
+            }
+        }
     }
 
     @Override

@@ -76,7 +76,7 @@ final class TableMaintenance {
         List<String> stale = dropStaleBranches(table, cutoff, dryRun);
         if (neverPublished(table, stale, lastChange < cutoff)) {
             log.info("{} {}: created by run {} and never published", dryRun ? "would drop" : "dropping", name,
-                    table.properties().get("kindling.created_by_run"));
+                    table.properties().get(IcebergSql.CREATED_BY_RUN));
             if (!dryRun) {
                 IcebergTables.dropWithFiles(spark, name);
             }
@@ -177,7 +177,7 @@ final class TableMaintenance {
      * unchanged since before the cutoff: what a run killed between creating and publishing it left.
      */
     private static boolean neverPublished(Table table, List<String> staleBranches, boolean unchangedForTheRetention) {
-        return unchangedForTheRetention && table.properties().containsKey("kindling.created_by_run") && table.currentSnapshot() == null
+        return unchangedForTheRetention && table.properties().containsKey(IcebergSql.CREATED_BY_RUN) && table.currentSnapshot() == null
                 && staleBranches.containsAll(table.refs().keySet());
     }
 

@@ -15,6 +15,7 @@ import java.util.zip.GZIPOutputStream;
 
 import dev.kindling.template.Outputs;
 import dev.kindling.template.Partition;
+import dev.kindling.template.Publication;
 import dev.kindling.template.SchemaEvolution;
 import dev.kindling.testing.Kindling;
 import dev.kindling.testing.Kindling.Result;
@@ -217,6 +218,11 @@ class FailClosedTest {
         @Override
         public Maintenance maintain(String table, Retention retention) {
             return real.maintain(table, retention);
+        }
+
+        @Override
+        public <S> void publish(Publication<S> publication) throws Exception {
+            real.publish(publication);
         }
 
         @Override

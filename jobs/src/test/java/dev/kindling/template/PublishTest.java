@@ -270,6 +270,78 @@ class PublishTest {
         assertThat(quarantine.where()).endsWith("_quarantine partition ds=2024-05-07");
     }
 
+    /** A publication that records the steps run on it, and fails the step named {@code failing}. */
+    private static final class Recorded implements Publication<String> {
+        final List<String> steps = new ArrayList<>();
+        private final String failing;
+
+        Recorded(String failing) {
+            this.failing = failing;
+        }
+
+        private void step(String step) {
+            steps.add(step);
+            if (step.startsWith(failing)) {
+                throw new DataQualityException(step + " refused");
+            }
+        }
+
+        @Override
+        public String plan() {
+            steps.add("plan");
+            return "copy 3 rows to the moon";
+        }
+
+        @Override
+        public String stage() {
+            step("stage");
+            return "staged";
+        }
+
+        @Override
+        public void audit(String staged) {
+            step("audit " + staged);
+        }
+
+        @Override
+        public void publish(String staged) {
+            step("publish " + staged);
+        }
+
+        @Override
+        public void discard(String staged) {
+            steps.add("discard " + staged);
+        }
+    }
+
+    @Test
+    void aPublicationIsStagedAuditedThenPublishedAndDiscardedWhenItsAuditOrPublishFails() throws Exception {
+        Recorded clean = new Recorded("none");
+        run("publication").publish(clean);
+        assertThat(clean.steps).containsExactly("stage", "audit staged", "publish staged");
+
+        Recorded refused = new Recorded("audit");
+        assertThatThrownBy(() -> run("refused").publish(refused)).isInstanceOf(DataQualityException.class).hasMessage("audit staged refused");
+        assertThat(refused.steps).containsExactly("stage", "audit staged", "discard staged");
+
+        Recorded lost = new Recorded("publish");
+        assertThatThrownBy(() -> run("lost").publish(lost)).hasMessage("publish staged refused");
+        assertThat(lost.steps).containsExactly("stage", "audit staged", "publish staged", "discard staged");
+
+        Recorded unstaged = new Recorded("stage");
+        assertThatThrownBy(() -> run("unstaged").publish(unstaged)).hasMessage("stage refused");
+        assertThat(unstaged.steps).as("nothing staged, nothing to discard").containsExactly("stage");
+    }
+
+    @Test
+    void aDryRunPrintsWhatAPublicationWouldWriteAndRunsNoneOfIt() {
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        Recorded dry = new Recorded("none");
+        new DryRunOutputs(spark, new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8)).publish(dry);
+        assertThat(dry.steps).containsExactly("plan");
+        assertThat(printed.toString(java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("dry run: would copy 3 rows to the moon" + System.lineSeparator());
+    }
+
     private static Result snapshot(Path csv, String table, String runId) {
         return Kindling.onTestSpark().run("snapshot", "--source", csv.toString(), "--format", "csv", "--schema", "id INT, amount INT",
                 "--max-bad-ratio", "0.5", "--target", table, "--logical-date", "2024-05-06", "--run-id", runId);

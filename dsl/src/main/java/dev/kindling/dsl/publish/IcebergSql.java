@@ -28,7 +28,7 @@ import org.apache.spark.sql.types.StructType;
 public final class IcebergSql {
 
     /** Table properties of every table Kindling creates: format version 2, and which run created it. */
-    static final String CREATED_BY_RUN = "kindling.created_by_run";
+    public static final String CREATED_BY_RUN = "kindling.created_by_run";
     /** A summary key naming one write, so that its commit can be found among the table's snapshots. */
     static final String WRITE_ID = "kindling.write_id";
     /** The summary key that names the partition a commit replaced ({@code ds=2024-01-15}), so a conflict can name who published it. */
@@ -53,15 +53,26 @@ public final class IcebergSql {
      * only through Iceberg's commits.
      */
     static boolean createIfMissing(SparkSession spark, String table, String columns, List<String> partitionColumns, String runToken) {
-        String database = table.substring(0, table.indexOf('.'));
+        return createIfMissing(spark, table, columns, partitionColumns, runToken, Map.of());
+    }
+
+    /** As above, with more table properties (the jobs' partitions turn on write-audit-publish). */
+    public static boolean createIfMissing(SparkSession spark, String table, String columns, List<String> partitionColumns, String runToken,
+                                          Map<String, String> properties) {
         if (spark.catalog().tableExists(table)) {
             requireIceberg(spark, table);
             return false;
         }
-        spark.sql("CREATE DATABASE IF NOT EXISTS " + database);
+        int dot = table.indexOf('.');
+        if (dot > 0) {
+            spark.sql("CREATE DATABASE IF NOT EXISTS " + table.substring(0, dot));
+        }
+        StringBuilder more = new StringBuilder();
+        properties.forEach((key, value) -> more.append(", ").append(sqlString(key)).append('=').append(sqlString(value)));
+        // one write a partition or a table: no shuffle before it, each task writes its own files
         spark.sql("CREATE TABLE IF NOT EXISTS " + table + " (" + columns + ") USING iceberg"
                 + (partitionColumns.isEmpty() ? "" : " PARTITIONED BY (" + String.join(", ", partitionColumns) + ")")
-                + " TBLPROPERTIES ('format-version'='2', 'write.distribution-mode'='none', '" + CREATED_BY_RUN + "'=" + sqlString(runToken) + ")");
+                + " TBLPROPERTIES ('format-version'='2', 'write.distribution-mode'='none', '" + CREATED_BY_RUN + "'=" + sqlString(runToken) + more + ")");
         requireIceberg(spark, table);
         return runToken.equals(property(spark, table, CREATED_BY_RUN));
     }
@@ -155,7 +166,8 @@ public final class IcebergSql {
         return "spark_catalog." + table;
     }
 
-    static String sqlString(String value) {
+    /** A SQL string literal of the value, quotes and backslashes escaped. */
+    public static String sqlString(String value) {
         return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'";
     }
 
