@@ -13,6 +13,8 @@ import java.util.Set;
 import org.apache.iceberg.HistoryEntry;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.exceptions.CommitFailedException;
 import org.apache.iceberg.exceptions.NoSuchTableException;
 import org.apache.iceberg.util.SnapshotUtil;
@@ -53,7 +55,7 @@ final class TableCommands {
                 }
                 try (IcebergTables.Catalogue catalog = session.get()) {
                     Table loaded = catalog.catalog().loadTable(IcebergTables.identifier(table));
-                    return run(PartitionTables.normalized(table), loaded, out);
+                    return run(PartitionTables.normalized(table), loaded, catalog.catalog(), out);
                 }
             } catch (InvalidInputException e) {
                 err.println("kindling " + name + ": error: " + e.getMessage());
@@ -67,7 +69,7 @@ final class TableCommands {
             }
         }
 
-        abstract int run(String name, Table table, PrintStream out);
+        abstract int run(String name, Table table, Catalog catalog, PrintStream out);
     }
 
     @Command(name = "history", mixinStandardHelpOptions = true,
@@ -79,7 +81,7 @@ final class TableCommands {
         LocalDate date;
 
         @Override
-        int run(String name, Table table, PrintStream out) {
+        int run(String name, Table table, Catalog catalog, PrintStream out) {
             List<HistoryEntry> log = table.history();
             // a snapshot made current a second time was restored by a rollback
             Set<Long> seen = new HashSet<>();
@@ -128,13 +130,50 @@ final class TableCommands {
             String run;
         }
 
+        /**
+         * Tables a run publishes together with the one named (a partition's rejected rows, a mailing list's
+         * holdout): {@code --before-run} restores them too, each only if that run's publish is in its
+         * current history, and before the table named, so that a rollback cut short is finished by running
+         * it again.
+         */
+        static final List<String> COMPANIONS = List.of(SparkOutputs.QUARANTINE_SUFFIX, "_holdout");
+
         @Override
-        int run(String name, Table table, PrintStream out) {
+        int run(String name, Table table, Catalog catalog, PrintStream out) {
             Snapshot current = table.currentSnapshot();
             if (current == null) {
                 throw new InvalidInputException("table " + name + " has no published snapshot: there is nothing to roll back");
             }
             Snapshot restore = target.snapshot != null ? snapshot(name, table, target.snapshot) : beforeRun(name, table, target.run);
+            if (target.run != null) {
+                for (String suffix : COMPANIONS) {
+                    restoreCompanion(name + suffix, catalog, out);
+                }
+            }
+            return restore(name, table, current, restore, out);
+        }
+
+        /** A companion table of the run: restored as it was before the run, when the run published into it. */
+        private void restoreCompanion(String name, Catalog catalog, PrintStream out) {
+            TableIdentifier id = IcebergTables.identifier(name);
+            if (!catalog.tableExists(id)) {
+                return;
+            }
+            Table table = catalog.loadTable(id);
+            Snapshot current = table.currentSnapshot();
+            Snapshot first = current == null ? null : firstOfRun(table, target.run);
+            if (first == null) {
+                return;
+            }
+            if (first.parentId() == null || table.snapshot(first.parentId()) == null) {
+                out.println("kindling rollback: " + name + " left as it is: run " + target.run + " made its first snapshot kept;"
+                        + " its rows are that run's (drop the table if they must go)");
+                return;
+            }
+            restore(name, table, current, table.snapshot(first.parentId()), out);
+        }
+
+        private int restore(String name, Table table, Snapshot current, Snapshot restore, PrintStream out) {
             if (restore.snapshotId() == current.snapshotId()) {
                 out.println("kindling rollback: " + name + " is at snapshot " + restore.snapshotId() + " already; nothing changed");
                 return ExitCode.SUCCESS.code;
@@ -162,14 +201,20 @@ final class TableCommands {
             return snapshot;
         }
 
-        /** The parent of the oldest snapshot of the run in the current snapshot's history. */
-        private static Snapshot beforeRun(String name, Table table, String run) {
+        /** The oldest snapshot of the run in the current snapshot's history; null if there is none. */
+        private static Snapshot firstOfRun(Table table, String run) {
             Snapshot first = null;
             for (Snapshot ancestor : SnapshotUtil.ancestorsOf(table.currentSnapshot().snapshotId(), table::snapshot)) {
                 if (run.equals(ancestor.summary().get(IcebergTables.RUN_ID))) {
                     first = ancestor;
                 }
             }
+            return first;
+        }
+
+        /** The parent of the oldest snapshot of the run in the current snapshot's history. */
+        private static Snapshot beforeRun(String name, Table table, String run) {
+            Snapshot first = firstOfRun(table, run);
             if (first == null) {
                 throw new InvalidInputException("--before-run " + run + ": no publish of that run is in " + name
                         + "'s current history; 'kindling history --table " + name + "' lists the runs there are");

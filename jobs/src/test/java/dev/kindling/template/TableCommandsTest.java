@@ -81,6 +81,51 @@ class TableCommandsTest {
     }
 
     @Test
+    void aRollbackBeforeARunRestoresTheQuarantineTheRunPublishedWithThePartitionFirst() throws IOException {
+        String table = "commands.rejecting";
+        String quarantine = table + "_quarantine";
+        assertThat(snapshot(table, "2023-12-31", "clean-0", "0,z\n").exitCode()).isZero();
+        assertThat(snapshotAllowingRejects(table, "2024-01-01", "rejects-1", "1,a\nx,b\n").exitCode()).isZero();
+        long quarantineAfter1 = current(quarantine);
+        assertThat(snapshotAllowingRejects(table, "2024-01-02", "rejects-2", "2,c\ny,d\n").exitCode()).isZero();
+        assertThat(records(quarantine)).containsExactly("x,b", "y,d");
+
+        Result dryRun = Kindling.onTestSpark().run("rollback", "--table", table, "--before-run", "rejects-2", "--dry-run");
+        assertThat(dryRun.out().lines()).as(dryRun.err()).satisfiesExactly(
+                line -> assertThat(line).startsWith("kindling rollback: dry run: would restore " + quarantine + " to snapshot " + quarantineAfter1 + " ("),
+                line -> assertThat(line).startsWith("kindling rollback: dry run: would restore " + table + " to snapshot "));
+        assertThat(records(quarantine)).as("a dry run changes nothing").containsExactly("x,b", "y,d");
+
+        Result rollback = Kindling.onTestSpark().run("rollback", "--table", table, "--before-run", "rejects-2");
+        assertThat(rollback.exitCode()).as(rollback.err()).isZero();
+        assertThat(rollback.out().lines()).satisfiesExactly(
+                line -> assertThat(line).startsWith("kindling rollback: restored " + quarantine + " to snapshot " + quarantineAfter1 + " (")
+                        .endsWith("; undoes 1 publish: rejects-2 (ds=2024-01-02)"),
+                line -> assertThat(line).startsWith("kindling rollback: restored " + table + " to snapshot ").contains(", run rejects-1,"));
+        assertThat(records(quarantine)).containsExactly("x,b");
+        assertThat(rows(table)).containsExactly("[0,z,2023-12-31]", "[1,a,2024-01-01]");
+
+        // the run that made the quarantine table's first snapshot: nothing earlier to restore there, and it says so
+        Result first = Kindling.onTestSpark().run("rollback", "--table", table, "--before-run", "rejects-1");
+        assertThat(first.exitCode()).as(first.err()).isZero();
+        assertThat(first.out().lines()).satisfiesExactly(
+                line -> assertThat(line).isEqualTo("kindling rollback: " + quarantine + " left as it is: run rejects-1 made its first snapshot kept;"
+                        + " its rows are that run's (drop the table if they must go)"),
+                line -> assertThat(line).startsWith("kindling rollback: restored " + table + " to snapshot ").contains(", run clean-0,"));
+        assertThat(rows(table)).containsExactly("[0,z,2023-12-31]");
+    }
+
+    private Result snapshotAllowingRejects(String table, String date, String run, String csv) throws IOException {
+        Path source = Files.writeString(dir.resolve(run + ".csv"), "id,name\n" + csv);
+        return Kindling.onTestSpark().run("snapshot", "--source", source.toString(), "--format", "csv", "--schema", SCHEMA,
+                "--target", table, "--logical-date", date, "--run-id", run, "--max-bad-ratio", "0.5");
+    }
+
+    private static List<String> records(String table) {
+        return SPARK.sql("SELECT record FROM " + table + " ORDER BY ds").collectAsList().stream().map(row -> row.getString(0)).toList();
+    }
+
+    @Test
     void whatCannotBeRestoredIsBadUsageInOneLine() throws IOException {
         String table = "commands.refused";
         assertThat(snapshot(table, "2024-01-01", "only-run", "1,a\n").exitCode()).isZero();
