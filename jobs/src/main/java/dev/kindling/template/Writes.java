@@ -19,9 +19,13 @@ public @interface Writes {
 
     /** What the option's value names; each kind is the host part of the asset URI. */
     enum Kind {
-        /** A Hive table (db.table) whose logical date's partition the run publishes. */
+        /**
+         * A table of the session catalog (db.table; an Iceberg table, as Kindling writes them) whose logical
+         * date's partition the run publishes. Named "hive" for the metastore that names such tables: the
+         * name is part of every asset URI that DAGs schedule on, so it stays.
+         */
         HIVE,
-        /** A Hive table whose logical date the run has checked (data-quality checks passed). */
+        /** A table of the session catalog whose logical date the run has checked (data-quality checks passed). */
         VERIFIED,
         /** A PostgreSQL table (schema.table) the run exports into. */
         POSTGRES,
