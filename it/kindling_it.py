@@ -77,8 +77,8 @@ def read_partition(table: str, column: str, value: str, work_dir=None, spark_con
 
 
 def model_pointer(model_dir: pathlib.Path) -> dict:
-    """A model's current.properties (train's pointer to its current version), a Java properties file
-    whose writer escapes ':' and '=' in values."""
-    lines = (model_dir / "current.properties").read_text().splitlines()
+    """A model's current pointer (train's highest pointer/<n>.properties, naming its current version), a Java
+    properties file whose writer escapes ':' and '=' in values."""
+    lines = max((model_dir / "pointer").glob("[0-9]*.properties")).read_text().splitlines()
     return {key: re.sub(r"\\(.)", r"\1", value) for key, value in
             (line.split("=", 1) for line in lines if line and not line.startswith("#"))}

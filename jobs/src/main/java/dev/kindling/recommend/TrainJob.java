@@ -8,6 +8,7 @@ import static org.apache.spark.sql.functions.pmod;
 import static org.apache.spark.sql.functions.xxhash64;
 
 import java.io.IOException;
+import java.time.LocalDate;
 import java.util.Optional;
 
 import dev.kindling.audience.MarketplaceSettings;
@@ -71,6 +72,11 @@ public final class TrainJob implements Job {
                     + " precision at k up to 5 percent lower), 0 to 1. Default: ${DEFAULT-VALUE}.")
     double tolerance;
 
+    @Option(names = "--allow-older",
+            description = "Make the new model current even if the current one is for a later logical date (a backfill of an old date otherwise keeps"
+                    + " its version without making it current, exit 3).")
+    boolean allowOlder;
+
     @Override
     public void checkOptions() {
         ModelName.check("--name", name);
@@ -115,8 +121,8 @@ public final class TrainJob implements Job {
         private final Dataset<Row> interactions;
         private final String version;
 
-        /** The written version, and the held-out rows it was evaluated on. */
-        private record Candidate(ModelStore.Current model, Dataset<Row> heldOut) {
+        /** The written version, the held-out rows it was evaluated on, and the pointer as it was read after writing it. */
+        private record Candidate(ModelStore.Current model, Dataset<Row> heldOut, Optional<ModelStore.Pointed> base) {
         }
 
         NewVersion(RunContext context, ModelStore store, Dataset<Row> interactions, String version) {
@@ -155,18 +161,26 @@ public final class TrainJob implements Job {
             context.log().info("model {} for {}: rank {}, {} training rows, RMSE {}, precision at {} {} on {} held-out interactions",
                     name, context.logicalDate(), rank, trainingRows, evaluation.rmse(), k, evaluation.precisionAtK(), testRows);
 
-            model.write().overwrite().save(version);
+            model.write().save(version); // a folder of this attempt's own: a rerun never overwrites the version it would be compared with
             context.log().info("model {} written to {}", name, version);
             return new Candidate(new ModelStore.Current(version, context.logicalDate().toString(), context.runId(),
-                    evaluation.rmse(), evaluation.precisionAtK(), k, rank, trainingRows), test);
+                    evaluation.rmse(), evaluation.precisionAtK(), k, rank, trainingRows), test, store.pointed());
         }
 
-        /** The current model is judged on this run's held-out rows, so both numbers measure the same thing. */
+        /**
+         * A model for an earlier date than the current one's is not made current unless --allow-older; the
+         * current model is judged on this run's held-out rows, so both numbers measure the same thing.
+         */
         @Override
         public void audit(Candidate candidate) throws IOException {
-            Optional<ModelStore.Current> current = store.current();
-            if (current.isEmpty() || current.get().version().equals(version)) {
+            Optional<ModelStore.Current> current = candidate.base().map(ModelStore.Pointed::current);
+            if (current.isEmpty()) {
                 return;
+            }
+            if (!allowOlder && context.logicalDate().isBefore(LocalDate.parse(current.get().logicalDate()))) {
+                context.metrics().set("made_current", 0);
+                throw new DataQualityException("model " + name + " not made current: it is for " + context.logicalDate() + ", before the current version's "
+                        + current.get().logicalDate() + " (--allow-older makes it current anyway); the new version is kept at " + version);
             }
             Evaluation baseline = evaluate(ALSModel.load(current.get().version()), candidate.heldOut(), k);
             context.metrics().set("current_rmse_millionths", Math.round(baseline.rmse() * 1e6));
@@ -181,7 +195,7 @@ public final class TrainJob implements Job {
 
         @Override
         public void publish(Candidate candidate) throws IOException {
-            store.makeCurrent(candidate.model(), context.runId());
+            store.makeCurrent(candidate.model(), candidate.base().map(ModelStore.Pointed::sequence).orElse(0L));
             context.metrics().set("made_current", 1);
             context.log().info("model {} version {} is current ({})", name, version, store.pointer());
         }

@@ -27,8 +27,9 @@ public final class CommonOptions {
             description = "The date this run is for (Airflow's ds).")
     LocalDate logicalDate;
 
-    @Option(names = "--run-id", paramLabel = "ID",
-            description = "Identifies this run in logs, metrics and the summary of each snapshot it publishes (Airflow's run_id). Default: a fresh local id.")
+    @Option(names = "--run-id", paramLabel = "ID", converter = RunIdConverter.class,
+            description = "Identifies this run in logs, metrics and the summary of each snapshot it publishes (Airflow's run_id): up to 250 letters,"
+                    + " digits and . _ : + -, starting with a letter or digit. Default: a fresh local id.")
     String runId;
 
     @Option(names = "--dry-run",
@@ -60,6 +61,24 @@ public final class CommonOptions {
 
     public List<String> conf() {
         return List.copyOf(conf);
+    }
+
+    /**
+     * Run ids as Airflow makes them ({@code scheduled__2024-03-05T00:00:00+00:00}) and no more: a run id
+     * names snapshots, versions and files, so it can never be a path ({@code ..}, {@code a/b}) or carry
+     * spaces or quotes.
+     */
+    public static final class RunIdConverter implements ITypeConverter<String> {
+
+        static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:+-]{0,249}");
+
+        @Override
+        public String convert(String value) {
+            if (!RUN_ID.matcher(value).matches()) {
+                throw new TypeConversionException("'" + value + "' is not a run id: use up to 250 letters, digits and . _ : + -, starting with a letter or digit");
+            }
+            return value;
+        }
     }
 
     /**

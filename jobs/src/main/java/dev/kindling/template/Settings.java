@@ -78,7 +78,7 @@ public final class Settings {
             Setting.kindling("tables.retention.keep.last", SettingType.integer(1, 1000), "10",
                     "`maintain` keeps at least this many of a table's latest published snapshots, however old"),
             Setting.kindling("models.dir", SettingType.text(), "${work.dir}/models",
-                    "where `train` writes model versions (`<name>/<logical date>/<run id>`) and each model's `current.properties` pointer, which `score` reads; any Hadoop path"));
+                    "where `train` writes model versions (`<name>/<logical date>/<run id>_<attempt>`) and each model's pointer files (`<name>/pointer/<n>.properties`, the highest current), which `score` reads; any Hadoop path"));
 
     /**
      * Well-known spark.* keys checked before any SparkSession starts, as Spark itself parses them; any

@@ -46,12 +46,20 @@ class RecommendJobsTest {
         return Kindling.onTestSpark().run(args.toArray(String[]::new));
     }
 
+    /** The model's current pointer: its highest pointer file. */
     private Properties pointer(String name) throws IOException {
         Properties p = new Properties();
-        try (Reader reader = Files.newBufferedReader(models.resolve(name).resolve("current.properties"))) {
-            p.load(reader);
+        try (java.util.stream.Stream<Path> files = Files.list(models.resolve(name).resolve("pointer"))) {
+            Path highest = files.filter(f -> f.getFileName().toString().matches("[0-9]{12}\\.properties")).max(Path::compareTo).orElseThrow();
+            try (Reader reader = Files.newBufferedReader(highest)) {
+                p.load(reader);
+            }
         }
         return p;
+    }
+
+    private Path version(Properties pointer) {
+        return Path.of(pointer.getProperty("version").replaceFirst("^file:", ""));
     }
 
     private static String metric(String runId, String name) {
@@ -64,10 +72,11 @@ class RecommendJobsTest {
     void trainPublishesAVersionAndThePointerAndARerunGivesTheSameMetrics() throws IOException {
         Result first = run("train", "train-1");
         assertThat(first.exitCode()).as(first.err()).isZero();
-        Path version = models.resolve("categories").resolve(DATE).resolve("train-1");
-        assertThat(version.resolve("metadata")).isDirectory();
         Properties current = pointer("categories");
-        assertThat(Path.of(current.getProperty("version").replaceFirst("^file:", ""))).isEqualTo(version);
+        Path version = version(current);
+        assertThat(version.getParent()).isEqualTo(models.resolve("categories").resolve(DATE));
+        assertThat(version.getFileName().toString()).startsWith("train-1_");
+        assertThat(version.resolve("metadata")).isDirectory();
         assertThat(current.getProperty("run_id")).isEqualTo("train-1");
         assertThat(Double.parseDouble(current.getProperty("rmse"))).isPositive();
         assertThat(metric("train-1", "training_rows")).isNotEqualTo("0");
@@ -93,8 +102,33 @@ class RecommendJobsTest {
         assertThat(worse.exitCode()).as(worse.err()).isEqualTo(3);
         assertThat(worse.errLines()).hasSize(1);
         assertThat(worse.err()).containsPattern("model categories not made current: RMSE [0-9.]+ is worse than the current model's [0-9.]+ by more than --tolerance 0.1");
-        assertThat(models.resolve("categories").resolve(DATE).resolve("bad").resolve("metadata")).isDirectory();
+        assertThat(worse.err()).contains("; the new version is kept at " + models.resolve("categories").resolve(DATE) + "/bad_");
         assertThat(pointer("categories").getProperty("run_id")).isEqualTo("good");
+
+        // a rerun of the good run's id with the worse settings is compared all the same, and leaves the good model's files alone
+        Path good = version(pointer("categories"));
+        long goodFiles;
+        try (java.util.stream.Stream<Path> files = Files.walk(good)) {
+            goodFiles = files.count();
+        }
+        Result rerun = run("train", "good", "--reg-param", "500", "--tolerance", "0.1");
+        assertThat(rerun.exitCode()).as(rerun.err()).isEqualTo(3);
+        assertThat(version(pointer("categories"))).isEqualTo(good);
+        try (java.util.stream.Stream<Path> files = Files.walk(good)) {
+            assertThat(files.count()).isEqualTo(goodFiles);
+        }
+
+        // a backfill of an earlier date keeps its version and leaves the pointer alone, unless asked
+        Result older = Kindling.onTestSpark().run("train", "--logical-date", "2017-12-30", "--run-id", "older",
+                "--conf", "marketplace.database=" + DATABASE, "--conf", "models.dir=" + models);
+        assertThat(older.exitCode()).as(older.err()).isEqualTo(3);
+        assertThat(older.errLines()).singleElement().asString().startsWith("kindling train: data quality check failed: model categories not made current:"
+                + " it is for 2017-12-30, before the current version's 2017-12-31 (--allow-older makes it current anyway); the new version is kept at ");
+        assertThat(pointer("categories").getProperty("run_id")).isEqualTo("good");
+        Result asked = Kindling.onTestSpark().run("train", "--logical-date", "2017-12-30", "--run-id", "older-asked", "--allow-older",
+                "--conf", "marketplace.database=" + DATABASE, "--conf", "models.dir=" + models);
+        assertThat(asked.exitCode()).as(asked.err()).isZero();
+        assertThat(pointer("categories").getProperty("run_id")).isEqualTo("older-asked");
     }
 
     @Test
@@ -137,7 +171,7 @@ class RecommendJobsTest {
         List<Row> arms = SPARK.sql("SELECT user_id, min(arm), max(arm), min(model_version) FROM " + table + " GROUP BY user_id").collectAsList();
         assertThat(arms).isNotEmpty().allSatisfy(row -> {
             assertThat(row.getString(1)).isEqualTo(row.getString(2)).isEqualTo(Experiment.arm("spring", 0.3, row.getLong(0)));
-            assertThat(row.getString(3)).endsWith("/experiment/" + DATE + "/for-experiment");
+            assertThat(row.getString(3)).matches(".*/experiment/" + DATE + "/for-experiment_[0-9a-f]{8}");
         });
         assertThat(arms).extracting(row -> row.getString(1)).contains(Experiment.MODEL, Experiment.BASELINE);
         // baseline users all get the same two most bought categories
