@@ -14,7 +14,7 @@ import org.apache.spark.sql.Row;
 
 /**
  * The marketplace's buyer x category interactions up to a logical date: one row per (user, item) with
- * the number of purchases, from the transactions table of setting marketplace.database. Only days up
+ * the number of purchases (ids as the marketplace has them, 64-bit), from the transactions table of setting marketplace.database. Only days up
  * to the logical date count, so a rerun of a date sees the same rows however much data came later.
  */
 final class Interactions {
@@ -34,7 +34,7 @@ final class Interactions {
         }
         return context.spark().table(transactions)
                 .where(col("transaction_date").leq(lit(java.sql.Date.valueOf(logicalDate))))
-                .groupBy(col("buyer_id").cast("int").as(USER), col("category_id").cast("int").as(ITEM))
+                .groupBy(col("buyer_id").cast("bigint").as(USER), col("category_id").cast("bigint").as(ITEM))
                 .agg(count(lit(1)).as(PURCHASES));
     }
 }

@@ -89,16 +89,23 @@ public final class ScoreJob implements Job {
         ALSModel model = ALSModel.load(current.version());
         context.log().info("scoring with model {} version {} (trained for {})", name, current.version(), current.logicalDate());
 
-        Dataset<Row> users = model.userFactors().select(col("id").as(Interactions.USER));
+        DenseIds ids = DenseIds.of(context.spark(), current.version(), model.userFactors(), model.itemFactors());
+
+        // the model's numbers of its users, with their marketplace ids: the experiment's arm goes by the id
+        Dataset<Row> users = model.userFactors().select(col("id").as("user_number"))
+                .join(ids.users().withColumnRenamed(DenseIds.NUMBER, "user_number").withColumnRenamed(DenseIds.ID, Interactions.USER), "user_number");
         String salt = experimentSalt;
         double share = experimentShare == null ? 1.0 : experimentShare;
-        UDF1<Integer, String> assign = user -> salt == null ? Experiment.MODEL : Experiment.arm(salt, share, user);
+        UDF1<Long, String> assign = user -> salt == null ? Experiment.MODEL : Experiment.arm(salt, share, user);
         users = users.withColumn("arm", udf(assign, DataTypes.StringType).apply(col(Interactions.USER)));
 
-        Dataset<Row> fromModel = model.recommendForUserSubset(users.where(col("arm").equalTo(Experiment.MODEL)), top)
-                .select(col(Interactions.USER), explode(col("recommendations")).as("r"))
-                .select(col(Interactions.USER), col("r." + Interactions.ITEM).as(Interactions.ITEM), col("r.rating").cast("double").as("score"),
-                        lit(Experiment.MODEL).as("arm"));
+        Dataset<Row> categories = ids.categories().withColumnRenamed(DenseIds.NUMBER, "item_number").withColumnRenamed(DenseIds.ID, Interactions.ITEM);
+        Dataset<Row> fromModel = model.recommendForUserSubset(users.where(col("arm").equalTo(Experiment.MODEL)).select(col("user_number").as(Interactions.USER)), top)
+                .select(col(Interactions.USER).as("user_number"), explode(col("recommendations")).as("r"))
+                .select(col("user_number"), col("r." + Interactions.ITEM).as("item_number"), col("r.rating").cast("double").as("score"))
+                .join(users.select("user_number", Interactions.USER), "user_number")
+                .join(categories, "item_number")
+                .select(col(Interactions.USER), col(Interactions.ITEM), col("score"), lit(Experiment.MODEL).as("arm"));
         // the baseline: the most bought categories up to the logical date, the same list for everyone
         Dataset<Row> popular = Interactions.upTo(context, context.logicalDate())
                 .groupBy(Interactions.ITEM).agg(org.apache.spark.sql.functions.sum(Interactions.PURCHASES).cast("double").as("score"))

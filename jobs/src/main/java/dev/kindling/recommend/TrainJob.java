@@ -101,9 +101,8 @@ public final class TrainJob implements Job {
     public void run(RunContext context) throws Exception {
         Dataset<Row> interactions = Interactions.upTo(context, context.logicalDate())
                 .withColumn("rating", log1p(col(Interactions.PURCHASES)).cast("float"))
-                .withColumn("held_out", pmod(xxhash64(lit(SPLIT_SALT), col(Interactions.USER), col(Interactions.ITEM)), lit(100)).lt(testPercent))
-                // a fixed order: ALS sums each block's ratings in input order, so the same rows give the same factors
-                .orderBy(Interactions.USER, Interactions.ITEM);
+                // held out by the marketplace's ids, so a pair stays on its side of the split as buyers come and go
+                .withColumn("held_out", pmod(xxhash64(lit(SPLIT_SALT), col(Interactions.USER), col(Interactions.ITEM)), lit(100)).lt(testPercent));
         ModelStore store = new ModelStore(context.settings().get("models.dir"), name, context.spark().sparkContext().hadoopConfiguration());
         String version = store.version(context.logicalDate(), context.runId()).toString();
         context.outputs().publish(new NewVersion(context, store, interactions, version));
@@ -121,7 +120,7 @@ public final class TrainJob implements Job {
         private final Dataset<Row> interactions;
         private final String version;
 
-        /** The written version, the held-out rows it was evaluated on, and the pointer as it was read after writing it. */
+        /** The written version, the held-out rows it was evaluated on (by the marketplace's ids), and the pointer as it was read after writing it. */
         private record Candidate(ModelStore.Current model, Dataset<Row> heldOut, Optional<ModelStore.Pointed> base) {
         }
 
@@ -140,7 +139,10 @@ public final class TrainJob implements Job {
 
         @Override
         public Candidate stage() throws IOException {
-            Dataset<Row> training = interactions.where(col("held_out").equalTo(false)).cache();
+            DenseIds ids = DenseIds.of(interactions);
+            // a fixed order: ALS sums each block's ratings in input order, so the same rows give the same factors
+            Dataset<Row> training = ids.numbering(interactions.where(col("held_out").equalTo(false)))
+                    .orderBy(Interactions.USER, Interactions.ITEM).cache();
             Dataset<Row> test = interactions.where(col("held_out")).cache();
             long trainingRows = training.count();
             long testRows = test.count();
@@ -152,7 +154,7 @@ public final class TrainJob implements Job {
                     .setUserCol(Interactions.USER).setItemCol(Interactions.ITEM).setRatingCol("rating")
                     .setImplicitPrefs(false).setColdStartStrategy("drop")
                     .fit(training);
-            Evaluation evaluation = evaluate(model, test, k);
+            Evaluation evaluation = evaluate(model, ids.numbering(test), k);
             context.metrics().set("training_rows", trainingRows);
             context.metrics().set("test_rows", testRows);
             context.metrics().set("rank", rank);
@@ -162,6 +164,7 @@ public final class TrainJob implements Job {
                     name, context.logicalDate(), rank, trainingRows, evaluation.rmse(), k, evaluation.precisionAtK(), testRows);
 
             model.write().save(version); // a folder of this attempt's own: a rerun never overwrites the version it would be compared with
+            ids.save(version);
             context.log().info("model {} written to {}", name, version);
             return new Candidate(new ModelStore.Current(version, context.logicalDate().toString(), context.runId(),
                     evaluation.rmse(), evaluation.precisionAtK(), k, rank, trainingRows), test, store.pointed());
@@ -182,7 +185,9 @@ public final class TrainJob implements Job {
                 throw new DataQualityException("model " + name + " not made current: it is for " + context.logicalDate() + ", before the current version's "
                         + current.get().logicalDate() + " (--allow-older makes it current anyway); the new version is kept at " + version);
             }
-            Evaluation baseline = evaluate(ALSModel.load(current.get().version()), candidate.heldOut(), k);
+            ALSModel currentModel = ALSModel.load(current.get().version());
+            DenseIds currentIds = DenseIds.of(context.spark(), current.get().version(), currentModel.userFactors(), currentModel.itemFactors());
+            Evaluation baseline = evaluate(currentModel, currentIds.numbering(candidate.heldOut()), k);
             context.metrics().set("current_rmse_millionths", Math.round(baseline.rmse() * 1e6));
             context.metrics().set("current_precision_at_k_millionths", Math.round(baseline.precisionAtK() * 1e6));
             String worse = worse(new Evaluation(candidate.model().rmse(), candidate.model().precisionAtK()), baseline, tolerance);

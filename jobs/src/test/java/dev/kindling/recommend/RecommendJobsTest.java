@@ -162,6 +162,34 @@ class RecommendJobsTest {
     }
 
     @Test
+    void idsPast2To31AreScoredUnderTheirOwnIds() {
+        // 40 buyers and 6 categories whose ids do not fit an int: a cast would fail (ANSI) or wrap onto other ids
+        String database = "reco_big";
+        SPARK.sql("CREATE DATABASE IF NOT EXISTS " + database);
+        SPARK.sql("DROP TABLE IF EXISTS " + database + ".transactions");
+        SPARK.sql("CREATE TABLE " + database + ".transactions USING parquet AS"
+                + " SELECT 5000000000 + b * 7 AS buyer_id, 3000000000 + c AS category_id, DATE'2017-12-01' + CAST(n AS INT) AS transaction_date"
+                + " FROM range(40) AS buyers(b) CROSS JOIN range(6) AS categories(c) CROSS JOIN range(3) AS times(n)"
+                + " WHERE (b + c) % 2 = 0 AND n <= (b * c) % 3");
+        String table = database + ".scores";
+        String[] big = {"--conf", "marketplace.database=" + database, "--conf", "models.dir=" + models};
+        Result train = Kindling.onTestSpark().run(concat(new String[] {"train", "--logical-date", DATE, "--run-id", "big-train", "--name", "big"}, big));
+        assertThat(train.exitCode()).as(train.err()).isZero();
+        Result score = Kindling.onTestSpark().run(concat(new String[] {"score", "--logical-date", DATE, "--run-id", "big-score", "--name", "big",
+                "--table", table, "--top", "2"}, big));
+        assertThat(score.exitCode()).as(score.err()).isZero();
+        assertThat(SPARK.sql("SELECT count(DISTINCT user_id), min(user_id), max(user_id), count(DISTINCT category_id) > 1,"
+                + " count_if(category_id NOT BETWEEN 3000000000 AND 3000000005) FROM " + table).first().toString())
+                .isEqualTo("[40,5000000000,5000000273,true,0]");
+        assertThat(SPARK.sql("SELECT count(*) FROM " + table + " t LEFT ANTI JOIN " + database + ".transactions m"
+                + " ON t.user_id = m.buyer_id").first().getLong(0)).as("every scored user is a buyer of the marketplace").isZero();
+    }
+
+    private static String[] concat(String[] first, String[] second) {
+        return java.util.stream.Stream.concat(java.util.Arrays.stream(first), java.util.Arrays.stream(second)).toArray(String[]::new);
+    }
+
+    @Test
     void theExperimentSplitsUsersByTheirSaltedHash() {
         assertThat(run("train", "for-experiment", "--name", "experiment").exitCode()).isZero();
         String table = DATABASE + ".experiment";
