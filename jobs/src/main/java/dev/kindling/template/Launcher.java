@@ -131,13 +131,43 @@ public final class Launcher {
     private ParseResult parse(CommandLine root, String... args) {
         try {
             return root.parseArgs(args);
-        } catch (ParameterException e) {
+        } catch (ParameterException reported) {
+            ParameterException e = reported;
+            if (!(e instanceof UnmatchedArgumentException)) {
+                // picocli checks required options before it reports unknown ones: a misspelt --source would read as a missing one
+                List<String> unknown = unknownOptions(e.getCommandLine(), args);
+                if (!unknown.isEmpty()) {
+                    e = new UnmatchedArgumentException(e.getCommandLine(), unknown);
+                }
+            }
             String command = e.getCommandLine().getCommandSpec().qualifiedName();
             String suggestion = e instanceof UnmatchedArgumentException unmatched && !unmatched.getSuggestions().isEmpty()
                     ? "; did you mean " + String.join(" or ", unmatched.getSuggestions()) + "?" : "";
             err.println(command + ": error: " + e.getMessage() + suggestion + " (see '" + command + " --help')");
             return null;
         }
+    }
+
+    /** The arguments after the command's name that look like options the command does not have (a value of an option aside). */
+    private static List<String> unknownOptions(CommandLine command, String... args) {
+        CommandLine.Model.CommandSpec spec = command.getCommandSpec();
+        int start = spec.parent() == null ? 0 : java.util.Arrays.asList(args).indexOf(spec.name()) + 1;
+        List<String> unknown = new java.util.ArrayList<>();
+        boolean valueNext = false;
+        for (String arg : java.util.Arrays.asList(args).subList(Math.max(start, 0), args.length)) {
+            if (valueNext || !arg.startsWith("--")) {
+                valueNext = false;
+                continue;
+            }
+            int equals = arg.indexOf('=');
+            CommandLine.Model.OptionSpec option = spec.findOption(equals < 0 ? arg : arg.substring(0, equals));
+            if (option == null) {
+                unknown.add(arg);
+            } else {
+                valueNext = equals < 0 && option.arity().max() > 0;
+            }
+        }
+        return unknown;
     }
 
     /**

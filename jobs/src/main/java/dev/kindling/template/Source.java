@@ -293,7 +293,7 @@ public final class Source {
             return StructType.fromDDL(schemaDdl);
         } catch (Exception e) { // Spark's ParseException is a checked exception to Java
             throw new InvalidInputException("--schema '" + schemaDdl + "' is not a valid schema, e.g. 'id INT, name STRING, amount DECIMAL(10,2)': "
-                    + firstLine(e.getMessage()));
+                    + parserReason(e.getMessage()));
         }
     }
 
@@ -323,6 +323,15 @@ public final class Source {
 
     private static List<String> lowerCase(List<String> names) {
         return names.stream().map(n -> n.toLowerCase(Locale.ROOT)).toList();
+    }
+
+    /**
+     * The parser's reason in one line: its message starts with a line break, then e.g. {@code [UNSUPPORTED_DATATYPE]
+     * Unsupported data type "DOUBEL". SQLSTATE: 0A000 (line 1, pos 7)} before the text with a caret under it.
+     */
+    static String parserReason(String message) {
+        String line = message == null ? "" : message.lines().filter(l -> !l.isBlank()).findFirst().orElse("");
+        return line.replaceFirst("^\\[[A-Z_.]+\\] ", "").replaceFirst(" SQLSTATE: [0-9A-Z]+", "").strip();
     }
 
     private static String firstLine(String message) {

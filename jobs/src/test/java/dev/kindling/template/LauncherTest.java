@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -170,12 +171,17 @@ class LauncherTest {
                         "setting spark.master is 'bogus' (from --conf): expected local, local[N], local[*]"),
                 Arguments.of("work dir under a file", "snapshot --source=%CSV% " + good + " --conf work.dir=%CSV%/work",
                         "setting work.dir is '%CSV%/work' (from --conf): expected a writable directory"),
-                Arguments.of("bad schema", "snapshot --source=%CSV% " + good + " --schema=id%INT", "--schema 'id%INT' is not a valid schema"),
+                Arguments.of("bad schema", "snapshot --source=%CSV% " + good + " --schema=id%INT",
+                        "--schema 'id%INT' is not a valid schema, e.g. 'id INT, name STRING, amount DECIMAL(10,2)': Syntax error at or near '%'. (line 1, pos 2)"),
+                Arguments.of("schema with a type that is not one", "snapshot --source=%CSV% " + good + " --schema=amount%SP%DOUBEL",
+                        "--schema 'amount DOUBEL' is not a valid schema, e.g. 'id INT, name STRING, amount DECIMAL(10,2)': Unsupported data type \"DOUBEL\". (line 1, pos 7)"),
                 Arguments.of("ratio out of range", "snapshot --source=%CSV% " + good + " --max-bad-ratio=2", "--max-bad-ratio 2.0 is out of range"),
                 Arguments.of("policy without key", "snapshot --source=%CSV% " + good + " --on-duplicate=drop", "--on-duplicate drop needs --key"),
                 Arguments.of("bad target", "snapshot --source=%CSV% --format=csv --target=a.b.c --logical-date=2024-03-01", "--target 'a.b.c' is not a table name"),
                 Arguments.of("jdbc without table", "snapshot --source=jdbc:derby:memory:x --format=jdbc --target=t --logical-date=2024-03-01", "--jdbc-table is required"),
                 Arguments.of("unknown option", "snapshot --source=%CSV% " + good + " --colour=red", "Unknown option: '--colour=red'"),
+                Arguments.of("unknown option in place of a required one", "snapshot --input=%CSV% " + good,
+                        "kindling snapshot: error: Unknown option: '--input=%CSV%' (see 'kindling snapshot --help')"),
                 Arguments.of("export: bad target table", "export --source=sales.orders --target-url=jdbc:postgresql://127.0.0.1:1/db --target-table=Sales.Orders --logical-date=2024-03-01",
                         "--target-table 'Sales.Orders' is not a PostgreSQL table name: use table or schema.table (lower-case letters, digits and '_'"),
                 Arguments.of("export: credentials in the url", "export --source=sales.orders --target-url=jdbc:postgresql://127.0.0.1:1/db?password=x --target-table=orders --logical-date=2024-03-01",
@@ -189,7 +195,7 @@ class LauncherTest {
     @MethodSource("badInput")
     void badInputGivesOneLineAndExitTwoBeforeSparkStarts(String what, String commandLine, String expected) {
         sessionsOpened.set(0);
-        String[] args = commandLine.replace("%CSV%", csv.toString()).split(" ");
+        String[] args = Arrays.stream(commandLine.replace("%CSV%", csv.toString()).split(" ")).map(arg -> arg.replace("%SP%", " ")).toArray(String[]::new);
         Result result = Kindling.with(noSpark).run(args);
         assertThat(result.exitCode()).as(what).isEqualTo(2);
         assertThat(result.errLines()).as(what).hasSize(1);
