@@ -54,11 +54,19 @@ public final class CheckFile {
     private static final List<String> KINDS = List.of("row_count", "row_count_change", "completeness", "uniqueness", "range", "in_set",
             "pattern", "freshness", "coverage");
 
+    /**
+     * What a check file says: its checks, and whether an empty partition may be verified
+     * ({@code allow_empty: true} at the top; otherwise verify refuses a partition with no rows, on which
+     * every share check would pass).
+     */
+    public record Contents(List<Check> checks, boolean allowEmpty) {
+    }
+
     private CheckFile() {
     }
 
     /** The checks of a file; any problem is an {@link InvalidInputException} (exit 2) naming the option. */
-    public static List<Check> read(String option, Path file) {
+    public static Contents read(String option, Path file) {
         String where = option + " " + file;
         String lower = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
         boolean yaml = lower.endsWith(".yaml") || lower.endsWith(".yml");
@@ -77,7 +85,7 @@ public final class CheckFile {
     }
 
     /** The checks of a file's text; {@code where} names the file in messages. */
-    public static List<Check> parse(String where, String text, boolean yaml) {
+    public static Contents parse(String where, String text, boolean yaml) {
         ObjectMapper mapper = yaml ? new ObjectMapper(new YAMLFactory()) : new ObjectMapper();
         mapper.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
         JsonNode root;
@@ -90,7 +98,11 @@ public final class CheckFile {
         if (root == null || !root.isObject()) {
             throw new InvalidInputException(where + ": expected an object with a 'checks' list, e.g. checks: [{name: rows, kind: row_count, severity: error, min: 1}]");
         }
-        unknownKeys(where, root, Set.of("checks"), "allowed at the top: checks");
+        unknownKeys(where, root, Set.of("checks", "allow_empty"), "allowed at the top: checks, allow_empty");
+        JsonNode allowEmpty = root.get("allow_empty");
+        if (allowEmpty != null && !allowEmpty.isBoolean()) {
+            throw new InvalidInputException(where + ": allow_empty " + allowEmpty + " is not allowed; use true or false");
+        }
         JsonNode list = root.get("checks");
         if (list == null || !list.isArray() || list.isEmpty()) {
             throw new InvalidInputException(where + ": 'checks' must be a non-empty list of checks");
@@ -104,7 +116,7 @@ public final class CheckFile {
             }
             checks.add(check);
         }
-        return List.copyOf(checks);
+        return new Contents(List.copyOf(checks), allowEmpty != null && allowEmpty.booleanValue());
     }
 
     private static Check check(String where, JsonNode node) {

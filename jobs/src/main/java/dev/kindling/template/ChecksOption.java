@@ -34,7 +34,15 @@ public final class ChecksOption {
     /** Reads and validates the check file (no Spark): exit 2 for a file that does not exist or a check that is not allowed. */
     public List<Check> load() {
         if (checks == null) {
-            checks = path == null ? List.of() : CheckFile.read("--checks", Path.of(path));
+            if (path == null) {
+                checks = List.of();
+            } else {
+                CheckFile.Contents contents = CheckFile.read("--checks", Path.of(path));
+                if (contents.allowEmpty()) {
+                    throw new InvalidInputException("--checks " + path + ": allow_empty applies to verify; a job that publishes takes --allow-empty");
+                }
+                checks = contents.checks();
+            }
         }
         return checks;
     }

@@ -15,6 +15,7 @@ import dev.kindling.checks.CheckResult;
 import dev.kindling.checks.History;
 import dev.kindling.checks.Verifier;
 import dev.kindling.template.ChecksOption;
+import dev.kindling.template.DataQualityException;
 import dev.kindling.template.InvalidInputException;
 import dev.kindling.template.Job;
 import dev.kindling.template.Outputs.StagedPartition;
@@ -53,7 +54,7 @@ public final class VerifyJob implements Job {
     @Option(names = "--whole-table", description = "Check every row of the table, not only the logical date's partition.")
     boolean wholeTable;
 
-    private List<Check> checks;
+    private CheckFile.Contents checkFile;
 
     @Override
     public void checkOptions() {
@@ -68,7 +69,7 @@ public final class VerifyJob implements Job {
     @Override
     public void validate(Preflight preflight) {
         preflight.requireTable("--table", table);
-        checks = CheckFile.read("--checks", Path.of(checksFile));
+        checkFile = CheckFile.read("--checks", Path.of(checksFile));
     }
 
     @Override
@@ -87,10 +88,16 @@ public final class VerifyJob implements Job {
             rows = all.where(col(partitionColumn).equalTo(lit(date)));
         }
         String checked = wholeTable ? table : table + " partition " + partitionColumn + "=" + date;
+        List<Check> checks = checkFile.checks();
         Verifier verifier = ChecksOption.verifier(context);
         verifier.requireColumns(table, rows, checks); // exit 2 before anything is evaluated or written
         History history = verifier.history();
 
+        if (!context.dryRun() && !checkFile.allowEmpty() && rows.isEmpty()) {
+            // a share of no rows is 0: every completeness, range or pattern check would pass on nothing
+            throw new DataQualityException(checked + " has no rows (missing or empty): nothing was verified or recorded"
+                    + " (allow_empty: true in the check file verifies an empty " + (wholeTable ? "table" : "partition") + ")");
+        }
         List<CheckResult> results = context.dryRun() ? List.of() : verifier.evaluate(table, rows, checks);
         if (context.dryRun()) {
             context.log().info("dry run: would check {}: {}", checked, checks.stream().map(Check::name).collect(Collectors.joining(", ")));

@@ -73,7 +73,7 @@ public final class VerifyBenchmark {
         generate(spark, rows);
         Path checkFile = work.resolve("orders.checks.yaml");
         Files.writeString(checkFile, CHECKS);
-        List<Check> checks = CheckFile.read("--checks", checkFile);
+        List<Check> checks = CheckFile.read("--checks", checkFile).checks();
 
         SparkSessionProvider shared = SparkSessionProvider.of(spark);
         Map<String, String> environment = Map.of("KINDLING_WORK_DIR", work.toString(),

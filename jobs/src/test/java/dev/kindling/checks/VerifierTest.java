@@ -49,7 +49,7 @@ class VerifierTest {
     }
 
     private static CheckResult one(String yamlCheck) {
-        List<Check> checks = CheckFile.parse("test.yaml", "checks:\n  - " + yamlCheck.replace("\n", "\n    "), true);
+        List<Check> checks = CheckFile.parse("test.yaml", "checks:\n  - " + yamlCheck.replace("\n", "\n    "), true).checks();
         return new Verifier(SPARK, DATE, new History(SPARK, "verifier_test.no_history")).evaluate(TABLE, table(), checks).get(0);
     }
 
@@ -161,7 +161,7 @@ class VerifierTest {
                   - {name: p, kind: pattern, severity: error, column: email, regex: '.+@.+'}
                   - {name: f, kind: freshness, severity: error, column: at, max_age: 1d}
                   - {name: c2, kind: completeness, severity: error, column: amount}
-                """, true);
+                """, true).checks();
         List<Check> uniquenessOnly = all.stream().filter(c -> c.name().equals("u")).toList();
         Verifier verifier = new Verifier(SPARK, DATE, new History(SPARK, "verifier_test.no_history"));
 

@@ -83,4 +83,13 @@ class SnapshotChecksTest {
                 + "; its columns are [id, amount]");
         assertThat(spark.catalog().tableExists(table)).isFalse();
     }
+
+    @Test
+    void allowEmptyInACheckFileIsForVerifyAndExitTwoHere() throws IOException {
+        Path checks = Files.writeString(dir.resolve("empty.yaml"), "allow_empty: true\nchecks: [{name: ids, kind: uniqueness, severity: error, columns: [id]}]");
+        Result result = snapshot(csv("ok.csv", "1,10"), "snapchecks.allow_empty", checks);
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.errLines()).containsExactly("kindling snapshot: error: --checks " + checks
+                + ": allow_empty applies to verify; a job that publishes takes --allow-empty");
+    }
 }

@@ -123,6 +123,26 @@ class VerifyJobTest {
     }
 
     @Test
+    void aPartitionWithNoRowsIsExitThreeAndRecordsNothingUnlessTheCheckFileAllowsIt() throws IOException {
+        String history = "verify_test.history_empty";
+        String checks = "checks: [{name: customers, kind: completeness, severity: error, column: customer, max_null_share: 0.0}]";
+        // a date the table has no partition for: the completeness share of no rows would be 0, a pass
+        Result missing = verify(history, "verify_test.orders", file("orders.yaml", checks), "2024-02-01", "missing");
+        assertThat(missing.exitCode()).isEqualTo(3);
+        assertThat(missing.errLines()).containsExactly("kindling verify: data quality check failed: verify_test.orders partition ds=2024-02-01 has no rows"
+                + " (missing or empty): nothing was verified or recorded (allow_empty: true in the check file verifies an empty partition)");
+        assertThat(SPARK.catalog().tableExists(history)).as("no history written").isFalse();
+
+        Result allowed = verify(history, "verify_test.orders", file("allowed.yaml", "allow_empty: true\n" + checks), "2024-02-01", "allowed");
+        assertThat(allowed.exitCode()).as(allowed.err()).isZero();
+        assertThat(historyOf(history, "2024-02-01")).extracting(Row::toString).containsExactly("[verify_test.orders,customers,pass,0.0,allowed]");
+
+        Result notBoolean = verify(history, "verify_test.orders", file("bad.yaml", "allow_empty: yes please\n" + checks), "2024-02-01", "bad");
+        assertThat(notBoolean.exitCode()).isEqualTo(2);
+        assertThat(notBoolean.err()).contains(": allow_empty \"yes please\" is not allowed; use true or false");
+    }
+
+    @Test
     void theWholeTable() throws IOException {
         Path checks = file("all.yaml", "checks: [{name: all_rows, kind: row_count, severity: error, min: 51, max: 51}]");
         Result result = verify("verify_test.history_whole", "verify_test.orders", checks, date(0), "whole", "--whole-table");
