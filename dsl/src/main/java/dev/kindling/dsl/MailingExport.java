@@ -6,7 +6,9 @@ import static org.apache.spark.sql.functions.not;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
+import dev.kindling.dsl.publish.IcebergSql;
 import dev.kindling.dsl.publish.TableWriter;
 import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Column;
@@ -44,12 +46,15 @@ final class MailingExport {
 
     /** The setting that names the suppression list in jobs and shells (the jobs' Settings declare it). */
     static final String SUPPRESSIONS_SETTING = "marketplace.suppressions.table";
+    /** The setting that limits how much of the suppression list may vanish between two mailings of a list. */
+    static final String MAX_LOSS_SETTING = "marketplace.suppressions.max.loss.percent";
 
     private final SparkSession spark;
     private final String database;
     private final String history;
     private final java.time.LocalDate day;
     private final String suppressions;
+    private final int maxLossPercent;
 
     MailingExport(Marketplace marketplace) {
         this.spark = marketplace.spark();
@@ -57,6 +62,7 @@ final class MailingExport {
         this.history = marketplace.tables().mailingHistory().toLowerCase(Locale.ROOT);
         this.day = marketplace.asOf();
         this.suppressions = marketplace.tables().suppressions();
+        this.maxLossPercent = marketplace.tables().suppressionsMaxLossPercent();
     }
 
     /**
@@ -74,20 +80,63 @@ final class MailingExport {
     MailingList write(String name, Dataset<Row> users, Column heldOut, TableWriter writer) {
         String listName = name.toLowerCase(Locale.ROOT);
         String table = database + "." + listName;
-        Dataset<Row> suppressed = suppressedUsers(); // fails closed before anything is written
+        Suppressions suppressions = suppressionList(); // fails closed before anything is written
+        Dataset<Row> suppressed = suppressions.users();
+        Map<String, String> facts = writer.writes() ? suppressions.checkedAgainstLastMailingOf(table) : Map.of();
         long suppressedInAudience = writer.writes() ? users.join(suppressed, Tables.USER_ID, "left_semi").count() : 0;
         Dataset<Row> mailable = users.join(suppressed, Tables.USER_ID, "left_anti");
         Dataset<Row> listed = heldOut == null ? mailable : mailable.where(not(heldOut));
         writer.replacePartition(history, Tables.PREPARED_ON + " DATE, " + Tables.MAILING + " STRING", List.of(day.toString(), listName),
                 listed.select(col(Tables.USER_ID).cast("bigint").as(Tables.USER_ID)));
         writer.deletePartitionsBefore(history, Tables.PREPARED_ON, day.minusDays(Tables.MAILING_HISTORY_DAYS));
-        long held = heldOut == null ? 0 : writer.replaceWithCsv(table + MailingList.HOLDOUT_SUFFIX, mailingColumns(mailable.where(heldOut)), Tables.USER_ID).rows();
-        TableWriter.Replaced written = writer.replaceWithCsv(table, mailingColumns(listed), Tables.USER_ID);
+        long held = heldOut == null ? 0 : writer.replaceWithCsv(table + MailingList.HOLDOUT_SUFFIX, mailingColumns(mailable.where(heldOut)), Tables.USER_ID, facts).rows();
+        TableWriter.Replaced written = writer.replaceWithCsv(table, mailingColumns(listed), Tables.USER_ID, facts);
         return new MailingList(table, written.rows(), suppressedInAudience, written.difference(), written.csvFolder(), held);
     }
 
+    /**
+     * The suppression list as one read sees it: an Iceberg table pinned at its current snapshot, so the
+     * count, the report and both writes of the list read the same users even while it is being rewritten.
+     */
+    private record Suppressions(String table, Dataset<Row> users, Long snapshot, int maxLossPercent, SparkSession spark) {
+
+        /** Summary keys of a published list: how many users its suppression list had, and at which snapshot. */
+        static final String ROWS = "kindling.suppressions.rows";
+        static final String SNAPSHOT = "kindling.suppressions.snapshot";
+
+        /**
+         * Counts the list (an Iceberg snapshot's summary has the count; another table is counted) and
+         * refuses it if it lost more than allowed since the last publish of mailing list {@code list}; the
+         * count is recorded with this publish, for the next one.
+         */
+        Map<String, String> checkedAgainstLastMailingOf(String list) {
+            long rows = snapshot == null ? users.count() : IcebergSql.totalRecords(spark, table, snapshot);
+            Long before = lastCount(list);
+            if (before != null && before > 0 && maxLossPercent < 100 && (before - rows) * 100 > before * maxLossPercent) {
+                throw new SuppressionListShrankException("prepareForMailing: the suppression list " + table + " has " + rows + " users, "
+                        + before + " when " + list + " was last published: it lost more than " + maxLossPercent + "% of them, which looks like an"
+                        + " overwrite gone wrong; nothing was published. Check the list; if it is right, set " + MAX_LOSS_SETTING + "=100 for this run");
+            }
+            Map<String, String> facts = new java.util.TreeMap<>(Map.of(ROWS, Long.toString(rows)));
+            if (snapshot != null) {
+                facts.put(SNAPSHOT, snapshot.toString());
+            }
+            return facts;
+        }
+
+        /** The suppression list's size recorded by the list's published snapshot; null if it has none (a first mailing, or an older Kindling's). */
+        private Long lastCount(String list) {
+            if (!spark.catalog().tableExists(list) || !"iceberg".equalsIgnoreCase(IcebergSql.described(spark, list, "Provider"))) {
+                return null; // a first mailing; a list of an older Kindling is refused by the write itself
+            }
+            Long published = IcebergSql.branchSnapshot(spark, list, "main");
+            String count = published == null ? null : IcebergSql.summary(spark, list, published).get(ROWS);
+            return count == null ? null : Long.valueOf(count);
+        }
+    }
+
     /** The suppression list's user ids; an AudienceException, naming the table and the setting, if it is missing or has no user_id. */
-    private Dataset<Row> suppressedUsers() {
+    private Suppressions suppressionList() {
         String fix = "; nothing was published. Create it (user_id BIGINT, reason STRING, since DATE) or point setting " + SUPPRESSIONS_SETTING + " at it";
         Dataset<Row> list;
         StructType schema;
@@ -104,7 +153,11 @@ final class MailingExport {
             throw new AudienceException("prepareForMailing: the suppression list " + suppressions + " has no column " + Tables.USER_ID
                     + " (its columns: " + String.join(", ", schema.fieldNames()) + ")" + fix);
         }
-        return list.select(col(Tables.USER_ID));
+        Long snapshot = "iceberg".equalsIgnoreCase(IcebergSql.described(spark, suppressions, "Provider"))
+                ? IcebergSql.branchSnapshot(spark, suppressions, "main") : null;
+        Dataset<Row> users = snapshot == null ? list.select(col(Tables.USER_ID))
+                : spark.sql("SELECT " + Tables.USER_ID + " FROM " + IcebergSql.inCatalog(suppressions) + " VERSION AS OF " + snapshot);
+        return new Suppressions(suppressions, users, snapshot, maxLossPercent, spark);
     }
 
     private static Dataset<Row> mailingColumns(Dataset<Row> users) {

@@ -6,9 +6,15 @@ import java.util.regex.Pattern;
  * Where the marketplace's Hive tables are, and the database that mailing lists are written to.
  * Every name is table or database.table; jobs and shells take them from the env's settings.
  * {@code suppressions} is the standing suppression list ({@code user_id BIGINT, reason STRING, since DATE}:
- * users who unsubscribed or asked to be forgotten), removed from every mailing list whatever the audience.
+ * users who unsubscribed or asked to be forgotten), removed from every mailing list whatever the audience;
+ * {@code suppressionsMaxLossPercent} how much of it may vanish between two mailings of a list before the
+ * list is refused (a compliance job's overwrite gone wrong empties it; 100 turns the check off).
  */
-public record Tables(String users, String transactions, String categories, String postalCodes, String mailingDatabase, String suppressions) {
+public record Tables(String users, String transactions, String categories, String postalCodes, String mailingDatabase, String suppressions,
+                     int suppressionsMaxLossPercent) {
+
+    /** By default a list is refused when its suppression list lost more than 99 % of its users since its last mailing: emptied, or nearly. */
+    public static final int SUPPRESSIONS_MAX_LOSS_PERCENT = 99;
 
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern TABLE = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*\\.)?[A-Za-z_][A-Za-z0-9_]*");
@@ -46,6 +52,9 @@ public record Tables(String users, String transactions, String categories, Strin
         check("categories", categories);
         check("postalCodes", postalCodes);
         check("suppressions", suppressions);
+        if (suppressionsMaxLossPercent < 0 || suppressionsMaxLossPercent > 100) {
+            throw new AudienceException("Tables: suppressionsMaxLossPercent " + suppressionsMaxLossPercent + " is not a percentage; use 0 to 100 (100: no check)");
+        }
         if (mailingDatabase == null || !IDENTIFIER.matcher(mailingDatabase).matches()) {
             throw new AudienceException("Tables: mailingDatabase \"" + mailingDatabase + "\" is not a database name; use letters, digits and '_'");
         }
@@ -63,12 +72,17 @@ public record Tables(String users, String transactions, String categories, Strin
     /** The standard table names (users, transactions, categories, postal_codes, suppressions) in one database. */
     public static Tables in(String database, String mailingDatabase) {
         return new Tables(database + ".users", database + ".transactions", database + ".categories",
-                database + ".postal_codes", mailingDatabase, database + ".suppressions");
+                database + ".postal_codes", mailingDatabase, database + ".suppressions", SUPPRESSIONS_MAX_LOSS_PERCENT);
     }
 
     /** These tables with the suppression list read from another table, e.g. one a compliance team keeps. */
     public Tables withSuppressions(String table) {
-        return new Tables(users, transactions, categories, postalCodes, mailingDatabase, table);
+        return new Tables(users, transactions, categories, postalCodes, mailingDatabase, table, suppressionsMaxLossPercent);
+    }
+
+    /** These tables with another limit on how much of the suppression list may vanish between two mailings of a list (100: no check). */
+    public Tables withSuppressionsMaxLossPercent(int percent) {
+        return new Tables(users, transactions, categories, postalCodes, mailingDatabase, suppressions, percent);
     }
 
     /** The embedded demo: database marketplace, mailing lists in database mailings. */

@@ -59,7 +59,7 @@ final class BuyingMarketplace {
 
     private static Tables tables(String transactions) {
         Tables small = SmallMarketplace.TABLES;
-        return new Tables(DATABASE + ".users", DATABASE + "." + transactions, small.categories(), small.postalCodes(), "buying_mailings", small.suppressions());
+        return new Tables(DATABASE + ".users", DATABASE + "." + transactions, small.categories(), small.postalCodes(), "buying_mailings", small.suppressions(), Tables.SUPPRESSIONS_MAX_LOSS_PERCENT);
     }
 
     private static void create(SparkSession spark) {

@@ -193,6 +193,46 @@ class MailingTest {
     }
 
     @Test
+    void aSuppressionListThatLostItsUsersSinceTheListsLastMailingIsRefusedUnlessTheLimitIsLifted() {
+        SPARK.sql("DROP TABLE IF EXISTS small.compliance_list");
+        SPARK.sql("CREATE TABLE small.compliance_list (user_id BIGINT, reason STRING, since DATE) USING iceberg");
+        SPARK.sql("INSERT INTO small.compliance_list VALUES (7, 'unsubscribed', DATE'2017-02-01'), (3, 'forget me', DATE'2017-02-02')");
+        long suppressionSnapshot = snapshots("small.compliance_list").get(0);
+        Marketplace compliant = new Marketplace(SPARK, SmallMarketplace.TABLES.withSuppressions("small.compliance_list"));
+        compliant.users().withPermissionToMailing().prepareForMailing("complied");
+        assertThat(publishedSummary("small_mailings.complied")).as("the list records the suppression list it was checked against")
+                .containsEntry("kindling.suppressions.rows", "2").containsEntry("kindling.suppressions.snapshot", Long.toString(suppressionSnapshot));
+        List<String> before = rows("small_mailings.complied");
+        List<Long> snapshotsBefore = snapshots("small_mailings.complied");
+
+        SPARK.sql("DELETE FROM small.compliance_list"); // an overwrite gone wrong
+        assertThatThrownBy(() -> compliant.users().withPermissionToMailing().prepareForMailing("complied"))
+                .isInstanceOf(SuppressionListShrankException.class)
+                .hasMessage("prepareForMailing: the suppression list small.compliance_list has 0 users, 2 when small_mailings.complied was last published:"
+                        + " it lost more than 99% of them, which looks like an overwrite gone wrong; nothing was published. Check the list; if it is right,"
+                        + " set marketplace.suppressions.max.loss.percent=100 for this run");
+        assertThat(rows("small_mailings.complied")).isEqualTo(before);
+        assertThat(snapshots("small_mailings.complied")).isEqualTo(snapshotsBefore);
+
+        Marketplace lifted = new Marketplace(SPARK, SmallMarketplace.TABLES.withSuppressions("small.compliance_list").withSuppressionsMaxLossPercent(100));
+        lifted.users().withPermissionToMailing().prepareForMailing("complied");
+        assertThat(publishedSummary("small_mailings.complied")).containsEntry("kindling.suppressions.rows", "0");
+
+        // a stricter limit refuses a smaller loss: one of two users gone is 50%
+        SPARK.sql("INSERT INTO small.compliance_list VALUES (7, 'unsubscribed', DATE'2017-02-01'), (3, 'forget me', DATE'2017-02-02')");
+        lifted.users().withPermissionToMailing().prepareForMailing("complied");
+        SPARK.sql("DELETE FROM small.compliance_list WHERE user_id = 3");
+        Marketplace strict = new Marketplace(SPARK, SmallMarketplace.TABLES.withSuppressions("small.compliance_list").withSuppressionsMaxLossPercent(40));
+        assertThatThrownBy(() -> strict.users().withPermissionToMailing().prepareForMailing("complied"))
+                .isInstanceOf(SuppressionListShrankException.class).hasMessageContaining("has 1 users, 2 when small_mailings.complied was last published: it lost more than 40%");
+    }
+
+    private static java.util.Map<String, String> publishedSummary(String table) {
+        return SPARK.sql("SELECT s.summary FROM spark_catalog." + table + ".snapshots s JOIN spark_catalog." + table + ".refs r"
+                + " ON s.snapshot_id = r.snapshot_id WHERE r.name = 'main'").first().getJavaMap(0);
+    }
+
+    @Test
     void aSuppressionListWithoutUserIdPublishesNothing() {
         SPARK.sql("CREATE TABLE IF NOT EXISTS small.suppressions_by_email (email STRING, reason STRING) USING parquet");
         Marketplace unguarded = new Marketplace(SPARK, SmallMarketplace.TABLES.withSuppressions("small.suppressions_by_email"));
@@ -207,7 +247,7 @@ class MailingTest {
     void aWriterThatWritesNothingCountsNothing() {
         TableWriter dryRun = new TableWriter() {
             @Override
-            public Replaced replaceWithCsv(String table, org.apache.spark.sql.Dataset<Row> rows, String key) {
+            public Replaced replaceWithCsv(String table, org.apache.spark.sql.Dataset<Row> rows, String key, java.util.Map<String, String> facts) {
                 return new Replaced(0, "(not written)", Difference.NOT_COMPARED);
             }
 

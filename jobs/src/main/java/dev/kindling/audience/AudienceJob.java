@@ -7,11 +7,13 @@ import java.nio.file.Path;
 
 import dev.kindling.dsl.AudienceDefinition;
 import dev.kindling.dsl.AudienceException;
+import dev.kindling.dsl.SuppressionListShrankException;
 import dev.kindling.dsl.AudienceWithHoldout;
 import dev.kindling.dsl.MailableAudience;
 import dev.kindling.dsl.MailingList;
 import dev.kindling.dsl.Marketplace;
 import dev.kindling.dsl.publish.Difference;
+import dev.kindling.template.DataQualityException;
 import dev.kindling.template.InputUnavailableException;
 import dev.kindling.template.InvalidInputException;
 import dev.kindling.template.Job;
@@ -94,6 +96,8 @@ public final class AudienceJob implements Job {
             }
         } catch (AudienceException e) {
             throw new InvalidInputException("--definition '" + definition + "': " + e.getMessage());
+        } catch (SuppressionListShrankException e) {
+            throw new DataQualityException(e.getMessage());
         }
     }
 }

@@ -27,7 +27,8 @@ public final class MarketplaceSettings {
     public static Tables tables(Settings settings) {
         try {
             return Tables.in(settings.get("marketplace.database"), settings.get("mailing.database"))
-                    .withSuppressions(settings.get("marketplace.suppressions.table"));
+                    .withSuppressions(settings.get("marketplace.suppressions.table"))
+                    .withSuppressionsMaxLossPercent(Integer.parseInt(settings.get("marketplace.suppressions.max.loss.percent")));
         } catch (AudienceException e) {
             throw new InvalidInputException("settings marketplace.database '" + settings.get("marketplace.database") + "' and mailing.database '"
                     + settings.get("mailing.database") + "' must be database names (letters, digits, '_'), marketplace.suppressions.table '"

@@ -77,7 +77,7 @@ final class DryRunOutputs implements RunOutputs {
     }
 
     @Override
-    public Replaced replaceWithCsv(String table, Dataset<Row> rows, String key) {
+    public Replaced replaceWithCsv(String table, Dataset<Row> rows, String key, java.util.Map<String, String> facts) {
         out.println("dry run: would replace table " + table + " with a CSV copy, columns " + rows.schema().toDDL());
         out.println("dry run: Spark plan of the rows to write:");
         out.println(plan(rows));

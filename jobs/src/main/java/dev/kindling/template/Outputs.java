@@ -41,7 +41,7 @@ public interface Outputs extends TableWriter {
      * rows_written. Mailing lists are written this way.
      */
     @Override
-    Replaced replaceWithCsv(String table, Dataset<Row> rows, String key);
+    Replaced replaceWithCsv(String table, Dataset<Row> rows, String key, java.util.Map<String, String> facts);
 
     /**
      * Replaces a whole Iceberg table (created if missing, partitioned by the given columns, if any) as

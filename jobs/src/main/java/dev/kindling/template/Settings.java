@@ -69,6 +69,9 @@ public final class Settings {
             Setting.kindling("marketplace.suppressions.table", SettingType.tableName(), "${marketplace.database}.suppressions",
                     "the standing suppression list (`user_id BIGINT, reason STRING, since DATE`): users who unsubscribed or asked to be forgotten,"
                             + " left out of every mailing list; a list is not published while it is missing"),
+            Setting.kindling("marketplace.suppressions.max.loss.percent", SettingType.integer(0, 100), "99",
+                    "a mailing list is refused (exit 3, nothing published) when its suppression list lost more than this percentage of its users"
+                            + " since the list was last published: the default catches a list emptied by an overwrite gone wrong; 100 turns the check off"),
             Setting.kindling("mailing.database", SettingType.identifier(), "mailings",
                     "where mailing lists go"),
             Setting.kindling("quality.history.table", SettingType.tableName(), "quality.check_results",

@@ -273,8 +273,8 @@ final class SparkOutputs implements RunOutputs {
     }
 
     @Override
-    public Replaced replaceWithCsv(String table, Dataset<Row> rows, String key) {
-        return replaceWhole(table, rows, List.of(), staged -> {
+    public Replaced replaceWithCsv(String table, Dataset<Row> rows, String key, Map<String, String> facts) {
+        return replaceWhole(table, rows, List.of(), facts, staged -> {
             Difference difference = staged.difference(key); // before the CSV: a failure leaves no copy behind
             return new Replaced(staged.rowCount(), staged.writeCsvCopy(), difference);
         });
@@ -282,7 +282,7 @@ final class SparkOutputs implements RunOutputs {
 
     @Override
     public void replaceTable(String table, Dataset<Row> rows, String... partitionColumns) {
-        replaceWhole(table, rows, List.of(partitionColumns), staged -> new Replaced(staged.rowCount(), "", Difference.NOT_COMPARED));
+        replaceWhole(table, rows, List.of(partitionColumns), Map.of(), staged -> new Replaced(staged.rowCount(), "", Difference.NOT_COMPARED));
     }
 
     /**
@@ -290,7 +290,8 @@ final class SparkOutputs implements RunOutputs {
      * (Spark counts the rows its sources read), {@code audit} reads them there, then one commit publishes
      * them. What was staged and not published goes: the branch, and the table if this run created it.
      */
-    private Replaced replaceWhole(String target, Dataset<Row> rows, List<String> partitionColumns, java.util.function.Function<StagedTable, Replaced> audit) {
+    private Replaced replaceWhole(String target, Dataset<Row> rows, List<String> partitionColumns, Map<String, String> facts,
+                                  java.util.function.Function<StagedTable, Replaced> audit) {
         PartitionTables.checkTableName(target);
         String table = PartitionTables.normalized(target);
         StagedTable staged;
@@ -301,7 +302,7 @@ final class SparkOutputs implements RunOutputs {
         }
         try {
             log.info("writing {} to a staging branch, unseen until published", table);
-            WriteCounts.Count count = counts.countTableWrite(table, () -> staged.write(rows, commitSummary), SPARK_REPORT_TIMEOUT);
+            WriteCounts.Count count = counts.countTableWrite(table, () -> staged.write(rows, IcebergSql.withFacts(commitSummary, facts)), SPARK_REPORT_TIMEOUT);
             metrics.collectObservations(SPARK_REPORT_TIMEOUT);
             Replaced replaced = audit.apply(staged);
             long snapshot = staged.publish();

@@ -167,6 +167,28 @@ class AudienceJobTest {
         assertThat(refsOf("guarded")).containsExactly("main");
     }
 
+    @Test
+    void aSuppressionListEmptiedSinceTheLastMailingIsExitThreeAndLeavesThePreviousList() throws IOException {
+        SPARK.sql("DROP TABLE IF EXISTS aud_market.shrinking_suppressions");
+        SPARK.sql("CREATE TABLE aud_market.shrinking_suppressions USING iceberg AS SELECT * FROM aud_market.suppressions");
+        String list = "users().withPermissionToMailing().livingNear(\"87-100\", 10)";
+        String[] suppressions = {"--conf", "marketplace.suppressions.table=aud_market.shrinking_suppressions"};
+        assertThat(audience(list, "compliant", suppressions).exitCode()).isZero();
+        List<Row> before = SPARK.table("aud_mailings.compliant").collectAsList();
+        long suppressed = SPARK.table("aud_market.shrinking_suppressions").count();
+
+        SPARK.sql("DELETE FROM aud_market.shrinking_suppressions");
+        Result refused = audience(list, "compliant", suppressions);
+        assertThat(refused.exitCode()).isEqualTo(3);
+        assertThat(refused.errLines()).singleElement().asString().startsWith("kindling audience: data quality check failed: prepareForMailing:"
+                + " the suppression list aud_market.shrinking_suppressions has 0 users, " + suppressed + " when aud_mailings.compliant was last published");
+        assertThat(SPARK.table("aud_mailings.compliant").collectAsList()).containsExactlyInAnyOrderElementsOf(before);
+
+        Result accepted = audience(list, "compliant", "--conf", "marketplace.suppressions.table=aud_market.shrinking_suppressions",
+                "--conf", "marketplace.suppressions.max.loss.percent=100");
+        assertThat(accepted.exitCode()).as(accepted.err()).isZero();
+    }
+
     private static List<String> refsOf(String list) {
         return SPARK.sql("SELECT name FROM aud_mailings." + list + ".refs").collectAsList().stream().map(r -> r.getString(0)).sorted().toList();
     }

@@ -201,8 +201,8 @@ class FailClosedTest {
         }
 
         @Override
-        public Replaced replaceWithCsv(String table, Dataset<Row> rows, String key) {
-            return real.replaceWithCsv(table, rows, key);
+        public Replaced replaceWithCsv(String table, Dataset<Row> rows, String key, java.util.Map<String, String> facts) {
+            return real.replaceWithCsv(table, rows, key, facts);
         }
 
         @Override

@@ -107,15 +107,20 @@ public final class IcebergSql {
     }
 
     /** The snapshot a branch of the table stands at (main: the published one); null when it has none. */
-    static Long branchSnapshot(SparkSession spark, String table, String branch) {
+    public static Long branchSnapshot(SparkSession spark, String table, String branch) {
         List<Row> refs = spark.sql("SELECT snapshot_id FROM " + inCatalog(table) + ".refs WHERE name = " + sqlString(branch)).collectAsList();
         return refs.isEmpty() ? null : refs.get(0).getLong(0);
     }
 
     /** One snapshot's summary. */
-    static Map<String, String> summary(SparkSession spark, String table, long snapshot) {
+    public static Map<String, String> summary(SparkSession spark, String table, long snapshot) {
         List<Row> rows = spark.sql("SELECT summary FROM " + inCatalog(table) + ".snapshots WHERE snapshot_id = " + snapshot).collectAsList();
         return rows.isEmpty() ? Map.of() : rows.get(0).getJavaMap(0);
+    }
+
+    /** The rows of a snapshot of the table, from its summary (no scan). */
+    public static long totalRecords(SparkSession spark, String table, long snapshot) {
+        return count(summary(spark, table, snapshot), "total-records");
     }
 
     /** A count from a summary: Iceberg leaves a count out when it is 0 but always writes the totals; without them it is unknown. */
@@ -162,13 +167,25 @@ public final class IcebergSql {
      * The table as SQL names it, with its catalog: Kindling's tables live in the session catalog. (Given
      * db.t, Iceberg's SQL would first look for a catalog named db, and log a warning with a stack trace.)
      */
-    static String inCatalog(String table) {
+    public static String inCatalog(String table) {
         return "spark_catalog." + table;
     }
 
     /** A SQL string literal of the value, quotes and backslashes escaped. */
     public static String sqlString(String value) {
         return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'";
+    }
+
+    /** A commit's summary: the run's, and a write's own facts (which must not rename the run's keys). */
+    public static Map<String, String> withFacts(Map<String, String> summary, Map<String, String> facts) {
+        Map<String, String> merged = new java.util.TreeMap<>(summary);
+        facts.forEach((key, value) -> {
+            if (!key.startsWith("kindling.") || merged.containsKey(key)) {
+                throw new IllegalArgumentException("a write's fact " + key + " must be a kindling.* key the run's summary does not have");
+            }
+            merged.put(key, value);
+        });
+        return merged;
     }
 
     static <T> DataFrameWriterV2<T> withSummary(DataFrameWriterV2<T> writer, Map<String, String> summary) {

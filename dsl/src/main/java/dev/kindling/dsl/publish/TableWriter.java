@@ -19,9 +19,15 @@ public interface TableWriter {
     /**
      * Replaces a whole table with rows, with a CSV copy (header line first), by write-audit-publish
      * ({@link StagedTable}): before the publish it counts how the new rows differ from the published ones
-     * by the values of column {@code key}.
+     * by the values of column {@code key}. {@code facts} go into the commit's summary (keys {@code kindling.*}),
+     * for the next write of the table to read.
      */
-    Replaced replaceWithCsv(String table, Dataset<Row> rows, String key);
+    Replaced replaceWithCsv(String table, Dataset<Row> rows, String key, Map<String, String> facts);
+
+    /** As above, with no facts of its own. */
+    default Replaced replaceWithCsv(String table, Dataset<Row> rows, String key) {
+        return replaceWithCsv(table, rows, key, Map.of());
+    }
 
     /**
      * Replaces one partition of a partitioned table in one validated commit
@@ -47,10 +53,10 @@ public interface TableWriter {
         Map<String, String> summary = Map.of("kindling.run_id", run);
         return new TableWriter() {
             @Override
-            public Replaced replaceWithCsv(String table, Dataset<Row> rows, String key) {
+            public Replaced replaceWithCsv(String table, Dataset<Row> rows, String key, Map<String, String> facts) {
                 StagedTable staged = StagedTable.begin(spark, table, rows.schema(), List.of(), run);
                 try {
-                    staged.write(rows, summary);
+                    staged.write(rows, IcebergSql.withFacts(summary, facts));
                     Replaced replaced = new Replaced(staged.rowCount(), staged.writeCsvCopy(), staged.difference(key));
                     staged.publish();
                     return replaced;
