@@ -61,6 +61,8 @@ public final class VerifyJob implements Job {
         if (!TABLE.matcher(table).matches()) {
             throw new InvalidInputException("--table '" + table + "' is not a table name: use table or database.table (letters, digits, '_')");
         }
+        // names are case-insensitive: SALES.orders and sales.orders are one table, with one history
+        table = table.toLowerCase(java.util.Locale.ROOT);
         if (!COLUMN.matcher(partitionColumn).matches()) {
             throw new InvalidInputException("--partition-column '" + partitionColumn + "' is not a column name (letters, digits, '_')");
         }
