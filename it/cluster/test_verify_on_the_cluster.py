@@ -1,6 +1,7 @@
-"""The verify job on the cluster stack, in both deploy modes: the checks of a stack table's partition, their
-results in the stack's history table, a rerun of the date replacing its rows."""
-import pytest
+"""The verify job on the cluster stack: the checks of a stack table's partition, their results in the stack's
+history table, a rerun of the date replacing its rows (cluster deploy mode), and verify runs of different tables
+for one date at once, each keeping its results (client deploy mode)."""
+import threading
 
 from test_jobs_on_the_cluster import snapshot, write_orders
 
@@ -11,9 +12,8 @@ CHECKS = """checks:
 """
 
 
-@pytest.mark.parametrize("deploy_mode", ["client", "cluster"])
-def test_verify_runs_on_the_cluster_and_records_each_check_once_a_date(stack, tmp_path, deploy_mode):
-    day = "2026-11-20" if deploy_mode == "client" else "2026-11-21"
+def test_verify_runs_on_the_cluster_and_records_each_check_once_a_date(stack, tmp_path):
+    deploy_mode, day = "cluster", "2026-11-21"
     assert snapshot(stack, tmp_path / "work", write_orders(tmp_path / "orders.csv", 500, "v"), "shop.verified", day).code == 0
     checks = tmp_path / "orders.yaml"
     checks.write_text(CHECKS)
@@ -25,3 +25,37 @@ def test_verify_runs_on_the_cluster_and_records_each_check_once_a_date(stack, tm
     history = stack.read_partition("quality.check_results", "ds", day)["rows"]
     assert sorted((row["table_name"], row["check_name"], row["status"]) for row in history) == [
         ("shop.verified", "all_orders", "pass"), ("shop.verified", "labelled", "pass"), ("shop.verified", "unique_id", "pass")]
+
+
+def at_once(*calls):
+    """Runs each call in a thread of its own, all at once; their results in order."""
+    results = [None] * len(calls)
+
+    def run(index, call):
+        results[index] = call()
+
+    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_verify_runs_of_different_tables_for_one_date_at_once_all_keep_their_results(stack, tmp_path):
+    # each table's results are a partition of the history of their own: runs at once never replace each other's
+    day, tables = "2026-11-20", [f"shop.verified_{name}" for name in ("a", "b", "c")]
+    sources = [write_orders(tmp_path / f"{table}.csv", 500, "v") for table in tables]
+    published = at_once(*[lambda table=table, source=source: snapshot(stack, tmp_path / f"work-{table}", source, table, day)
+                          for table, source in zip(tables, sources)])
+    assert [run.code for run in published] == [0, 0, 0], ["\n".join(run.err_lines[-10:]) for run in published]
+    checks = tmp_path / "orders.yaml"
+    checks.write_text(CHECKS)
+
+    verified = at_once(*[lambda table=table: stack.kindling("verify", "--table", table, "--checks", str(checks), "--logical-date", day,
+                                                            work_dir=tmp_path / f"work-{table}")
+                         for table in tables])
+    assert [run.code for run in verified] == [0, 0, 0], ["\n".join(run.err_lines[-10:]) for run in verified]
+    history = stack.read_partition("quality.check_results", "ds", day)["rows"]
+    assert sorted((row["table_name"], row["check_name"]) for row in history) == sorted(
+        (table, check) for table in tables for check in ("all_orders", "labelled", "unique_id"))
