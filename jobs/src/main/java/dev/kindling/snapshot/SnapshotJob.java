@@ -112,7 +112,8 @@ public final class SnapshotJob implements Job {
     DuplicatePolicy onDuplicate;
 
     @Option(names = "--schema-evolution", defaultValue = "none", paramLabel = "POLICY", converter = SchemaEvolution.Converter.class,
-            description = "none (a source whose columns differ from the existing target's is bad input, exit 2, with the difference) or add-columns (new source columns are added to the target, nullable). Default: ${DEFAULT-VALUE}.")
+            description = "none (a source whose columns differ from the existing target's is bad input, exit 2, with the difference) or add-columns (new source columns are added to the target, nullable; Parquet files of different columns are read together,"
+                    + " a column a file lacks null in its rows: without it they are bad input). Default: ${DEFAULT-VALUE}.")
     SchemaEvolution schemaEvolution;
 
     @Option(names = "--allow-empty",
@@ -155,7 +156,9 @@ public final class SnapshotJob implements Job {
 
     private Source built() {
         if (built == null) {
-            built = new Source(format, source, jdbcTable, schema, csv.dialect());
+            Source given = new Source(format, source, jdbcTable, schema, csv.dialect());
+            // adding columns to the table is also what merges Parquet files of different columns
+            built = schemaEvolution == SchemaEvolution.ADD_COLUMNS ? given.mergingFileColumns() : given;
         }
         return built;
     }

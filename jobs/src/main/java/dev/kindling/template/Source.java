@@ -57,6 +57,7 @@ public final class Source {
     private final CsvDialect csv;
     private final List<String> columns;
     private final boolean noRows;
+    private final boolean mergeFileColumns;
 
     /**
      * A source as its options give it; a schema that does not parse is bad input.
@@ -64,11 +65,11 @@ public final class Source {
      * @param csv the CSV dialect (RFC 4180 unless told otherwise); ignored for other formats
      */
     public Source(Format format, String location, String jdbcTable, String schemaDdl, CsvDialect csv) {
-        this(format, location, jdbcTable, schemaDdl, schemaDdl == null ? null : parsed(schemaDdl), csv, List.of(), false);
+        this(format, location, jdbcTable, schemaDdl, schemaDdl == null ? null : parsed(schemaDdl), csv, List.of(), false, false);
     }
 
     private Source(Format format, String location, String jdbcTable, String schemaDdl, StructType schema, CsvDialect csv, List<String> columns,
-                   boolean noRows) {
+                   boolean noRows, boolean mergeFileColumns) {
         if (format == null || location == null || location.isBlank()) {
             throw new InvalidInputException("a source needs a format and a location");
         }
@@ -80,6 +81,16 @@ public final class Source {
         this.csv = csv == null ? CsvDialect.RFC_4180 : csv;
         this.columns = columns == null ? List.of() : List.copyOf(columns);
         this.noRows = noRows;
+        this.mergeFileColumns = mergeFileColumns;
+    }
+
+    /**
+     * This source with Parquet files of different columns read as one set of columns (Spark's
+     * {@code mergeSchema}: a column a file lacks is null in its rows), as {@code --schema-evolution
+     * add-columns} asks; otherwise such files are bad input.
+     */
+    public Source mergingFileColumns() {
+        return new Source(format, location, jdbcTable, schemaDdl, schema, csv, columns, noRows, true);
     }
 
     public Format format() {
@@ -141,10 +152,12 @@ public final class Source {
             known = header != null ? header : known;
             noRows = headers.values().stream().noneMatch(CsvHeaders.Header::rowsFollow);
         }
-        if (format == Format.PARQUET && schema == null) {
-            known = parquetColumns(files);
+        if (format == Format.PARQUET) {
+            Map<String, List<String>> footers = parquetColumns(files);
+            List<String> common = ParquetColumns.common(option + " '" + location + "'", footers, mergeFileColumns);
+            known = schema == null ? common : known;
         }
-        return new Source(format, location, jdbcTable, schemaDdl, schema, csv, known, noRows);
+        return new Source(format, location, jdbcTable, schemaDdl, schema, csv, known, noRows, mergeFileColumns);
     }
 
     /** Checks what needs no I/O and was not checked when the source was built: a JDBC source names its table. */
@@ -183,11 +196,11 @@ public final class Source {
     }
 
     /** A footer that cannot be read leaves the columns unknown here: Spark's read reports what is wrong with the file. */
-    private List<String> parquetColumns(SourceFiles files) {
+    private Map<String, List<String>> parquetColumns(SourceFiles files) {
         try {
             return ParquetColumns.read(files);
         } catch (IOException | RuntimeException unreadable) {
-            return List.of();
+            return Map.of();
         }
     }
 
@@ -209,7 +222,7 @@ public final class Source {
         return switch (format) {
             case CSV -> readCsv(spark);
             case JSON -> permissive(spark, spark.read(), schema, reader -> reader.json(location));
-            case PARQUET -> withSchema(spark.read()).parquet(location);
+            case PARQUET -> withSchema(spark.read()).option("mergeSchema", mergeFileColumns).parquet(location);
             case HIVE -> {
                 // names are case-insensitive, as in Hive; Iceberg's file-based catalog keeps them lower case
                 String table = location.toLowerCase(java.util.Locale.ROOT);

@@ -211,6 +211,29 @@ class SnapshotJobTest {
     }
 
     @Test
+    void parquetFilesOfDifferentColumnsAreExitTwoUnlessTheirColumnsAreMergedOnRequest() throws IOException {
+        Path parquet = dir.resolve("mixed-parquet");
+        spark.range(1, 4).selectExpr("cast(id as int) id", "cast(id * 10 as double) amount").coalesce(1).write().parquet(parquet.toString());
+        spark.range(4, 6).selectExpr("cast(id as int) id", "cast(id * 10 as double) amount_eur").coalesce(1).write().mode("append").parquet(parquet.toString());
+        String table = newTable();
+
+        Result mixed = Kindling.onTestSpark().run("snapshot", "--source", parquet.toString(), "--format", "parquet",
+                "--target", table, "--logical-date", "2024-03-17", "--run-id", "mixed-parquet");
+        assertThat(mixed.exitCode()).isEqualTo(2);
+        assertThat(mixed.errLines()).singleElement().asString()
+                .startsWith("kindling snapshot: error: --source '" + parquet + "': the Parquet files have different columns: ")
+                .contains(" has amount_eur only", " has amount only")
+                .endsWith("; read them apart, or merge their columns with --schema-evolution add-columns");
+        assertThat(spark.catalog().tableExists(table)).isFalse();
+
+        Result merged = Kindling.onTestSpark().run("snapshot", "--source", parquet.toString(), "--format", "parquet", "--schema-evolution", "add-columns",
+                "--target", table, "--logical-date", "2024-03-17", "--run-id", "merged-parquet");
+        assertThat(merged.exitCode()).as(merged.err()).isZero();
+        assertThat(spark.sql("SELECT id, amount, amount_eur FROM " + table + " ORDER BY id").collectAsList()).extracting(Row::toString)
+                .containsExactly("[1,10.0,null]", "[2,20.0,null]", "[3,30.0,null]", "[4,null,40.0]", "[5,null,50.0]");
+    }
+
+    @Test
     void dryRunPrintsTargetAndPlanAndWritesNothing() throws IOException {
         String table = newTable();
         Result result = snapshot(orders("orders.csv", 3), table, "2024-03-11", "--dry-run");
