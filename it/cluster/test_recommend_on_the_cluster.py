@@ -1,6 +1,8 @@
 """train and score on the cluster stack, in both deploy modes: a model fitted on a marketplace generated on the
 stack, its version and current pointer under models.dir, the same metrics whichever way the driver ran, and the
 top-N recommendations published into a stack table."""
+import pathlib
+
 from kindling_it import model_pointer
 
 MARKETPLACE = ("--logical-date", "2017-01-01", "--users", "250", "--transactions", "4000", "--seed", "11",
@@ -23,8 +25,9 @@ def test_train_and_score_run_on_the_cluster_and_agree_across_deploy_modes(stack,
                                  *settings, work_dir=work, deploy_mode=deploy_mode)
         assert trained.code == 0, "\n".join(trained.err_lines[-20:])
         current = model_pointer(models / deploy_mode)
-        assert current["version"].removeprefix("file:") == str(models / deploy_mode / DATE / f"train-{deploy_mode}")
-        assert (models / deploy_mode / DATE / f"train-{deploy_mode}" / "metadata").is_dir()
+        version = pathlib.Path(current["version"].removeprefix("file:"))  # each attempt's folder: <run id>_<attempt>
+        assert version.parent == models / deploy_mode / DATE and version.name.startswith(f"train-{deploy_mode}_")
+        assert (version / "metadata").is_dir() and (version / "ids" / "users").is_dir()
         metrics[deploy_mode] = {key: current[key] for key in ("rmse", "precision_at_k", "training_rows")}
 
         table = f"reco.top_{deploy_mode}"
