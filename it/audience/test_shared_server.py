@@ -75,6 +75,7 @@ def test_four_analysts_share_one_server_each_with_their_own_correct_answers(demo
         assert "session org.apache.spark.sql.connect.SparkSession" in out
         assert "driver classes: absent" in out
         assert f"count={expected[name].audience}" in out, (name, expected, out)
+        assert f"mailing list mailings.shared_{name}:" in out, (name, err[-4000:])
         shared = mailing_report(out, f"shared_{name}")
         assert (shared.users, shared.suppressed) == (expected[name].users, expected[name].suppressed)
         # a mistake is one line, as locally
