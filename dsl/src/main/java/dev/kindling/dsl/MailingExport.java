@@ -113,7 +113,7 @@ final class MailingExport {
             long rows = snapshot == null ? users.count() : IcebergSql.totalRecords(spark, table, snapshot);
             Long before = lastCount(list);
             if (before != null && before > 0 && maxLossPercent < 100 && (before - rows) * 100 > before * maxLossPercent) {
-                throw new SuppressionListShrankException("prepareForMailing: the suppression list " + table + " has " + rows + " users, "
+                throw new SuppressionListShrankException("prepareForMailing: the suppression list " + table + " has " + rows + (rows == 1 ? " user, " : " users, ")
                         + before + " when " + list + " was last published: it lost more than " + maxLossPercent + "% of them, which looks like an"
                         + " overwrite gone wrong; nothing was published. Check the list; if it is right, set " + MAX_LOSS_SETTING + "=100 for this run");
             }

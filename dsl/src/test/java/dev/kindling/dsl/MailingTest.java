@@ -224,7 +224,7 @@ class MailingTest {
         SPARK.sql("DELETE FROM small.compliance_list WHERE user_id = 3");
         Marketplace strict = new Marketplace(SPARK, SmallMarketplace.TABLES.withSuppressions("small.compliance_list").withSuppressionsMaxLossPercent(40));
         assertThatThrownBy(() -> strict.users().withPermissionToMailing().prepareForMailing("complied"))
-                .isInstanceOf(SuppressionListShrankException.class).hasMessageContaining("has 1 users, 2 when small_mailings.complied was last published: it lost more than 40%");
+                .isInstanceOf(SuppressionListShrankException.class).hasMessageContaining("has 1 user, 2 when small_mailings.complied was last published: it lost more than 40%");
     }
 
     private static java.util.Map<String, String> publishedSummary(String table) {
