@@ -126,7 +126,7 @@ final class MailingExport {
 
         /** The suppression list's size recorded by the list's published snapshot; null if it has none (a first mailing, or an older Kindling's). */
         private Long lastCount(String list) {
-            if (!spark.catalog().tableExists(list) || !"iceberg".equalsIgnoreCase(IcebergSql.described(spark, list, "Provider"))) {
+            if (!spark.catalog().tableExists(list) || !IcebergSql.isIceberg(spark, list)) {
                 return null; // a first mailing; a list of an older Kindling is refused by the write itself
             }
             Long published = IcebergSql.branchSnapshot(spark, list, "main");
@@ -153,8 +153,7 @@ final class MailingExport {
             throw new AudienceException("prepareForMailing: the suppression list " + suppressions + " has no column " + Tables.USER_ID
                     + " (its columns: " + String.join(", ", schema.fieldNames()) + ")" + fix);
         }
-        Long snapshot = "iceberg".equalsIgnoreCase(IcebergSql.described(spark, suppressions, "Provider"))
-                ? IcebergSql.branchSnapshot(spark, suppressions, "main") : null;
+        Long snapshot = IcebergSql.isIceberg(spark, suppressions) ? IcebergSql.branchSnapshot(spark, suppressions, "main") : null;
         Dataset<Row> users = snapshot == null ? list.select(col(Tables.USER_ID))
                 : spark.sql("SELECT " + Tables.USER_ID + " FROM " + IcebergSql.inCatalog(suppressions) + " VERSION AS OF " + snapshot);
         return new Suppressions(suppressions, users, snapshot, maxLossPercent, spark);

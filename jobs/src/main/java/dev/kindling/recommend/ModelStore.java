@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.LocalDate;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
@@ -104,15 +105,7 @@ final class ModelStore {
     /** The highest pointer file (or the legacy pointer), read whole; empty when the model has none. */
     Optional<Pointed> pointed() throws IOException {
         FileSystem fs = home.getFileSystem(conf);
-        long highest = 0;
-        if (fs.exists(pointer())) {
-            for (FileStatus file : fs.listStatus(pointer())) {
-                java.util.regex.Matcher numbered = POINTER_FILE.matcher(file.getPath().getName());
-                if (numbered.matches()) {
-                    highest = Math.max(highest, Long.parseLong(numbered.group(1)));
-                }
-            }
-        }
+        long highest = fs.exists(pointer()) ? pointerFiles(fs).keySet().stream().mapToLong(Long::longValue).max().orElse(0) : 0;
         Path file = highest > 0 ? pointerFile(highest) : new Path(home, LEGACY_POINTER);
         if (highest == 0 && !fs.exists(file)) {
             return Optional.empty();
@@ -154,11 +147,22 @@ final class ModelStore {
         } finally {
             writer.delete(temporary, false);
         }
-        for (FileStatus file : fs.listStatus(pointer())) {
-            java.util.regex.Matcher numbered = POINTER_FILE.matcher(file.getPath().getName());
-            if (numbered.matches() && Long.parseLong(numbered.group(1)) <= basedOn + 1 - KEPT_POINTERS) {
-                fs.delete(file.getPath(), false); // readers open the highest, which stays
+        for (Map.Entry<Long, Path> file : pointerFiles(fs).entrySet()) {
+            if (file.getKey() <= basedOn + 1 - KEPT_POINTERS) {
+                fs.delete(file.getValue(), false); // readers open the highest, which stays
             }
         }
+    }
+
+    /** The pointer files by their number (temporary files and anything else in the folder aside). */
+    private Map<Long, Path> pointerFiles(FileSystem fs) throws IOException {
+        Map<Long, Path> numbered = new java.util.TreeMap<>();
+        for (FileStatus file : fs.listStatus(pointer())) {
+            java.util.regex.Matcher name = POINTER_FILE.matcher(file.getPath().getName());
+            if (name.matches()) {
+                numbered.put(Long.parseLong(name.group(1)), file.getPath());
+            }
+        }
+        return numbered;
     }
 }

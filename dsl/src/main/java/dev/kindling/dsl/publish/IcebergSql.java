@@ -77,6 +77,11 @@ public final class IcebergSql {
         return runToken.equals(property(spark, table, CREATED_BY_RUN));
     }
 
+    /** Whether an existing table is an Iceberg table (its DESCRIBE names the provider). */
+    public static boolean isIceberg(SparkSession spark, String table) {
+        return "iceberg".equalsIgnoreCase(described(spark, table, "Provider"));
+    }
+
     private static void requireIceberg(SparkSession spark, String table) {
         String provider = described(spark, table, "Provider");
         if (!"iceberg".equalsIgnoreCase(provider)) {
