@@ -82,8 +82,13 @@ public final class SnapshotJob implements Job {
     Source.Format format;
 
     @Option(names = "--schema", paramLabel = "DDL",
-            description = "Schema of CSV or JSON records, e.g. 'id INT, name STRING'; a record that does not fit it is quarantined. Default: inferred, which reads the input one extra time.")
+            description = "Schema of CSV or JSON records, e.g. 'id INT, name STRING', matched to a CSV header's columns and to JSON keys by name; a record that does not fit it is quarantined. Default: inferred, which reads the input one extra time.")
     String schema;
+
+    @Option(names = "--extra-keys", defaultValue = "fail", paramLabel = "POLICY",
+            description = "JSON with --schema: fail (a key of the first " + Source.JSON_RECORDS_CHECKED + " records of a file that no --schema column binds is bad input, exit 2) or ignore (its values are dropped)."
+                    + " Columns bind to keys of their exact name, or of another case when only one key matches; a column that is a key of no record read is exit 2. Default: ${DEFAULT-VALUE}.")
+    Source.ExtraKeys extraKeys;
 
     @Mixin
     CsvOptions csv = new CsvOptions();
@@ -148,6 +153,9 @@ public final class SnapshotJob implements Job {
         if (schema != null && !(format == Source.Format.CSV || format == Source.Format.JSON)) {
             throw new InvalidInputException("--schema applies to csv and json sources only, not " + format);
         }
+        if (extraKeys != Source.ExtraKeys.FAIL && format != Source.Format.JSON) {
+            throw new InvalidInputException("--extra-keys applies to json sources only, not " + format);
+        }
         if (csv.firstGiven() != null && format != Source.Format.CSV) {
             throw new InvalidInputException(csv.firstGiven() + " applies to csv sources only, not " + format);
         }
@@ -158,7 +166,8 @@ public final class SnapshotJob implements Job {
         if (built == null) {
             Source given = new Source(format, source, jdbcTable, schema, csv.dialect());
             // adding columns to the table is also what merges Parquet files of different columns
-            built = schemaEvolution == SchemaEvolution.ADD_COLUMNS ? given.mergingFileColumns() : given;
+            given = schemaEvolution == SchemaEvolution.ADD_COLUMNS ? given.mergingFileColumns() : given;
+            built = extraKeys == Source.ExtraKeys.IGNORE ? given.ignoringExtraKeys() : given;
         }
         return built;
     }

@@ -35,6 +35,8 @@ import org.apache.spark.sql.types.StructType;
 public final class Source {
 
     public static final String CORRUPT_RECORD = "_corrupt_record";
+    /** How many records of each JSON file are read before Spark starts to bind {@code --schema} to their keys. */
+    public static final int JSON_RECORDS_CHECKED = 1000;
     private static final String BYTE_ORDER_MARK = "\uFEFF";
     /** The charsets Spark's CSV reader accepts by default. */
     private static final List<String> SPARK_CHARSETS = List.of("iso-8859-1", "us-ascii", "utf-16", "utf-16be", "utf-16le", "utf-32", "utf-8");
@@ -55,9 +57,24 @@ public final class Source {
     private final String schemaDdl;
     private final StructType schema; // null without --schema
     private final CsvDialect csv;
-    private final List<String> columns;
-    private final boolean noRows;
     private final boolean mergeFileColumns;
+    private final boolean ignoreExtraKeys;
+    private final Known known;
+
+    /** What is known of a source before Spark starts, once {@link #check} has looked. */
+    private record Known(List<String> columns, boolean noRows, Map<String, String> jsonKeys) {
+        static final Known NOTHING = new Known(List.of(), false, Map.of());
+    }
+
+    /** What to do with a key of JSON records that no {@code --schema} column binds. */
+    public enum ExtraKeys {
+        FAIL, IGNORE;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
 
     /**
      * A source as its options give it; a schema that does not parse is bad input.
@@ -65,11 +82,11 @@ public final class Source {
      * @param csv the CSV dialect (RFC 4180 unless told otherwise); ignored for other formats
      */
     public Source(Format format, String location, String jdbcTable, String schemaDdl, CsvDialect csv) {
-        this(format, location, jdbcTable, schemaDdl, schemaDdl == null ? null : parsed(schemaDdl), csv, List.of(), false, false);
+        this(format, location, jdbcTable, schemaDdl, schemaDdl == null ? null : parsed(schemaDdl), csv, false, false, Known.NOTHING);
     }
 
-    private Source(Format format, String location, String jdbcTable, String schemaDdl, StructType schema, CsvDialect csv, List<String> columns,
-                   boolean noRows, boolean mergeFileColumns) {
+    private Source(Format format, String location, String jdbcTable, String schemaDdl, StructType schema, CsvDialect csv,
+                   boolean mergeFileColumns, boolean ignoreExtraKeys, Known known) {
         if (format == null || location == null || location.isBlank()) {
             throw new InvalidInputException("a source needs a format and a location");
         }
@@ -79,9 +96,9 @@ public final class Source {
         this.schemaDdl = schemaDdl;
         this.schema = schema;
         this.csv = csv == null ? CsvDialect.RFC_4180 : csv;
-        this.columns = columns == null ? List.of() : List.copyOf(columns);
-        this.noRows = noRows;
         this.mergeFileColumns = mergeFileColumns;
+        this.ignoreExtraKeys = ignoreExtraKeys;
+        this.known = known;
     }
 
     /**
@@ -90,7 +107,15 @@ public final class Source {
      * add-columns} asks; otherwise such files are bad input.
      */
     public Source mergingFileColumns() {
-        return new Source(format, location, jdbcTable, schemaDdl, schema, csv, columns, noRows, true);
+        return new Source(format, location, jdbcTable, schemaDdl, schema, csv, true, ignoreExtraKeys, known);
+    }
+
+    /**
+     * This source with keys of JSON records that no {@code --schema} column binds dropped, as
+     * {@code --extra-keys ignore} asks; otherwise such keys are bad input ({@link JsonKeys}).
+     */
+    public Source ignoringExtraKeys() {
+        return new Source(format, location, jdbcTable, schemaDdl, schema, csv, mergeFileColumns, true, known);
     }
 
     public Format format() {
@@ -118,7 +143,7 @@ public final class Source {
      * footer, or {@code --schema}); empty when only Spark can tell.
      */
     public List<String> columns() {
-        return columns;
+        return known.columns();
     }
 
     /**
@@ -126,11 +151,12 @@ public final class Source {
      * whose files are empty or hold their header alone. False when only Spark can tell.
      */
     public boolean hasNoRows() {
-        return noRows;
+        return known.noRows();
     }
 
     /**
-     * Checks what can be checked without Spark (the path, the JDBC driver, CSV headers) and returns
+     * Checks what can be checked without Spark (the path, the JDBC driver, CSV headers, Parquet
+     * footers, the keys of JSON records) and returns
      * this source with the columns that are known now. The path is listed once, for all of them.
      */
     public Source check(Preflight preflight, String option) {
@@ -141,7 +167,7 @@ public final class Source {
             case JDBC -> preflight.requireJdbcDriver(option, location);
             case HIVE -> preflight.requireTable(option, location);
         }
-        List<String> known = schema == null ? List.of() : List.of(schema.fieldNames());
+        List<String> columns = schema == null ? List.of() : List.of(schema.fieldNames());
         boolean noRows = false;
         if (format == Format.CSV && csv.header()) {
             Map<String, CsvHeaders.Header> headers = headers(files, option);
@@ -149,15 +175,19 @@ public final class Source {
             if (schema != null && header != null) {
                 requireSameColumns(header, schema);
             }
-            known = header != null ? header : known;
+            columns = header != null ? header : columns;
             noRows = headers.values().stream().noneMatch(CsvHeaders.Header::rowsFollow);
         }
         if (format == Format.PARQUET) {
             Map<String, List<String>> footers = parquetColumns(files);
             List<String> common = ParquetColumns.common(option + " '" + location + "'", footers, mergeFileColumns);
-            known = schema == null ? common : known;
+            columns = schema == null ? common : columns;
         }
-        return new Source(format, location, jdbcTable, schemaDdl, schema, csv, known, noRows, mergeFileColumns);
+        Map<String, String> jsonKeys = Map.of();
+        if (format == Format.JSON && schema != null) {
+            jsonKeys = JsonKeys.bind(option + " '" + location + "'", schema, jsonKeys(files, option), ignoreExtraKeys);
+        }
+        return new Source(format, location, jdbcTable, schemaDdl, schema, csv, mergeFileColumns, ignoreExtraKeys, new Known(columns, noRows, jsonKeys));
     }
 
     /** Checks what needs no I/O and was not checked when the source was built: a JDBC source names its table. */
@@ -195,6 +225,14 @@ public final class Source {
         return first;
     }
 
+    private Map<String, java.util.Set<String>> jsonKeys(SourceFiles files, String option) {
+        try {
+            return JsonKeys.read(files);
+        } catch (IOException e) {
+            throw Preflight.cannotRead(option + " '" + location + "': the first JSON records cannot be read", e);
+        }
+    }
+
     /** A footer that cannot be read leaves the columns unknown here: Spark's read reports what is wrong with the file. */
     private Map<String, List<String>> parquetColumns(SourceFiles files) {
         try {
@@ -221,7 +259,7 @@ public final class Source {
     Dataset<Row> read(SparkSession spark, Map<String, String> environment) {
         return switch (format) {
             case CSV -> readCsv(spark);
-            case JSON -> permissive(spark, spark.read(), schema, reader -> reader.json(location));
+            case JSON -> readJson(spark);
             case PARQUET -> withSchema(spark.read()).option("mergeSchema", mergeFileColumns).parquet(location);
             case HIVE -> {
                 // names are case-insensitive, as in Hive; Iceberg's file-based catalog keeps them lower case
@@ -257,16 +295,35 @@ public final class Source {
             // Spark keeps a UTF-8 byte-order mark as part of the first column's name when it reads whole files
             return first.startsWith(BYTE_ORDER_MARK) ? inferred.withColumnRenamed(first, first.substring(1)) : inferred;
         }
-        if (!csv.header() || columns.isEmpty()) {
+        if (!csv.header() || known.columns().isEmpty()) {
             return permissive(spark, reader, schema, r -> r.csv(location));
         }
-        StructType fileOrder = new StructType(columns.stream().map(name -> field(schema, name)).toArray(StructField[]::new));
+        StructType fileOrder = new StructType(known.columns().stream().map(name -> field(schema, name)).toArray(StructField[]::new));
         List<Column> schemaOrder = new ArrayList<>();
         for (String name : schema.fieldNames()) {
             schemaOrder.add(org.apache.spark.sql.functions.col("`" + field(schema, name).name() + "`"));
         }
         schemaOrder.add(org.apache.spark.sql.functions.col(CORRUPT_RECORD));
         return permissive(spark, reader, fileOrder, r -> r.csv(location)).select(schemaOrder.toArray(Column[]::new));
+    }
+
+    /**
+     * With a schema whose keys were read before Spark starts, Spark is given each column under its
+     * key's spelling (Spark matches JSON keys exactly), and the columns are then named as the schema
+     * names them.
+     */
+    private Dataset<Row> readJson(SparkSession spark) {
+        if (schema == null || known.jsonKeys().isEmpty()) {
+            return permissive(spark, spark.read(), schema, reader -> reader.json(location));
+        }
+        StructType keyNames = new StructType(Arrays.stream(schema.fields())
+                .map(f -> new StructField(known.jsonKeys().get(f.name()), f.dataType(), f.nullable(), f.metadata())).toArray(StructField[]::new));
+        List<Column> schemaNames = new ArrayList<>();
+        for (StructField f : schema.fields()) {
+            schemaNames.add(org.apache.spark.sql.functions.col("`" + known.jsonKeys().get(f.name()) + "`").as(f.name()));
+        }
+        schemaNames.add(org.apache.spark.sql.functions.col(CORRUPT_RECORD));
+        return permissive(spark, spark.read(), keyNames, reader -> reader.json(location)).select(schemaNames.toArray(Column[]::new));
     }
 
     private static StructField field(StructType schema, String name) {

@@ -285,6 +285,54 @@ class SnapshotJobTest {
     }
 
     @Test
+    void bindsJsonKeysToSchemaColumnsByNameAndNeverMakesAColumnOfNulls() throws IOException {
+        String table = newTable();
+        Path json = Files.writeString(dir.resolve("cased.json"), "{\"ID\":1,\"name\":\"a\",\"Amount\":5}\n{\"name\":\"b\",\"ID\":2,\"Amount\":7}\n");
+        Result cased = snapshotJson(json, table, "2024-03-13");
+        assertThat(cased.exitCode()).as(cased.err()).isZero();
+        assertThat(partition(table, "2024-03-13")).containsExactly("[1,a,5]", "[2,b,7]");
+
+        Path missing = Files.writeString(dir.resolve("missing.json"), "{\"id\":1,\"name\":\"a\",\"amount_eur\":5}\n");
+        Result noAmount = snapshotJson(missing, table, "2024-03-14");
+        assertThat(noAmount.exitCode()).isEqualTo(2);
+        assertThat(noAmount.errLines()).singleElement().asString().endsWith("--source '" + missing + "': --schema column amount is a key of no record"
+                + " (the first 1000 records of each file have: id, name, amount_eur); JSON keys are matched to columns by name, so it would be null in every row");
+        assertThat(partition(table, "2024-03-14")).isEmpty();
+    }
+
+    @Test
+    void aJsonKeyThatNoSchemaColumnBindsIsBadInputUnlessIgnored() throws IOException {
+        String table = newTable();
+        Path folder = Files.createDirectories(dir.resolve("extra"));
+        Files.writeString(folder.resolve("a.json"), "{\"id\":1,\"name\":\"a\",\"amount\":5}\n");
+        Path second = Files.writeString(folder.resolve("b.json"), "{\"id\":2,\"name\":\"b\",\"amount\":7,\"coupon\":\"X\",\"note\":{\"a\":1}}\n");
+        Result strict = snapshotJson(folder, table, "2024-03-15");
+        assertThat(strict.exitCode()).isEqualTo(2);
+        assertThat(strict.errLines()).singleElement().asString().endsWith("--source '" + folder + "': the keys coupon, note of records in " + second
+                + " are not in --schema, so their values would be dropped; add them to --schema, or --extra-keys ignore drops them");
+
+        Result ignoring = snapshotJson(folder, table, "2024-03-15", "--extra-keys", "ignore");
+        assertThat(ignoring.exitCode()).as(ignoring.err()).isZero();
+        assertThat(partition(table, "2024-03-15")).containsExactly("[1,a,5]", "[2,b,7]");
+    }
+
+    @Test
+    void aJsonColumnMatchedByTwoKeysOfDifferentCaseIsBadInput() throws IOException {
+        Path json = Files.writeString(dir.resolve("twice.json"), "{\"id\":1,\"name\":\"a\",\"amount\":5}\n{\"id\":2,\"name\":\"b\",\"Amount\":7}\n");
+        Result result = snapshotJson(json, newTable(), "2024-03-16", "--extra-keys", "ignore");
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.errLines()).singleElement().asString().endsWith("--source '" + json + "': --schema column amount matches the keys amount and Amount,"
+                + " which differ in case alone; rename one (a key binds to a column of its exact name, or of another case when only one key matches)");
+    }
+
+    private Result snapshotJson(Path json, String table, String date, String... more) {
+        List<String> args = new ArrayList<>(List.of("snapshot", "--source", json.toString(), "--format", "json", "--schema", SCHEMA,
+                "--target", table, "--logical-date", date));
+        args.addAll(List.of(more));
+        return Kindling.onTestSpark().run(args.toArray(String[]::new));
+    }
+
+    @Test
     void readsHiveTablesAndJdbcTables() throws IOException, SQLException {
         spark.sql("CREATE DATABASE IF NOT EXISTS src");
         spark.range(1, 4).selectExpr("cast(id as int) id", "concat('h', id) name", "cast(id as int) amount")
