@@ -40,11 +40,14 @@ public record Check(String name, Severity severity, Rule rule) {
     }
 
     /**
-     * The number of rows against the median of the counts recorded for the last {@code history} earlier
-     * logical dates: its relative decrease at most maxDecrease, its increase at most maxIncrease.
-     * With fewer than minHistory earlier counts the check cannot decide and warns.
+     * The number of rows against the counts recorded for earlier logical dates ({@link RowCountBaseline}:
+     * the latest {@code history} dates, or with a weekly season the same weekday of the last
+     * {@code history} weeks): its relative decrease at most maxDecrease, its increase at most
+     * maxIncrease, and at most maxDeviation typical deviations from the expected count either way.
+     * With fewer than minHistory comparable counts the check cannot decide and warns.
      */
-    public record RowCountChange(int history, int minHistory, Optional<Double> maxDecrease, Optional<Double> maxIncrease) implements Rule {
+    public record RowCountChange(int history, int minHistory, RowCountBaseline.Season season, Optional<Double> maxDecrease, Optional<Double> maxIncrease,
+                                 Optional<Double> maxDeviation) implements Rule {
         public String kind() {
             return "row_count_change";
         }

@@ -42,7 +42,7 @@ public final class CheckFile {
     private static final List<String> COMMON = List.of("name", "kind", "severity");
     private static final Map<String, Set<String>> KEYS = Map.of(
             "row_count", Set.of("min", "max"),
-            "row_count_change", Set.of("history", "min_history", "max_decrease", "max_increase"),
+            "row_count_change", Set.of("history", "min_history", "season", "max_decrease", "max_increase", "max_deviation"),
             "completeness", Set.of("column", "max_null_share"),
             "uniqueness", Set.of("columns"),
             "range", Set.of("column", "min", "max", "max_share"),
@@ -150,18 +150,23 @@ public final class CheckFile {
                 yield new Check.RowCount(min, max);
             }
             case "row_count_change" -> {
-                int history = f.optionalCount("history").orElse(7L).intValue();
+                RowCountBaseline.Season season = f.season("season");
+                boolean weekly = season == RowCountBaseline.Season.WEEKLY;
+                int history = f.optionalCount("history").orElse(weekly ? 4L : 7L).intValue();
                 int minHistory = f.optionalCount("min_history").orElse(3L).intValue();
-                if (history < 1 || history > 366) {
-                    throw new InvalidInputException(at + ": history " + history + " is out of range; use 1 to 366 earlier logical dates");
+                int most = weekly ? 52 : 366;
+                if (history < 1 || history > most) {
+                    throw new InvalidInputException(at + ": history " + history + " is out of range; use 1 to " + most
+                            + (weekly ? " earlier weeks" : " earlier logical dates"));
                 }
                 if (minHistory < 1 || minHistory > history) {
                     throw new InvalidInputException(at + ": min_history " + minHistory + " is out of range; use 1 to history (" + history + ")");
                 }
                 Optional<Double> decrease = f.optionalShare("max_decrease");
                 Optional<Double> increase = f.optionalNumber("max_increase", 0, Double.MAX_VALUE, "a number of at least 0, e.g. 1.0 for +100%");
-                f.atLeastOne("max_decrease", "max_increase");
-                yield new Check.RowCountChange(history, minHistory, decrease, increase);
+                Optional<Double> deviation = f.optionalNumber("max_deviation", 0.5, 100, "a number of typical deviations from 0.5 to 100, e.g. 6");
+                f.atLeastOne("max_decrease", "max_increase", "max_deviation");
+                yield new Check.RowCountChange(history, minHistory, season, decrease, increase, deviation);
             }
             case "completeness" -> new Check.Completeness(f.column("column"), f.optionalShare("max_null_share").orElse(0.0));
             case "uniqueness" -> new Check.Uniqueness(f.columns("columns"));
@@ -284,10 +289,25 @@ public final class CheckFile {
             return Optional.of(value.asDouble());
         }
 
-        void atLeastOne(String first, String second) {
-            if (!node.has(first) && !node.has(second)) {
-                throw new InvalidInputException(at + ": give " + first + ", " + second + " or both");
+        void atLeastOne(String... keys) {
+            if (java.util.Arrays.stream(keys).noneMatch(node::has)) {
+                String last = keys[keys.length - 1];
+                String others = String.join(", ", java.util.Arrays.asList(keys).subList(0, keys.length - 1));
+                throw new InvalidInputException(at + ": give " + others + (keys.length == 2 ? ", " + last + " or both" : " or " + last + " (or several)"));
             }
+        }
+
+        RowCountBaseline.Season season(String key) {
+            JsonNode value = node.get(key);
+            if (value == null) {
+                return RowCountBaseline.Season.NONE;
+            }
+            for (RowCountBaseline.Season season : RowCountBaseline.Season.values()) {
+                if (value.isTextual() && value.asText().equals(season.toString())) {
+                    return season;
+                }
+            }
+            throw new InvalidInputException(at + ": " + key + " " + shown(value) + " is not allowed; use none or weekly (compare a date with the same weekday of earlier weeks)");
         }
 
         List<Object> values(String key) {

@@ -5,8 +5,11 @@ import static org.apache.spark.sql.functions.lit;
 
 import java.time.LocalDate;
 import java.util.List;
+import java.util.NavigableMap;
+import java.util.Optional;
+import java.util.TreeMap;
 
-import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Column;import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -47,20 +50,24 @@ public final class History {
     }
 
     /**
-     * The values a check of a table recorded for logical dates before {@code date}, the latest
-     * {@code limit} dates that have one, latest first.
+     * The values a check of a table recorded for logical dates before {@code date}, by date: those of
+     * the dates from {@code since} on, or with no {@code since} the latest {@code limit} dates that have one.
      */
-    public List<Double> earlierValues(String checkedTable, String check, LocalDate date, int limit) {
+    public NavigableMap<LocalDate, Double> earlierValues(String checkedTable, String check, LocalDate date, Optional<LocalDate> since, int limit) {
+        NavigableMap<LocalDate, Double> values = new TreeMap<>();
         if (!spark.catalog().tableExists(table)) {
-            return List.of();
+            return values;
         }
-        return spark.table(table)
-                .where(col(TABLE).equalTo(lit(checkedTable)).and(col("check_name").equalTo(lit(check)))
-                        .and(col(PARTITION).lt(lit(date.toString()))).and(col("value").isNotNull()))
-                .orderBy(col(PARTITION).desc())
-                .limit(limit)
-                .select(col("value"))
-                .collectAsList().stream().map(row -> row.getDouble(0)).toList();
+        Column wanted = col(TABLE).equalTo(lit(checkedTable)).and(col("check_name").equalTo(lit(check)))
+                .and(col(PARTITION).lt(lit(date.toString()))).and(col("value").isNotNull());
+        if (since.isPresent()) {
+            wanted = wanted.and(col(PARTITION).geq(lit(since.get().toString())));
+        }
+        Dataset<Row> rows = spark.table(table).where(wanted).orderBy(col(PARTITION).desc());
+        for (Row row : (since.isPresent() ? rows : rows.limit(limit)).select(col(PARTITION), col("value")).collectAsList()) {
+            values.put(LocalDate.parse(row.getString(0)), row.getDouble(1));
+        }
+        return values;
     }
 
     /** The partition a run of {@code checkedTable} for {@code date} writes: its own, whatever other tables' runs record. */

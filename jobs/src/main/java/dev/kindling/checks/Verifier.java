@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Optional;
 
 import dev.kindling.template.InvalidInputException;
@@ -231,25 +232,33 @@ public final class Verifier {
     }
 
     private CheckResult change(String table, Check check, Check.RowCountChange rule, long n) {
-        List<Double> earlier = history.earlierValues(table, check.name(), logicalDate, rule.history());
-        Map<String, Long> counts = Map.of("rows", n, "history_points", (long) earlier.size());
-        if (earlier.size() < rule.minHistory()) {
-            return new CheckResult(check, CheckResult.Status.WARN, (double) n, "not enough history: " + earlier.size() + " earlier counts in "
-                    + history.table() + ", at least " + rule.minHistory() + " needed; " + n + " rows recorded", counts);
+        boolean weekly = rule.season() == RowCountBaseline.Season.WEEKLY;
+        NavigableMap<LocalDate, Double> earlier = history.earlierValues(table, check.name(), logicalDate,
+                weekly ? Optional.of(logicalDate.minusWeeks(RowCountBaseline.LOOKBACK * rule.history())) : Optional.empty(),
+                RowCountBaseline.LOOKBACK * rule.history());
+        Optional<RowCountBaseline> found = RowCountBaseline.of(rule.season(), earlier, logicalDate, rule.history(), rule.minHistory());
+        long comparable = found.map(b -> (long) b.points()).orElseGet(() -> weekly
+                ? earlier.keySet().stream().filter(d -> !d.isBefore(logicalDate.minusWeeks(rule.history())) && d.getDayOfWeek() == logicalDate.getDayOfWeek()).count()
+                : Math.min(earlier.size(), rule.history()));
+        Map<String, Long> counts = Map.of("rows", n, "history_points", comparable);
+        if (found.isEmpty()) {
+            return new CheckResult(check, CheckResult.Status.WARN, (double) n, "not enough history: " + comparable + " earlier counts"
+                    + (weekly ? " of the same weekday" : "") + " in " + history.table() + ", at least " + rule.minHistory() + " needed; " + n + " rows recorded", counts);
         }
-        double median = median(earlier);
-        double change = median == 0 ? (n == 0 ? 0 : Double.POSITIVE_INFINITY) : (n - median) / median;
-        boolean ok = rule.maxDecrease().map(d -> change >= -d).orElse(true) && rule.maxIncrease().map(i -> change <= i).orElse(true);
-        String allowed = rule.maxDecrease().map(d -> "-" + percent(d)).orElse("any decrease") + " to "
-                + rule.maxIncrease().map(i -> "+" + percent(i)).orElse("any increase");
-        return CheckResult.decided(check, ok, (double) n, String.format(Locale.ROOT, "%d rows, %s%s against the median %s of the last %d dates (allowed %s)",
-                n, change >= 0 ? "+" : "", Double.isInfinite(change) ? "inf%" : percent(change), plain(median), earlier.size(), allowed), counts);
-    }
-
-    static double median(List<Double> values) {
-        List<Double> sorted = values.stream().sorted().toList();
-        int mid = sorted.size() / 2;
-        return sorted.size() % 2 == 1 ? sorted.get(mid) : (sorted.get(mid - 1) + sorted.get(mid)) / 2;
+        RowCountBaseline baseline = found.get();
+        double change = baseline.change(n);
+        double deviations = baseline.deviations(n);
+        boolean ok = rule.maxDecrease().map(d -> change >= -d).orElse(true) && rule.maxIncrease().map(i -> change <= i).orElse(true)
+                && rule.maxDeviation().map(most -> Math.abs(deviations) <= most).orElse(true);
+        StringBuilder message = new StringBuilder(String.format(Locale.ROOT, "%d rows, %s%s against the median %s of %s", n, change >= 0 ? "+" : "",
+                Double.isInfinite(change) ? "inf%" : percent(change), plain(baseline.expected()), baseline.basis()));
+        if (rule.maxDecrease().isPresent() || rule.maxIncrease().isPresent()) {
+            message.append(" (allowed ").append(rule.maxDecrease().map(d -> "-" + percent(d)).orElse("any decrease")).append(" to ")
+                    .append(rule.maxIncrease().map(i -> "+" + percent(i)).orElse("any increase")).append(")");
+        }
+        rule.maxDeviation().ifPresent(most -> message.append(String.format(Locale.ROOT,
+                "; %.1f typical deviations (one is about %s), allowed %s", deviations, percent(Math.expm1(baseline.typicalDeviation())), plain(most))));
+        return CheckResult.decided(check, ok, (double) n, message.toString(), counts);
     }
 
     private CheckResult freshness(Check check, Check.Freshness rule, Object latest) {

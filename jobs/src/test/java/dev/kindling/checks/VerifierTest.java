@@ -64,6 +64,35 @@ class VerifierTest {
     }
 
     @Test
+    void rowCountChangeWithAWeeklySeasonComparesAFridayWithFridays() { // DATE is a Friday; five rows
+        String history = "verifier_test.weekly_history";
+        SPARK.sql("DROP TABLE IF EXISTS " + history);
+        StringBuilder values = new StringBuilder();
+        for (int day = 1; day <= 12 * 7; day++) {
+            LocalDate date = DATE.minusDays(day);
+            // Fridays 4 to 6 rows, other days about 100
+            double count = date.getDayOfWeek() == java.time.DayOfWeek.FRIDAY ? 4 + day % 3 : 95 + day % 11;
+            values.append(values.length() == 0 ? "" : ", ").append("('volume', ").append(count).append("D, '").append(date).append("')");
+        }
+        SPARK.sql("SELECT check_name, 'row_count_change' kind, 'error' severity, 'pass' status, value, '' message, 'r' run_id, ds, '" + TABLE
+                + "' table_name FROM VALUES " + values + " AS t(check_name, value, ds)").write().saveAsTable(history);
+        Verifier verifier = new Verifier(SPARK, DATE, new History(SPARK, history));
+        List<Check> weekly = CheckFile.parse("test.yaml", "checks: [{name: volume, kind: row_count_change, severity: error, season: weekly, max_deviation: 6}]",
+                true).checks();
+        CheckResult friday = verifier.evaluate(TABLE, table(), weekly).get(0);
+        assertThat(friday.status()).isEqualTo(Status.PASS);
+        // the last 4 Fridays before 2024-03-01 are 7, 14, 21 and 28 days back: 5, 6, 4 and 5 rows
+        assertThat(friday.message()).startsWith("5 rows, +0% against the median 5 of the last 4 Fridays; 0.0 typical deviations (one is about ")
+                .endsWith("), allowed 6");
+        assertThat(friday.counts()).isEqualTo(Map.of("rows", 5L, "history_points", 4L));
+        // the same five rows against the latest 7 dates, whatever their weekday: six of them about 100
+        List<Check> recent = CheckFile.parse("test.yaml", "checks: [{name: volume, kind: row_count_change, severity: error, max_decrease: 0.5}]", true).checks();
+        CheckResult anyDay = verifier.evaluate(TABLE, table(), recent).get(0);
+        assertThat(anyDay.status()).isEqualTo(Status.FAIL);
+        assertThat(anyDay.message()).isEqualTo("5 rows, -94.9% against the median 98 of the last 7 dates (allowed -50% to any increase)");
+    }
+
+    @Test
     void completeness() { // one null email of five rows: 20%
         CheckResult pass = one("{name: c, kind: completeness, severity: error, column: email, max_null_share: 0.2}");
         assertThat(pass.status()).isEqualTo(Status.PASS);

@@ -174,7 +174,15 @@ class VerifyJobTest {
                 {"key.yaml", "checks: [{name: n, kind: row_count, severity: error, minimum: 1}]",
                         "check 1 ('n'): key 'minimum' is unknown; keys of kind row_count: [name, kind, severity, max, min]"},
                 {"severity.yaml", "checks: [{name: n, kind: row_count, severity: fatal, min: 1}]",
-                        "check 1 ('n'): severity 'fatal' is not allowed; use error or warning"}};
+                        "check 1 ('n'): severity 'fatal' is not allowed; use error or warning"},
+                {"season.yaml", "checks: [{name: v, kind: row_count_change, severity: error, season: monthly, max_deviation: 6}]",
+                        "check 1 ('v'): season \"monthly\" is not allowed; use none or weekly (compare a date with the same weekday of earlier weeks)"},
+                {"band.yaml", "checks: [{name: v, kind: row_count_change, severity: error, season: weekly}]",
+                        "check 1 ('v'): give max_decrease, max_increase or max_deviation (or several)"},
+                {"weeks.yaml", "checks: [{name: v, kind: row_count_change, severity: error, season: weekly, history: 53, max_deviation: 6}]",
+                        "check 1 ('v'): history 53 is out of range; use 1 to 52 earlier weeks"},
+                {"deviation.yaml", "checks: [{name: v, kind: row_count_change, severity: error, max_deviation: 0}]",
+                        "check 1 ('v'): max_deviation 0 is not allowed; use a number of typical deviations from 0.5 to 100, e.g. 6"}};
         for (String[] bad : cases) {
             Path checks = file(bad[0], bad[1]);
             Result result = verify(history, "verify_test.orders", checks, date(0), "bad");
