@@ -98,8 +98,8 @@ def test_each_type_is_mapped_exactly(ex):
     assert rows == [
         '1|-32768|9223372036854775807|0.1|1.5|123456789.123|Zażółć gęślą jaźń, "quoted" 日本 🎉|t|2024-02-29|2024-01-15 23:59:59.123456+00|2024-01-15 23:59:59.123456|2024-01-15|f|32',
         "2|||||||||||2024-01-15|t|",
-        # the snapshot job's CSV reader stores the quoted empty name as null (an empty string's COPY form is unit-tested)
-        "3|7|-1|-25000000000|0|-0.001||f|0001-01-01|1970-01-01 00:00:00+00|1999-12-31 12:00:00|2024-01-15|t|",
+        # the quoted empty name is an empty string, not null, from the CSV through COPY into PostgreSQL
+        "3|7|-1|-25000000000|0|-0.001||f|0001-01-01|1970-01-01 00:00:00+00|1999-12-31 12:00:00|2024-01-15|f|0",
     ]
 
 

@@ -18,19 +18,25 @@ import org.apache.hadoop.io.compress.CompressionCodec;
 import org.apache.hadoop.io.compress.CompressionCodecFactory;
 
 /**
- * The header line of each CSV file a source names, read before Spark starts with the parser Spark's
- * own CSV reader uses (univocity), through Hadoop's file systems and compression codecs. Only the
- * first record of each file is read.
+ * The first record of each CSV file a source names (its header, when it has one) and how the file
+ * ends its lines, read before Spark starts with the parser Spark's own CSV reader uses (univocity),
+ * through Hadoop's file systems and compression codecs. Only the first records of each file are read.
  */
 final class CsvHeaders {
 
     private static final char BYTE_ORDER_MARK = '\uFEFF';
+    /** How much of a file's start is searched for its line separator: the first record must end within it. */
+    private static final int LOOKAHEAD = 64 * 1024;
 
     private CsvHeaders() {
     }
 
-    /** A file's header, and whether a record follows it (a row, well-formed or not). */
-    record Header(List<String> names, boolean rowsFollow) {
+    /**
+     * A file's first record (its header, when it has one), whether a record follows it (a row,
+     * well-formed or not), and the line separator that ends its first record ({@code \n}, {@code \r\n}
+     * or {@code \r}; null when none does within the first {@value #LOOKAHEAD} characters).
+     */
+    record Header(List<String> names, boolean rowsFollow, String lineSeparator) {
     }
 
     /**
@@ -56,14 +62,18 @@ final class CsvHeaders {
         CompressionCodec codec = codecs.getCodec(file.getPath());
         try (InputStream raw = fs.open(file.getPath());
              InputStream in = codec == null ? raw : codec.createInputStream(raw);
-             PushbackReader reader = new PushbackReader(new InputStreamReader(in, dialect.charset()))) {
-            int first = reader.read();
-            if (first == -1) {
+             PushbackReader reader = new PushbackReader(new InputStreamReader(in, dialect.charset()), LOOKAHEAD)) {
+            char[] start = new char[LOOKAHEAD];
+            int read = 0;
+            for (int n = 0; read < LOOKAHEAD && n >= 0; n = reader.read(start, read, LOOKAHEAD - read)) {
+                read += n;
+            }
+            if (read == 0) {
                 return null;
             }
-            if (first != BYTE_ORDER_MARK) {
-                reader.unread(first);
-            }
+            int from = start[0] == BYTE_ORDER_MARK ? 1 : 0;
+            reader.unread(start, from, read - from);
+            String separator = lineSeparator(start, from, read, dialect);
             CsvParser parser = new CsvParser(settings(dialect));
             parser.beginParsing((Reader) reader);
             try {
@@ -71,11 +81,44 @@ final class CsvHeaders {
                 if (record == null) {
                     return null;
                 }
-                return new Header(java.util.Arrays.stream(record).map(v -> v == null ? "" : v).toList(), recordFollows(parser));
+                return new Header(java.util.Arrays.stream(record).map(v -> v == null ? "" : v).toList(), recordFollows(parser), separator);
             } finally {
                 parser.stopParsing();
             }
         }
+    }
+
+    /**
+     * The first line break outside quotes in {@code text[from, to)}: {@code \r\n}, {@code \n} or
+     * {@code \r}; null when there is none. (univocity's own detection takes the first line break even
+     * inside a quoted field, so a first record holding an LF in a CRLF file would read as LF.)
+     */
+    static String lineSeparator(char[] text, int from, int to, CsvDialect dialect) {
+        boolean quoted = false;
+        for (int i = from; i < to; i++) {
+            char c = text[i];
+            if (quoted) {
+                if (c == dialect.escape() && dialect.escape() != dialect.quote()) {
+                    i++; // the escaped character, whatever it is
+                } else if (c == dialect.quote()) {
+                    if (i + 1 < to && text[i + 1] == dialect.quote()) {
+                        i++; // a doubled quote: one quote inside the field
+                    } else {
+                        quoted = false;
+                    }
+                }
+            } else if (c == dialect.quote()) {
+                quoted = true;
+            } else if (c == '\n') {
+                return "\n";
+            } else if (c == '\r') {
+                if (i + 1 == to) {
+                    return null; // the next character, past what was read, decides
+                }
+                return text[i + 1] == '\n' ? "\r\n" : "\r";
+            }
+        }
+        return null;
     }
 
     /** A record that does not parse is a row too: Spark quarantines it. */

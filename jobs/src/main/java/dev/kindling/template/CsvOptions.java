@@ -25,7 +25,9 @@ public final class CsvOptions {
             description = "CSV: the first line of each file names the columns, matched to --schema by name (--no-header: columns by position). Default: header.")
     boolean header;
 
-    @Option(names = "--null-value", paramLabel = "TEXT", description = "CSV: the text that stands for null, e.g. NULL or \\N. Default: an empty field.")
+    @Option(names = "--null-value", paramLabel = "TEXT",
+            description = "CSV: text that stands for null besides an empty unquoted field, e.g. NULL or \\N; '\"\"' makes a quoted empty field null too."
+                    + " Default: only an empty unquoted field is null; \"\" is an empty string (RFC 4180, PostgreSQL's COPY), which a number, date or boolean column cannot hold.")
     String nullValue;
 
     @Option(names = "--quoted-newlines", negatable = true, defaultValue = "true", fallbackValue = "true",

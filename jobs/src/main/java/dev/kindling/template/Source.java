@@ -62,8 +62,8 @@ public final class Source {
     private final Known known;
 
     /** What is known of a source before Spark starts, once {@link #check} has looked. */
-    private record Known(List<String> columns, boolean noRows, Map<String, String> jsonKeys) {
-        static final Known NOTHING = new Known(List.of(), false, Map.of());
+    private record Known(List<String> columns, boolean noRows, Map<String, String> jsonKeys, String csvLineSeparator) {
+        static final Known NOTHING = new Known(List.of(), false, Map.of(), null);
     }
 
     /** What to do with a key of JSON records that no {@code --schema} column binds. */
@@ -169,14 +169,18 @@ public final class Source {
         }
         List<String> columns = schema == null ? List.of() : List.of(schema.fieldNames());
         boolean noRows = false;
-        if (format == Format.CSV && csv.header()) {
-            Map<String, CsvHeaders.Header> headers = headers(files, option);
-            List<String> header = commonHeader(headers);
-            if (schema != null && header != null) {
-                requireSameColumns(header, schema);
+        String lineSeparator = null;
+        if (format == Format.CSV) {
+            Map<String, CsvHeaders.Header> headers = csv.header() ? headers(files, option) : firstRecords(files, csv);
+            lineSeparator = commonLineSeparator(headers);
+            if (csv.header()) {
+                List<String> header = commonHeader(headers);
+                if (schema != null && header != null) {
+                    requireSameColumns(header, schema);
+                }
+                columns = header != null ? header : columns;
+                noRows = headers.values().stream().noneMatch(CsvHeaders.Header::rowsFollow);
             }
-            columns = header != null ? header : columns;
-            noRows = headers.values().stream().noneMatch(CsvHeaders.Header::rowsFollow);
         }
         if (format == Format.PARQUET) {
             Map<String, List<String>> footers = parquetColumns(files);
@@ -187,7 +191,7 @@ public final class Source {
         if (format == Format.JSON && schema != null) {
             jsonKeys = JsonKeys.bind(option + " '" + location + "'", schema, jsonKeys(files, option), ignoreExtraKeys);
         }
-        return new Source(format, location, jdbcTable, schemaDdl, schema, csv, mergeFileColumns, ignoreExtraKeys, new Known(columns, noRows, jsonKeys));
+        return new Source(format, location, jdbcTable, schemaDdl, schema, csv, mergeFileColumns, ignoreExtraKeys, new Known(columns, noRows, jsonKeys, lineSeparator));
     }
 
     /** Checks what needs no I/O and was not checked when the source was built: a JDBC source names its table. */
@@ -206,6 +210,24 @@ public final class Source {
         } catch (IOException e) {
             throw Preflight.cannotRead(option + " '" + location + "': the CSV headers cannot be read", e);
         }
+    }
+
+    /** Without a header, the first records only tell the line separator: one that does not parse is Spark's to quarantine. */
+    private static Map<String, CsvHeaders.Header> firstRecords(SourceFiles files, CsvDialect csv) {
+        try {
+            return CsvHeaders.read(files, csv);
+        } catch (TextParsingException | IOException unreadable) {
+            return Map.of();
+        }
+    }
+
+    /**
+     * The line separator every file that has more than one line uses; null when they differ (Spark then
+     * finds each file's own, and writes a line break inside quotes as LF).
+     */
+    private static String commonLineSeparator(Map<String, CsvHeaders.Header> headers) {
+        List<String> separators = headers.values().stream().map(CsvHeaders.Header::lineSeparator).filter(java.util.Objects::nonNull).distinct().toList();
+        return separators.size() == 1 ? separators.get(0) : null;
     }
 
     /** The one header all files share, or null when no file has a line yet. */
@@ -288,7 +310,7 @@ public final class Source {
             // Spark 4 reads only Unicode and Latin-1 unless told to accept every charset Java knows
             spark.conf().set("spark.sql.legacy.javaCharsets", "true");
         }
-        DataFrameReader reader = spark.read().options(csv.sparkOptions());
+        DataFrameReader reader = spark.read().options(csv.sparkOptions(known.csvLineSeparator()));
         if (schema == null) {
             Dataset<Row> inferred = permissive(spark, reader, null, r -> r.csv(location));
             String first = inferred.columns().length == 0 ? "" : inferred.columns()[0];

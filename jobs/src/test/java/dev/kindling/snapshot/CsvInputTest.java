@@ -81,8 +81,47 @@ class CsvInputTest {
 
         assertThat(result.exitCode()).as(result.err()).isZero();
         assertThat(spark.table(table).columns()).containsExactly("id", "name", "amount", "ds");
-        // a line break inside quotes is kept as a line break; Spark's parser writes it as \n
-        assertThat(rows(table)).containsExactly("[1,x\ny,10]", "[2,b,20]");
+        // a line break inside quotes is data: kept as the file has it
+        assertThat(rows(table)).containsExactly("[1,x\r\ny,10]", "[2,b,20]");
+    }
+
+    @Test
+    void aLineBreakInsideQuotesIsKeptAsTheFileHasItWhateverTheFileEndsItsLinesWith() throws IOException {
+        Path lf = write("lf.csv", "id,name,amount\n1,\"cr\r\nlf\",10\n2,\"lf\nonly\",20\n");
+        String table = newTable();
+        Result result = snapshot(lf, table, "--schema", SCHEMA);
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(rows(table)).containsExactly("[1,cr\r\nlf,10]", "[2,lf\nonly,20]");
+
+        Path crlf = write("crlf-no-header.csv", "1,\"lf\nonly\",10\r\n2,\"cr\r\nlf\",20\r\n");
+        String noHeader = newTable();
+        Result without = snapshot(crlf, noHeader, "--schema", SCHEMA, "--no-header");
+        assertThat(without.exitCode()).as(without.err()).isZero();
+        assertThat(rows(noHeader)).containsExactly("[1,lf\nonly,10]", "[2,cr\r\nlf,20]");
+    }
+
+    @Test
+    void anEmptyUnquotedFieldIsNullAndAQuotedEmptyFieldIsAnEmptyString() throws IOException {
+        Path csv = write("empty.csv", "id,name,amount\n1,,10\n2,\"\",20\n3,\"\",\"\"\n");
+        String table = newTable();
+        Result result = snapshot(csv, table, "--schema", SCHEMA, "--key", "name", "--max-bad-ratio", "0.7");
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        // the empty string is a key; null is not (quarantined), nor is "" a number
+        assertThat(rows(table)).containsExactly("[2,,20]");
+        assertThat(spark.sql("SELECT count(*) FROM " + table + " WHERE name = ''").first().getLong(0)).isEqualTo(1);
+        assertThat(spark.sql("SELECT reason FROM " + table + "_quarantine ORDER BY reason").collectAsList().stream().map(r -> r.getString(0)).toList())
+                .containsExactly("malformed record", "missing key column name");
+
+        String table2 = newTable();
+        Result conventional = snapshot(csv, table2, "--schema", SCHEMA, "--null-value", "\"\"");
+        assertThat(conventional.exitCode()).as(conventional.err()).isZero();
+        assertThat(rows(table2)).containsExactly("[1,null,10]", "[2,null,20]", "[3,null,null]");
+
+        Path marked = write("marked.csv", "id,name,amount\n1,NULL,\n2,\"\",NULL\n");
+        String table3 = newTable();
+        Result nullText = snapshot(marked, table3, "--schema", SCHEMA, "--null-value", "NULL");
+        assertThat(nullText.exitCode()).as(nullText.err()).isZero();
+        assertThat(rows(table3)).containsExactly("[1,null,null]", "[2,,null]");
     }
 
     @Test
