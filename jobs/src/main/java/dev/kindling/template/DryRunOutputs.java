@@ -23,9 +23,8 @@ final class DryRunOutputs implements RunOutputs {
 
     @Override
     public StagedPartition stagePartition(String name, Partition partition, Dataset<Row> rows, SchemaEvolution evolution) {
-        PartitionTables.checkTableName(name);
-        String table = PartitionTables.normalized(name);
-        PartitionTables.Fit fit = PartitionTables.fitToTable(spark, table, partition, rows, evolution);
+        TableName table = PartitionTables.outputTable(name);
+        PartitionTables.Fit fit = PartitionTables.fitToTable(spark, table.toString(), partition, rows, evolution);
         Dataset<Row> ordered = fit.rows();
         String target = table + " partition " + PartitionTables.partitionSpec(partition);
         out.println("dry run: would write table " + target + (fit.tableExists() ? "" : " (new table)")
@@ -51,7 +50,7 @@ final class DryRunOutputs implements RunOutputs {
 
             @Override
             public Quarantine quarantine(Dataset<Row> rejects) {
-                out.println("dry run: would write rejected rows of " + target + " into " + table + SparkOutputs.QUARANTINE_SUFFIX);
+                out.println("dry run: would write rejected rows of " + target + " into " + table.withSuffix(SparkOutputs.QUARANTINE_SUFFIX));
                 return new Quarantine("(dry run: not written)", 0);
             }
 
@@ -92,9 +91,8 @@ final class DryRunOutputs implements RunOutputs {
 
     @Override
     public void replaceTable(String table, Dataset<Row> rows, String... partitionColumns) {
-        PartitionTables.checkTableName(table);
-        out.println("dry run: would replace table " + table + (partitionColumns.length == 0 ? "" : " partitioned by " + String.join(", ", partitionColumns))
-                + " with columns " + rows.schema().toDDL());
+        out.println("dry run: would replace table " + PartitionTables.outputTable(table)
+                + (partitionColumns.length == 0 ? "" : " partitioned by " + String.join(", ", partitionColumns)) + " with columns " + rows.schema().toDDL());
     }
 
     /** Prints what the publication would write (and the Spark plan of its rows); stages nothing. */
@@ -110,8 +108,8 @@ final class DryRunOutputs implements RunOutputs {
     /** Lists what would go, with the same rules as a real run, and changes nothing (it does not compact). */
     @Override
     public Maintenance maintain(String table, Retention retention) {
-        PartitionTables.checkTableName(table);
-        Maintenance would = new TableMaintenance(spark, org.apache.logging.log4j.LogManager.getLogger("dev.kindling.run")).maintain(PartitionTables.normalized(table), retention, true);
+        Maintenance would = new TableMaintenance(spark, org.apache.logging.log4j.LogManager.getLogger("dev.kindling.run"))
+                .maintain(PartitionTables.outputTable(table).toString(), retention, true);
         out.println(TableMaintenance.describe(would, true));
         return would;
     }

@@ -9,7 +9,6 @@ import java.sql.SQLException;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import org.apache.hadoop.conf.Configuration;
@@ -25,7 +24,6 @@ final class EmbeddedMetastore {
 
     static final String CONNECTION_URL = "javax.jdo.option.ConnectionURL";
 
-    private static final Pattern NAME = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*\\.)?[A-Za-z_][A-Za-z0-9_]*");
     private static final String DATABASE_NOT_FOUND = "XJ004";
     private static final String DATABASE_SHUT_DOWN = "08006";
     // the metastore's own tables (Hive's schema, as DataNucleus creates them in Derby's APP schema)
@@ -50,15 +48,8 @@ final class EmbeddedMetastore {
         return Optional.of(new EmbeddedMetastore(existing));
     }
 
-    /** Whether [database.]table exists (Hive's names, case-insensitive); empty when this cannot tell. */
-    Optional<Boolean> tableExists(String qualified) {
-        if (!NAME.matcher(qualified).matches()) {
-            return Optional.empty();  // a catalog-qualified or quoted name: Spark resolves it
-        }
-        String name = qualified.toLowerCase(Locale.ROOT);
-        int dot = name.indexOf('.');
-        String database = dot < 0 ? "default" : name.substring(0, dot);
-        String table = name.substring(dot + 1);
+    /** Whether the table exists (the metastore keeps Hive's lower-case names); empty when this cannot tell. */
+    Optional<Boolean> tableExists(TableName table) {
         Connection db;
         try {
             db = DriverManager.getConnection(url);
@@ -66,8 +57,8 @@ final class EmbeddedMetastore {
             return DATABASE_NOT_FOUND.equals(e.getSQLState()) ? Optional.of(false) : Optional.empty();
         }
         try (db; PreparedStatement query = db.prepareStatement(TABLE_QUERY)) {
-            query.setString(1, database);
-            query.setString(2, table);
+            query.setString(1, table.databaseOrDefault());
+            query.setString(2, table.name());
             try (ResultSet count = query.executeQuery()) {
                 return Optional.of(count.next() && count.getLong(1) > 0);
             }

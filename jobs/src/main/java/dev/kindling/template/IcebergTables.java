@@ -53,8 +53,8 @@ final class IcebergTables {
      * would give it) and asked. False without Iceberg's session catalog; true when the catalog cannot be
      * asked (Spark's catalog decides once it runs).
      */
-    static boolean mayHold(Map<String, String> sparkSettings, org.apache.hadoop.conf.Configuration hadoop, String table) {
-        if (!"org.apache.iceberg.spark.SparkSessionCatalog".equals(sparkSettings.get(SESSION_CATALOG)) || !table.contains(".")) {
+    static boolean mayHold(Map<String, String> sparkSettings, org.apache.hadoop.conf.Configuration hadoop, TableName table) {
+        if (!"org.apache.iceberg.spark.SparkSessionCatalog".equals(sparkSettings.get(SESSION_CATALOG))) {
             return false;
         }
         try (Catalogue catalog = Catalogue.of(sparkSettings, hadoop)) {
@@ -65,9 +65,9 @@ final class IcebergTables {
         }
     }
 
-    static TableIdentifier identifier(String table) {
-        String[] name = table.toLowerCase(java.util.Locale.ROOT).split("\\.");
-        return TableIdentifier.of(name[0], name[1]);
+    /** The table in Iceberg's catalog: a name without a database is in the one Spark's session catalog looks in. */
+    static TableIdentifier identifier(TableName table) {
+        return TableIdentifier.of(table.databaseOrDefault(), table.name());
     }
 
     /**

@@ -231,7 +231,7 @@ public final class Lineage {
         // only a run that succeeded published its output
         java.util.List<OpenLineage.OutputDataset> outputs = output.filter(o -> succeeded)
                 .map(o -> ol.newOutputDatasetBuilder().namespace(o.namespace()).name(o.name())
-                        .facets(Optional.ofNullable(published.get(o.name().toLowerCase(java.util.Locale.ROOT)))
+                        .facets(Optional.ofNullable(published.get(o.name()))
                                 .map(snapshot -> ol.newDatasetFacetsBuilder().version(ol.newDatasetVersionDatasetFacet(String.valueOf(snapshot))).build())
                                 .orElse(null))
                         .build()).stream().toList();

@@ -49,12 +49,9 @@ final class MetastoreService {
         ask(client -> client.getDatabase("default"));
     }
 
-    /** Whether db.table exists; exit 1 when the service does not answer. */
-    boolean tableExists(String qualified) {
-        int dot = qualified.indexOf('.');
-        String db = dot < 0 ? "default" : qualified.substring(0, dot);
-        String table = dot < 0 ? qualified : qualified.substring(dot + 1);
-        return ask(client -> client.tableExists(db, table));
+    /** Whether the table exists; exit 1 when the service does not answer. */
+    boolean tableExists(TableName table) {
+        return ask(client -> client.tableExists(table.databaseOrDefault(), table.name()));
     }
 
     private interface Question<T> {

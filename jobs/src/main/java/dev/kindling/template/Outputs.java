@@ -26,6 +26,15 @@ public interface Outputs extends TableWriter {
         return stagePartition(table, Partition.of(partitionColumn, partitionValue), rows, evolution);
     }
 
+    /** As above, for a table name an option gave (a name given as text is checked and lower-cased as {@link TableName} does). */
+    default StagedPartition stagePartition(TableName table, String partitionColumn, String partitionValue, Dataset<Row> rows) {
+        return stagePartition(table.toString(), partitionColumn, partitionValue, rows);
+    }
+
+    default StagedPartition stagePartition(TableName table, String partitionColumn, String partitionValue, Dataset<Row> rows, SchemaEvolution evolution) {
+        return stagePartition(table.toString(), partitionColumn, partitionValue, rows, evolution);
+    }
+
     /**
      * As above; rows whose columns differ from the existing table's are bad input, with a one-line
      * diff, unless {@code evolution} allows the difference (new columns are then added at publish).
@@ -64,6 +73,10 @@ public interface Outputs extends TableWriter {
      * snapshot references; then small files compacted. A dry run says what would go and changes nothing.
      */
     Maintenance maintain(String table, Retention retention);
+
+    default Maintenance maintain(TableName table, Retention retention) {
+        return maintain(table.toString(), retention);
+    }
 
     /**
      * How long a table's history is kept: snapshots younger than {@code age}, and at least the last

@@ -27,8 +27,8 @@ public final class Partition {
 
     /** This partition, one column deeper. */
     public Partition and(String column, String value) {
-        if (column == null || !PartitionTables.IDENTIFIER.matcher(column).matches()) {
-            throw new InvalidInputException("partition column '" + column + "' is not valid: use letters, digits and '_'");
+        if (!TableName.isIdentifier(column)) {
+            throw new InvalidInputException("partition column '" + column + "' is not valid: use a column name (" + TableName.IDENTIFIER_RULE + ")");
         }
         if (value == null || !VALUE.matcher(value).matches()) {
             throw new InvalidInputException("partition value '" + value + "' of " + column + " is not valid: use letters, digits and . : + _ -");

@@ -3,7 +3,6 @@ package dev.kindling.template;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.regex.Pattern;
 
 import dev.kindling.dsl.publish.IcebergSql;
 import org.apache.spark.sql.Column;
@@ -16,22 +15,15 @@ import org.apache.spark.sql.types.StructType;
 /** What real and dry-run outputs check alike before writing a partition: names, and rows that fit the table. */
 final class PartitionTables {
 
-    /** A table, database or column name. */
-    static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-
     private PartitionTables() {
     }
 
-    static void checkTableName(String table) {
-        String[] parts = table.split("\\.", -1);
-        if (parts.length > 2 || !Arrays.stream(parts).allMatch(p -> IDENTIFIER.matcher(p).matches())) {
-            throw new InvalidInputException("table name '" + table + "' is not valid: use table or database.table with letters, digits and '_'");
-        }
-    }
-
-    /** Table names are case-insensitive, as in Hive; Iceberg's file-based catalog keeps them as given, so Kindling gives them lower case. */
-    static String normalized(String table) {
-        return table.toLowerCase(java.util.Locale.ROOT);
+    /**
+     * A table a job gives its outputs, checked and lower-cased ({@link TableName}): Iceberg's file-based
+     * catalog keeps a name as given, so Kindling gives every table its lower-case name.
+     */
+    static TableName outputTable(String table) {
+        return TableName.of("output table", table);
     }
 
     /** Rows ready to write into a table, the columns the table must gain at publish, and whether the table existed. */

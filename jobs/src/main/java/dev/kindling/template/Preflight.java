@@ -124,13 +124,18 @@ public final class Preflight {
      * default its Derby database) and Iceberg's catalog does not hold it either; what none of them can
      * tell before Spark starts, Spark's catalog checks once it runs.
      */
-    public void requireTable(String option, String table) {
+    public void requireTable(String option, TableName table) {
         Optional<Boolean> exists = metastore().isPresent()
                 ? Optional.of(metastore().get().tableExists(table))
                 : embeddedMetastore().flatMap(derby -> derby.tableExists(table));
         if (!exists.orElse(true) && !IcebergTables.mayHold(sparkSettings(), hadoopConfiguration(), table)) {
             throw new InvalidInputException(option + " table '" + table + "' does not exist");
         }
+    }
+
+    /** As above, for a name given as text: checked first ({@link TableName#of}). */
+    public void requireTable(String option, String table) {
+        requireTable(option, TableName.of(option, table));
     }
 
     /**

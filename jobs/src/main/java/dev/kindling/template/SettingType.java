@@ -20,8 +20,6 @@ import org.apache.spark.network.util.JavaUtils;
  */
 public final class SettingType {
 
-    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-    private static final Pattern TABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*\\.[A-Za-z_][A-Za-z0-9_]*");
     /** Spark's master URL forms (SparkContext.createTaskScheduler; YARN and Kubernetes by their cluster managers). */
     private static final List<Pattern> MASTER_URLS = List.of(
             Pattern.compile("local"),
@@ -96,14 +94,14 @@ public final class SettingType {
                 value -> levels.contains(value.toUpperCase(Locale.ROOT)));
     }
 
-    /** A database or table name: letters, digits and '_'. */
+    /** A database name ({@link TableName#isIdentifier}). */
     public static SettingType identifier() {
-        return of("identifier", "a name of letters, digits and '_' not starting with a digit", value -> IDENTIFIER.matcher(value).matches());
+        return of("identifier", "a name of " + TableName.IDENTIFIER_RULE, TableName::isIdentifier);
     }
 
-    /** A table name: database.table, each part letters, digits and '_'. */
+    /** A table name with its database ({@link TableName#qualified}). */
     public static SettingType tableName() {
-        return of("table", "database.table, each part letters, digits and '_' not starting with a digit", value -> TABLE.matcher(value).matches());
+        return of("table", "database.table (" + TableName.RULE + ")", TableName::isValidQualified);
     }
 
     /** An http or https URL with a host; "" leaves it unset. */

@@ -30,7 +30,8 @@ import org.apache.spark.sql.types.StructType;
  * headers are read before Spark starts ({@link #check}), and a header that does not name the
  * schema's columns is bad input.
  *
- * <p>A source is checked as it is built: its {@code --schema} is parsed once, here, and kept.
+ * <p>A source is checked as it is built: its {@code --schema} is parsed once, here, and kept, and so is a
+ * Hive table's name ({@link TableName}).
  */
 public final class Source {
 
@@ -56,6 +57,7 @@ public final class Source {
     private final String jdbcTable;
     private final String schemaDdl;
     private final StructType schema; // null without --schema
+    private final TableName table; // a Hive source's table; null for other formats
     private final CsvDialect csv;
     private final boolean mergeFileColumns;
     private final boolean ignoreExtraKeys;
@@ -92,6 +94,7 @@ public final class Source {
         }
         this.format = format;
         this.location = location;
+        this.table = format == Format.HIVE ? TableName.of("--source", location) : null;
         this.jdbcTable = jdbcTable;
         this.schemaDdl = schemaDdl;
         this.schema = schema;
@@ -165,7 +168,7 @@ public final class Source {
         switch (format) {
             case CSV, JSON, PARQUET -> files = preflight.sourceFiles(option, location);
             case JDBC -> preflight.requireJdbcDriver(option, location);
-            case HIVE -> preflight.requireTable(option, location);
+            case HIVE -> preflight.requireTable(option, table);
         }
         List<String> columns = schema == null ? List.of() : List.of(schema.fieldNames());
         boolean noRows = false;
@@ -284,14 +287,12 @@ public final class Source {
             case JSON -> readJson(spark);
             case PARQUET -> withSchema(spark.read()).option("mergeSchema", mergeFileColumns).parquet(location);
             case HIVE -> {
-                // names are case-insensitive, as in Hive; Iceberg's file-based catalog keeps them lower case
-                String table = location.toLowerCase(java.util.Locale.ROOT);
                 Dataset<Row> rows;
                 try {
-                    rows = spark.table(table); // a table or a view (Spark's tableExists does not see Iceberg's views)
+                    rows = spark.table(table.toString()); // a table or a view (Spark's tableExists does not see Iceberg's views)
                 } catch (Exception e) { // Spark's AnalysisException is checked in Java, but thrown undeclared
                     if (e instanceof org.apache.spark.sql.AnalysisException missing && "TABLE_OR_VIEW_NOT_FOUND".equals(missing.getCondition())) {
-                        throw new InvalidInputException("--source table '" + location + "' does not exist");
+                        throw new InvalidInputException("--source table '" + table + "' does not exist");
                     }
                     throw e;
                 }

@@ -62,9 +62,8 @@ final class SparkOutputs implements RunOutputs {
 
     @Override
     public StagedPartition stagePartition(String target, Partition partition, Dataset<Row> rows, SchemaEvolution evolution) {
-        PartitionTables.checkTableName(target);
-        String table = PartitionTables.normalized(target);
-        PartitionTables.Fit fit = PartitionTables.fitToTable(spark, table, partition, rows, evolution);
+        TableName table = PartitionTables.outputTable(target);
+        PartitionTables.Fit fit = PartitionTables.fitToTable(spark, table.toString(), partition, rows, evolution);
         IcebergPartition staged = new IcebergPartition(table, partition, fit);
         unpublished.add(staged);
         staged.stage(fit.rows());
@@ -74,6 +73,7 @@ final class SparkOutputs implements RunOutputs {
     /** One partition of one table as this run stages, audits and publishes it. */
     private final class IcebergPartition implements StagedPartition {
         private final String table;
+        private final String quarantine;
         private final Partition partition;
         private final StructType schema;
         private final List<StructField> addedColumns;
@@ -84,8 +84,9 @@ final class SparkOutputs implements RunOutputs {
 
         private final boolean tableExists;
 
-        IcebergPartition(String table, Partition partition, PartitionTables.Fit fit) {
-            this.table = table;
+        IcebergPartition(TableName table, Partition partition, PartitionTables.Fit fit) {
+            this.table = table.toString();
+            this.quarantine = table.withSuffix(QUARANTINE_SUFFIX).toString();
             this.partition = partition;
             this.schema = fit.rows().schema();
             this.addedColumns = List.copyOf(fit.newColumns());
@@ -161,7 +162,6 @@ final class SparkOutputs implements RunOutputs {
             if (published || rejects != null) {
                 throw new IllegalStateException("the quarantine of " + table + " partition " + spec() + " is written once, before its publish");
             }
-            String quarantine = table + QUARANTINE_SUFFIX;
             createIfMissing(quarantine, rejected.schema(), partition);
             rejects = stageRows(quarantine, rejected);
             metrics.collectObservations(SPARK_REPORT_TIMEOUT);
@@ -183,7 +183,6 @@ final class SparkOutputs implements RunOutputs {
             log.info("published {} partition {}: snapshot {}, {} rows added, {} removed", table, spec(), snapshot.snapshotId(),
                     snapshot.summary().getOrDefault("added-records", "0"), snapshot.summary().getOrDefault("deleted-records", "0"));
             // A rerun replaces the partition's rejects too, with its own or with none.
-            String quarantine = table + QUARANTINE_SUFFIX;
             Staged rejected = rejects;
             if (rejected == null && IcebergTables.kind(spark, quarantine) == IcebergTables.Kind.ICEBERG) {
                 Table existing = IcebergTables.load(spark, quarantine);
@@ -218,7 +217,7 @@ final class SparkOutputs implements RunOutputs {
                 }
                 if (createdTable) {
                     dropIfNeverPublished(table);
-                    dropIfNeverPublished(table + QUARANTINE_SUFFIX);
+                    dropIfNeverPublished(quarantine);
                 }
             } catch (RuntimeException e) {
                 log.warn("could not undo the staging of {} partition {}: {}", table, spec(), e.toString());
@@ -292,8 +291,7 @@ final class SparkOutputs implements RunOutputs {
      */
     private Replaced replaceWhole(String target, Dataset<Row> rows, List<String> partitionColumns, Map<String, String> facts,
                                   java.util.function.Function<StagedTable, Replaced> audit) {
-        PartitionTables.checkTableName(target);
-        String table = PartitionTables.normalized(target);
+        String table = PartitionTables.outputTable(target).toString();
         StagedTable staged;
         try {
             staged = StagedTable.begin(spark, table, rows.schema(), partitionColumns, runToken);
@@ -318,8 +316,7 @@ final class SparkOutputs implements RunOutputs {
 
     @Override
     public long replacePartition(String target, String partitionColumns, List<String> values, Dataset<Row> rows) {
-        PartitionTables.checkTableName(target);
-        String table = PartitionTables.normalized(target);
+        String table = PartitionTables.outputTable(target).toString();
         long[] written = new long[1];
         WriteCounts.Count count;
         try {
@@ -356,8 +353,7 @@ final class SparkOutputs implements RunOutputs {
 
     @Override
     public Maintenance maintain(String table, Retention retention) {
-        PartitionTables.checkTableName(table);
-        Maintenance done = new TableMaintenance(spark, log).maintain(PartitionTables.normalized(table), retention, false);
+        Maintenance done = new TableMaintenance(spark, log).maintain(PartitionTables.outputTable(table).toString(), retention, false);
         log.info("{}", TableMaintenance.describe(done, false));
         return done;
     }

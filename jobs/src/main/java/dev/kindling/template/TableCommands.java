@@ -35,8 +35,9 @@ final class TableCommands {
 
     /** Options both commands have. */
     abstract static class TableCommand {
-        @Option(names = "--table", required = true, paramLabel = "DB.TABLE", description = "The Iceberg table, as jobs name it.")
-        String table;
+        @Option(names = "--table", required = true, paramLabel = "DB.TABLE", converter = TableName.Converter.class,
+                description = "The Iceberg table, as jobs name it.")
+        TableName table;
 
         @Option(names = "--env", defaultValue = "local", paramLabel = "NAME", description = CommonOptions.ENV_HELP)
         String env;
@@ -47,7 +48,6 @@ final class TableCommands {
         /** Runs the command: exit 0, or one line on err and exit 2 (nothing a retry fixes) or 1 (the catalog did not answer). */
         final int execute(String name, Map<String, String> environment, PrintStream out, PrintStream err) {
             try {
-                PartitionTables.checkTableName(table);
                 Settings settings = Settings.resolve(env, conf, environment);
                 Optional<IcebergTables.Catalogue> session = IcebergTables.Catalogue.ofSession(Preflight.sparkSettings(settings), Preflight.hadoopConfiguration(settings));
                 if (session.isEmpty()) {
@@ -55,7 +55,7 @@ final class TableCommands {
                 }
                 try (IcebergTables.Catalogue catalog = session.get()) {
                     Table loaded = catalog.catalog().loadTable(IcebergTables.identifier(table));
-                    return run(PartitionTables.normalized(table), loaded, catalog.catalog(), out);
+                    return run(table, loaded, catalog.catalog(), out);
                 }
             } catch (InvalidInputException e) {
                 err.println("kindling " + name + ": error: " + e.getMessage());
@@ -69,7 +69,7 @@ final class TableCommands {
             }
         }
 
-        abstract int run(String name, Table table, Catalog catalog, PrintStream out);
+        abstract int run(TableName name, Table table, Catalog catalog, PrintStream out);
     }
 
     @Command(name = "history", mixinStandardHelpOptions = true,
@@ -81,7 +81,7 @@ final class TableCommands {
         LocalDate date;
 
         @Override
-        int run(String name, Table table, Catalog catalog, PrintStream out) {
+        int run(TableName name, Table table, Catalog catalog, PrintStream out) {
             List<HistoryEntry> log = table.history();
             // a snapshot made current a second time was restored by a rollback
             Set<Long> seen = new HashSet<>();
@@ -139,7 +139,7 @@ final class TableCommands {
         static final List<String> COMPANIONS = List.of(SparkOutputs.QUARANTINE_SUFFIX, "_holdout");
 
         @Override
-        int run(String name, Table table, Catalog catalog, PrintStream out) {
+        int run(TableName name, Table table, Catalog catalog, PrintStream out) {
             Snapshot current = table.currentSnapshot();
             if (current == null) {
                 throw new InvalidInputException("table " + name + " has no published snapshot: there is nothing to roll back");
@@ -147,14 +147,14 @@ final class TableCommands {
             Snapshot restore = target.snapshot != null ? snapshot(name, table, target.snapshot) : beforeRun(name, table, target.run);
             if (target.run != null) {
                 for (String suffix : COMPANIONS) {
-                    restoreCompanion(name + suffix, catalog, out);
+                    restoreCompanion(name.withSuffix(suffix), catalog, out);
                 }
             }
             return restore(name, table, current, restore, out);
         }
 
         /** A companion table of the run: restored as it was before the run, when the run published into it. */
-        private void restoreCompanion(String name, Catalog catalog, PrintStream out) {
+        private void restoreCompanion(TableName name, Catalog catalog, PrintStream out) {
             TableIdentifier id = IcebergTables.identifier(name);
             if (!catalog.tableExists(id)) {
                 return;
@@ -173,7 +173,7 @@ final class TableCommands {
             restore(name, table, current, table.snapshot(first.parentId()), out);
         }
 
-        private int restore(String name, Table table, Snapshot current, Snapshot restore, PrintStream out) {
+        private int restore(TableName name, Table table, Snapshot current, Snapshot restore, PrintStream out) {
             if (restore.snapshotId() == current.snapshotId()) {
                 out.println("kindling rollback: " + name + " is at snapshot " + restore.snapshotId() + " already; nothing changed");
                 return ExitCode.SUCCESS.code;
@@ -192,7 +192,7 @@ final class TableCommands {
             return ExitCode.SUCCESS.code;
         }
 
-        private static Snapshot snapshot(String name, Table table, long id) {
+        private static Snapshot snapshot(TableName name, Table table, long id) {
             Snapshot snapshot = table.snapshot(id);
             if (snapshot == null) {
                 throw new InvalidInputException("--to-snapshot " + id + " is not a snapshot of " + name
@@ -213,7 +213,7 @@ final class TableCommands {
         }
 
         /** The parent of the oldest snapshot of the run in the current snapshot's history. */
-        private static Snapshot beforeRun(String name, Table table, String run) {
+        private static Snapshot beforeRun(TableName name, Table table, String run) {
             Snapshot first = firstOfRun(table, run);
             if (first == null) {
                 throw new InvalidInputException("--before-run " + run + ": no publish of that run is in " + name

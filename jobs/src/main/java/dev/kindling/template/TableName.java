@@ -22,8 +22,10 @@ public final class TableName {
 
     /** The most characters of each part of a name. */
     public static final int MAX_LENGTH = 128;
-    /** What each part of a name may be, for messages and help. */
-    public static final String RULE = "letters, digits and '_', not starting with a digit, at most " + MAX_LENGTH + " characters each";
+    /** What a database or column name may be ({@link #isIdentifier}), for messages and help. */
+    public static final String IDENTIFIER_RULE = "letters, digits and '_', not starting with a digit, at most " + MAX_LENGTH + " characters";
+    /** What each part of a table's name may be, for messages and help. */
+    public static final String RULE = IDENTIFIER_RULE + " each";
     /** The database Spark's session catalog looks in for a name without one (Kindling never changes it). */
     public static final String DEFAULT_DATABASE = "default";
 
