@@ -19,6 +19,7 @@ import dev.kindling.template.Preflight;
 import dev.kindling.template.Publication;
 import dev.kindling.template.RunContext;
 import dev.kindling.template.Source;
+import dev.kindling.template.TableName;
 import dev.kindling.template.Writes;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -35,8 +36,6 @@ import picocli.CommandLine.Option;
         description = "Export the logical date's partition of a Hive table (or the whole table) into a PostgreSQL table, replacing that date's rows or upserting by key, in one transaction.")
 public final class ExportJob implements Job {
 
-    private static final Pattern HIVE_TABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*\\.[A-Za-z_][A-Za-z0-9_]*");
-    private static final Pattern COLUMN = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern CREDENTIALS_IN_URL = Pattern.compile("(?i)[?&](user|password)=");
 
     /** How the rows go into the target. */
@@ -49,8 +48,8 @@ public final class ExportJob implements Job {
         }
     }
 
-    @Option(names = "--source", required = true, paramLabel = "DB.TABLE", description = "The Hive table to read.")
-    String source;
+    @Option(names = "--source", required = true, paramLabel = "DB.TABLE", converter = TableName.QualifiedConverter.class, description = "The Hive table to read.")
+    TableName source;
 
     @Option(names = "--partition-column", defaultValue = "ds", paramLabel = "COLUMN",
             description = "The source's column whose value is the logical date; only those rows are exported. Default: ${DEFAULT-VALUE}.")
@@ -82,10 +81,7 @@ public final class ExportJob implements Job {
 
     @Override
     public void checkOptions() {
-        if (!HIVE_TABLE.matcher(source).matches()) {
-            throw new InvalidInputException("--source '" + source + "' is not a Hive table name: use database.table (letters, digits, '_')");
-        }
-        if (!COLUMN.matcher(partitionColumn).matches() || partitionColumn.length() > PgSql.MAX_NAME) {
+        if (!TableName.isIdentifier(partitionColumn) || partitionColumn.length() > PgSql.MAX_NAME) {
             throw new InvalidInputException("--partition-column '" + partitionColumn + "' is not a column name (letters, digits, '_', at most " + PgSql.MAX_NAME + " characters)");
         }
         if (!targetUrl.startsWith("jdbc:postgresql://")) {
@@ -96,7 +92,7 @@ public final class ExportJob implements Job {
         }
         target = PgSql.Table.parse("--target-table", targetTable);
         for (String column : key) {
-            if (!COLUMN.matcher(column).matches() || column.length() > PgSql.MAX_NAME) {
+            if (!TableName.isIdentifier(column) || column.length() > PgSql.MAX_NAME) {
                 throw new InvalidInputException("--key column '" + column + "' is not a column name (letters, digits, '_')");
             }
         }
@@ -120,7 +116,7 @@ public final class ExportJob implements Job {
         String date = context.logicalDate().toString();
         // dates and timestamps as java.time values: an instant stays an instant, whatever the JVM's zone
         context.spark().conf().set("spark.sql.datetime.java8API.enabled", "true");
-        Dataset<Row> all = context.read(new Source(Source.Format.HIVE, source, null, null, null));
+        Dataset<Row> all = context.read(new Source(Source.Format.HIVE, source.toString(), null, null, null));
         List<PgColumns.Column> columns = PgColumns.of(all.schema());
         PgColumns.Column dateColumn = wholeTable ? null : column(columns, partitionColumn, "--partition-column");
         for (String column : key) {

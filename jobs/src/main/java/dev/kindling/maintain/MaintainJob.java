@@ -4,10 +4,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import dev.kindling.template.InvalidInputException;
 import dev.kindling.template.Job;
 import dev.kindling.template.Outputs;
 import dev.kindling.template.RunContext;
+import dev.kindling.template.TableName;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -22,9 +22,9 @@ import picocli.CommandLine.Option;
                 + " never-published tables left by killed runs and files no snapshot references, all older than the retention; compact small files.")
 public final class MaintainJob implements Job {
 
-    @Option(names = "--table", required = true, split = ",", paramLabel = "DB.TABLE",
+    @Option(names = "--table", required = true, split = ",", paramLabel = "DB.TABLE", converter = TableName.QualifiedConverter.class,
             description = "A table to maintain; repeat the option or separate names with commas. One that does not exist (yet) is skipped and counted (tables_missing).")
-    List<String> tables = new ArrayList<>();
+    List<TableName> tables = new ArrayList<>();
 
     @Option(names = "--no-compaction", description = "Expire and clean only; do not rewrite small files.")
     boolean noCompaction;
@@ -32,15 +32,6 @@ public final class MaintainJob implements Job {
     @Option(names = "--migrate", description = "First move a table that is an external Hive table (one written by Kindling before Iceberg) to"
             + " Iceberg in place, its files where they are; the Hive table is kept as <table>_backup_. Without it such a table is exit 2.")
     boolean migrate;
-
-    @Override
-    public void checkOptions() {
-        for (String table : tables) {
-            if (!table.matches("[A-Za-z_][A-Za-z0-9_]*\\.[A-Za-z_][A-Za-z0-9_]*")) {
-                throw new InvalidInputException("--table '" + table + "' is not db.table with letters, digits and '_'");
-            }
-        }
-    }
 
     @Override
     public void run(RunContext context) {
@@ -55,7 +46,8 @@ public final class MaintainJob implements Job {
         long dropped = 0;
         long missing = 0;
         long migrated = 0;
-        for (String table : tables) {
+        java.util.Set<TableName> distinct = new java.util.LinkedHashSet<>(tables); // two spellings of a table are one table
+        for (TableName table : distinct) {
             Outputs.Maintenance done = context.outputs().maintain(table, retention);
             snapshots += done.snapshotsExpired();
             files += done.filesDeleted();
@@ -67,7 +59,7 @@ public final class MaintainJob implements Job {
             missing += done.missing() ? 1 : 0;
             migrated += done.filesMigrated() > 0 ? 1 : 0;
         }
-        context.metrics().set("tables_maintained", tables.size());
+        context.metrics().set("tables_maintained", distinct.size());
         context.metrics().set("snapshots_expired", snapshots);
         context.metrics().set("files_deleted", files);
         context.metrics().set("orphan_files_deleted", orphans);

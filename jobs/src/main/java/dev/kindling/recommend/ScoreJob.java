@@ -13,6 +13,7 @@ import dev.kindling.template.OptionRanges;
 import dev.kindling.template.Outputs.StagedPartition;
 import dev.kindling.template.Preflight;
 import dev.kindling.template.RunContext;
+import dev.kindling.template.TableName;
 import dev.kindling.template.Writes;
 import org.apache.spark.ml.recommendation.ALSModel;
 import org.apache.spark.sql.Dataset;
@@ -41,9 +42,9 @@ public final class ScoreJob implements Job {
     String name;
 
     @Writes(Writes.Kind.HIVE)
-    @Option(names = "--table", defaultValue = "recommendations.top_categories", paramLabel = "DB.TABLE",
+    @Option(names = "--table", defaultValue = "recommendations.top_categories", paramLabel = "DB.TABLE", converter = TableName.QualifiedConverter.class,
             description = "The Iceberg table of recommendations, partitioned by ds. Default: ${DEFAULT-VALUE}.")
-    String table;
+    TableName table;
 
     @Option(names = "--top", defaultValue = "10", paramLabel = "N", description = "Recommendations per user, 1 to 100. Default: ${DEFAULT-VALUE}.")
     int top;
@@ -59,9 +60,6 @@ public final class ScoreJob implements Job {
     @Override
     public void checkOptions() {
         ModelName.check("--name", name);
-        if (!table.matches("[A-Za-z_][A-Za-z0-9_]{0,127}\\.[A-Za-z_][A-Za-z0-9_]{0,127}")) {
-            throw new InvalidInputException("--table '" + table + "' is not a table name: use database.table (letters, digits, '_')");
-        }
         OptionRanges.requireWholeNumber("--top", top, 1, 100);
         if ((experimentSalt == null) != (experimentShare == null)) {
             throw new InvalidInputException(experimentSalt == null

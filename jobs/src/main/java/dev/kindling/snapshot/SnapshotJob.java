@@ -14,7 +14,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 import dev.kindling.template.CheckedRows;
 import dev.kindling.template.ChecksOption;
@@ -30,6 +29,7 @@ import dev.kindling.template.Preflight;
 import dev.kindling.template.RunContext;
 import dev.kindling.template.SchemaEvolution;
 import dev.kindling.template.Source;
+import dev.kindling.template.TableName;
 import dev.kindling.template.Writes;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -53,10 +53,6 @@ public final class SnapshotJob implements Job {
     private static final String REASON = "reason";
     private static final String RECORD = "record";
     private static final String DUPLICATE_RANK = "_kindling_duplicate_rank";
-    private static final Pattern TABLE = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*\\.)?[A-Za-z_][A-Za-z0-9_]*");
-    private static final Pattern COLUMN = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-    /** Hive's longest table or column name. */
-    private static final int MAX_NAME = 128;
 
     /** The source as its options give it, built once: its schema is parsed here. */
     private Source built;
@@ -100,9 +96,9 @@ public final class SnapshotJob implements Job {
     String jdbcTable;
 
     @Writes(Writes.Kind.HIVE)
-    @Option(names = "--target", required = true, paramLabel = "DB.TABLE",
+    @Option(names = "--target", required = true, paramLabel = "DB.TABLE", converter = TableName.Converter.class,
             description = "The Iceberg table to write (db.table); created, partitioned by the partition column, if missing. Rejected rows go to <target>_quarantine.")
-    String target;
+    TableName target;
 
     @Option(names = "--partition-column", defaultValue = "ds", paramLabel = "COLUMN",
             description = "The target's partition column; its value is the logical date. Default: ${DEFAULT-VALUE}.")
@@ -131,16 +127,11 @@ public final class SnapshotJob implements Job {
 
     @Override
     public void checkOptions() {
-        if (target.length() > 2 * MAX_NAME + 1 || !TABLE.matcher(target).matches()
-                || java.util.Arrays.stream(target.split("\\.")).anyMatch(part -> part.length() > MAX_NAME)) {
-            throw new InvalidInputException("--target '" + abbreviated(target) + "' is not a table name: use table or database.table (letters, digits, '_', at most "
-                    + MAX_NAME + " characters each)");
-        }
-        if (partitionColumn.length() > MAX_NAME || !COLUMN.matcher(partitionColumn).matches()) {
-            throw new InvalidInputException("--partition-column '" + partitionColumn + "' is not a column name (letters, digits, '_')");
+        if (!TableName.isIdentifier(partitionColumn)) {
+            throw new InvalidInputException("--partition-column '" + abbreviated(partitionColumn) + "' is not a column name (letters, digits, '_')");
         }
         for (String column : key) {
-            if (column.length() > MAX_NAME || !COLUMN.matcher(column).matches()) {
+            if (!TableName.isIdentifier(column)) {
                 throw new InvalidInputException("--key column '" + abbreviated(column) + "' is not a column name (letters, digits, '_')");
             }
         }
@@ -217,7 +208,7 @@ public final class SnapshotJob implements Job {
         StagedPartition staged = context.outputs().stagePartition(target, partitionColumn, date, accepted, schemaEvolution);
 
         if (context.dryRun()) {
-            checks.enforce(context, target, staged.rows());
+            checks.enforce(context, target.toString(), staged.rows());
             staged.publish(); // prints what would be published; a dry run counts nothing
             return;
         }
@@ -251,7 +242,7 @@ public final class SnapshotJob implements Job {
             throw new IllegalStateException(String.format(Locale.ROOT, "the row counts do not balance: %d read but %d written + %d quarantined + %d duplicates dropped;"
                     + " nothing was published", read, written, quarantined, dropped));
         }
-        checks.enforce(context, target, staged.rows()); // exit 3 on a failed error check: the version is never published
+        checks.enforce(context, target.toString(), staged.rows()); // exit 3 on a failed error check: the version is never published
         staged.publish();
         context.log().info("snapshot of {} into {} for {}: {} rows read, {} written, {} quarantined, {} duplicates",
                 checkedSource.describe(), target, date, read, metrics.value("rows_written"), quarantined, metrics.value("duplicates"));

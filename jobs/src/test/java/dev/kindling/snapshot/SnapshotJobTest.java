@@ -333,6 +333,32 @@ class SnapshotJobTest {
     }
 
     @Test
+    void twoSpellingsOfATableAreOneTable() throws IOException {
+        String table = newTable(); // snap.orders_<n>
+        String shouted = table.toUpperCase(java.util.Locale.ROOT).replace("ORDERS", "Orders");
+        Result first = snapshot(orders("orders.csv", 2, "x,bad,1"), shouted, "2024-04-20", "--max-bad-ratio", "0.5");
+        assertThat(first.exitCode()).as(first.err()).isZero();
+        Result second = snapshot(orders("more.csv", 1), table, "2024-04-21");
+        assertThat(second.exitCode()).as(second.err()).isZero();
+
+        assertThat(partition(table, "2024-04-20")).containsExactly("[1,customer1,10]", "[2,customer2,20]");
+        assertThat(partition(table, "2024-04-21")).containsExactly("[1,customer1,10]");
+        assertThat(quarantineOf(table, "2024-04-20").collectAsList()).extracting(row -> row.getString(0)).containsExactly("x,bad,1");
+        // Iceberg's file-based catalog keeps a name as given: it holds the lower-case one only (a folder each table)
+        String name = table.substring(table.indexOf('.') + 1);
+        try (Stream<Path> tables = Files.list(TestSpark.workDir().resolve("warehouse").resolve("snap"))) {
+            assertThat(tables.map(path -> path.getFileName().toString()).filter(folder -> folder.equalsIgnoreCase(name) || folder.equalsIgnoreCase(name + "_quarantine")))
+                    .containsExactlyInAnyOrder(name, name + "_quarantine");
+        }
+        // and Kindling's history finds it by either spelling
+        Result history = Kindling.onTestSpark().run("history", "--table", shouted);
+        assertThat(history.exitCode()).as(history.err()).isZero();
+        assertThat(history.out().lines().skip(1)).satisfiesExactly(
+                line -> assertThat(line).contains(" test-2024-04-21 ", " ds=2024-04-21 "),
+                line -> assertThat(line).contains(" test-2024-04-20 ", " ds=2024-04-20 "));
+    }
+
+    @Test
     void readsHiveTablesAndJdbcTables() throws IOException, SQLException {
         spark.sql("CREATE DATABASE IF NOT EXISTS src");
         spark.range(1, 4).selectExpr("cast(id as int) id", "concat('h', id) name", "cast(id as int) amount")

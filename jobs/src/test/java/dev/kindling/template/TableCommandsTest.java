@@ -126,6 +126,16 @@ class TableCommandsTest {
     }
 
     @Test
+    void aTableWithoutADatabaseIsInTheDefaultDatabaseByEitherSpelling() throws IOException {
+        assertThat(snapshot("Commands_Default", "2024-01-01", "default-1", "1,a\n").exitCode()).isZero();
+
+        Result history = Kindling.onTestSpark().run("history", "--table", "COMMANDS_DEFAULT");
+        assertThat(history.exitCode()).as(history.err()).isZero();
+        assertThat(history.out().lines().skip(1)).singleElement().asString().contains(" default-1 ", " ds=2024-01-01 ");
+        assertThat(Kindling.onTestSpark().run("history", "--table", "default.commands_default").out()).isEqualTo(history.out());
+    }
+
+    @Test
     void whatCannotBeRestoredIsBadUsageInOneLine() throws IOException {
         String table = "commands.refused";
         assertThat(snapshot(table, "2024-01-01", "only-run", "1,a\n").exitCode()).isZero();
