@@ -26,6 +26,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.kindling.checks.Check.Severity;
 import dev.kindling.template.InvalidInputException;
+import dev.kindling.template.TableName;
 
 /**
  * Reads a check file, YAML ({@code .yaml}, {@code .yml}) or JSON ({@code .json}), with Jackson, into
@@ -35,8 +36,6 @@ import dev.kindling.template.InvalidInputException;
 public final class CheckFile {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,100}");
-    private static final Pattern COLUMN = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
-    private static final Pattern TABLE = Pattern.compile("([A-Za-z_][A-Za-z0-9_]{0,127}\\.)?[A-Za-z_][A-Za-z0-9_]{0,127}");
     private static final Pattern AGE = Pattern.compile("(\\d{1,9})([dhms])");
     /** Keys every check has, in the order messages list them (a Set.of would list them in a different order in each JVM). */
     private static final List<String> COMMON = List.of("name", "kind", "severity");
@@ -184,7 +183,7 @@ public final class CheckFile {
             case "freshness" -> new Check.Freshness(f.column("column"), f.age("max_age"));
             case "coverage" -> {
                 List<String> keys = f.columns("columns");
-                String reference = text(at, node, "reference", TABLE, "a table name: table or database.table");
+                String reference = TableName.of(at + ": reference", text(at, node, "reference", null, null)).toString();
                 List<String> referenceKeys = node.has("reference_columns") ? f.columns("reference_columns") : keys;
                 if (referenceKeys.size() != keys.size()) {
                     throw new InvalidInputException(at + ": reference_columns " + referenceKeys + " must pair up with columns " + keys);
@@ -236,7 +235,11 @@ public final class CheckFile {
     private record Fields(String at, JsonNode node) {
 
         String column(String key) {
-            return text(at, node, key, COLUMN, "a column name (letters, digits, '_', not starting with a digit)");
+            String column = text(at, node, key, null, null);
+            if (!TableName.isIdentifier(column)) {
+                throw new InvalidInputException(at + ": " + key + " " + shown(node.get(key)) + " is not allowed; use a column name (" + TableName.IDENTIFIER_RULE + ")");
+            }
+            return column;
         }
 
         List<String> columns(String key) {
@@ -252,7 +255,7 @@ public final class CheckFile {
             }
             List<String> columns = new ArrayList<>();
             for (JsonNode element : value) {
-                if (!element.isTextual() || !COLUMN.matcher(element.asText()).matches()) {
+                if (!element.isTextual() || !TableName.isIdentifier(element.asText())) {
                     throw new InvalidInputException(at + ": " + key + " element " + shown(element) + " is not a column name (letters, digits, '_')");
                 }
                 if (columns.stream().anyMatch(element.asText()::equalsIgnoreCase)) {

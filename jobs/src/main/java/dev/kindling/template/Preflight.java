@@ -133,11 +133,6 @@ public final class Preflight {
         }
     }
 
-    /** As above, for a name given as text: checked first ({@link TableName#of}). */
-    public void requireTable(String option, String table) {
-        requireTable(option, TableName.of(option, table));
-    }
-
     /**
      * The embedded Derby metastore, unless a Spark session of this JVM may hold it already (its catalog
      * answers at once then, and a look from here would shut the database down under it).

@@ -6,7 +6,6 @@ import static org.apache.spark.sql.functions.lit;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import dev.kindling.checks.Check;
@@ -22,6 +21,7 @@ import dev.kindling.template.Outputs.StagedPartition;
 import dev.kindling.template.Preflight;
 import dev.kindling.template.RunContext;
 import dev.kindling.template.SchemaEvolution;
+import dev.kindling.template.TableName;
 import dev.kindling.template.Writes;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -37,12 +37,10 @@ import picocli.CommandLine.Option;
         description = "Run data-quality checks on a Hive table's logical-date partition (or the whole table) and record the results in the history table.")
 public final class VerifyJob implements Job {
 
-    private static final Pattern TABLE = Pattern.compile("([A-Za-z_][A-Za-z0-9_]{0,127}\\.)?[A-Za-z_][A-Za-z0-9_]{0,127}");
-    private static final Pattern COLUMN = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
-
     @Writes(Writes.Kind.VERIFIED)
-    @Option(names = "--table", required = true, paramLabel = "DB.TABLE", description = "The Hive table to check.")
-    String table;
+    @Option(names = "--table", required = true, paramLabel = "DB.TABLE", converter = TableName.Converter.class,
+            description = "The table to check (names are case-insensitive: one table, one history).")
+    TableName table;
 
     @Option(names = "--checks", required = true, paramLabel = "PATH", description = "The check file: .yaml, .yml or .json (see the README).")
     String checksFile;
@@ -58,12 +56,7 @@ public final class VerifyJob implements Job {
 
     @Override
     public void checkOptions() {
-        if (!TABLE.matcher(table).matches()) {
-            throw new InvalidInputException("--table '" + table + "' is not a table name: use table or database.table (letters, digits, '_')");
-        }
-        // names are case-insensitive: SALES.orders and sales.orders are one table, with one history
-        table = table.toLowerCase(java.util.Locale.ROOT);
-        if (!COLUMN.matcher(partitionColumn).matches()) {
+        if (!TableName.isIdentifier(partitionColumn)) {
             throw new InvalidInputException("--partition-column '" + partitionColumn + "' is not a column name (letters, digits, '_')");
         }
     }
@@ -76,6 +69,7 @@ public final class VerifyJob implements Job {
 
     @Override
     public void run(RunContext context) {
+        String table = this.table.toString();
         if (!context.spark().catalog().tableExists(table)) {
             throw new InvalidInputException("--table '" + table + "' does not exist");
         }

@@ -188,6 +188,8 @@ class LauncherTest {
                         "Invalid value for option '--table': 'recommendations.top-categories' is not a table name: use database.table"),
                 Arguments.of("maintain: one table of a list that is not one", "maintain --table=sales.orders,sales.2024 --logical-date=2024-03-01",
                         "'sales.2024' is not a table name: use database.table"),
+                Arguments.of("verify: table that is not one", "verify --table=sales.orders.eu --checks=c.yaml --logical-date=2024-03-01",
+                        "kindling verify: error: Invalid value for option '--table': 'sales.orders.eu' is not a table name: use table or database.table"),
                 Arguments.of("history: table that is not one", "history --table=`sales`.`orders`",
                         "kindling history: error: Invalid value for option '--table': '`sales`.`orders`' is not a table name: use table or database.table"),
                 Arguments.of("jdbc without table", "snapshot --source=jdbc:derby:memory:x --format=jdbc --target=t --logical-date=2024-03-01", "--jdbc-table is required"),

@@ -181,6 +181,10 @@ class VerifyJobTest {
                         "check 1 ('v'): give max_decrease, max_increase or max_deviation (or several)"},
                 {"weeks.yaml", "checks: [{name: v, kind: row_count_change, severity: error, season: weekly, history: 53, max_deviation: 6}]",
                         "check 1 ('v'): history 53 is out of range; use 1 to 52 earlier weeks"},
+                {"reference.yaml", "checks: [{name: c, kind: coverage, severity: error, columns: [id], reference: a.b.c}]",
+                        "check 1 ('c'): reference 'a.b.c' is not a table name: use table or database.table (letters, digits and '_', not starting with a digit, at most 128 characters each)"},
+                {"column.yaml", "checks: [{name: c, kind: completeness, severity: error, column: 1st}]",
+                        "check 1 ('c'): column \"1st\" is not allowed; use a column name (letters, digits and '_', not starting with a digit, at most 128 characters)"},
                 {"deviation.yaml", "checks: [{name: v, kind: row_count_change, severity: error, max_deviation: 0}]",
                         "check 1 ('v'): max_deviation 0 is not allowed; use a number of typical deviations from 0.5 to 100, e.g. 6"}};
         for (String[] bad : cases) {
