@@ -59,6 +59,8 @@ TABLE_SETTINGS = MappingProxyType({"mailing.database": IDENTIFIER, "quality.hist
 NOT_ICEBERG = frozenset({"postgres", "model"})
 # Every kind of asset this file knows the tables of (tests/test_maintain.py checks the jar declares no other).
 KNOWN_KINDS = frozenset({"hive", "mailing", "verified"}) | NOT_ICEBERG
+# The kinds whose asset names a table (Hive and Iceberg names are case-insensitive).
+TABLE_KINDS = KNOWN_KINDS - NOT_ICEBERG
 
 
 class SpecError(ValueError):
@@ -66,8 +68,15 @@ class SpecError(ValueError):
 
 
 def asset_uri(kind: str, value: str) -> str:
-    """The asset of what a run writes: kindling://hive/sales.orders, kindling://verified/sales.orders, ..."""
-    return f"{ASSET_SCHEME}://{kind}/{value}"
+    """The asset of what a run writes: kindling://hive/sales.orders, kindling://verified/sales.orders, ...
+    A table's name is lower-cased, as the jobs write it: SALES.orders and sales.orders are one table, one asset."""
+    return f"{ASSET_SCHEME}://{kind}/{value.lower() if kind in TABLE_KINDS else value}"
+
+
+def normalized_asset(uri: str) -> str:
+    """An asset URI as a DAG file may spell it, as asset_uri makes it."""
+    match = ASSET.fullmatch(uri)
+    return asset_uri(match.group(1), match.group(2)) if match else uri
 
 
 @dataclass(frozen=True)
@@ -446,7 +455,7 @@ class _Fields:
         assets = value["assets"]
         if not isinstance(assets, list) or not assets or not all(isinstance(a, str) and ASSET.fullmatch(a) for a in assets):
             self._fail(f"{key}.assets", assets, f"a non-empty list of assets such as {asset_uri('hive', 'sales.orders')}")
-        return None, tuple(dict.fromkeys(assets))
+        return None, tuple(dict.fromkeys(normalized_asset(a) for a in assets))
 
     def task_names(self, key: str, earlier: list[str]) -> list[str]:
         value = self.entry.get(key) or []

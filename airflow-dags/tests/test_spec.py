@@ -169,6 +169,17 @@ def test_a_bad_pipeline_is_refused_with_a_message_naming_it(change, message):
     assert message in str(error.value)
 
 
+def test_a_table_is_one_asset_however_the_file_spells_its_name(tmp_path):
+    path = tmp_path / "jobs.yaml"
+    load = {**MINIMAL, "options": {**MINIMAL["options"], "--target": "SALES.Orders"}}
+    on_assets = {"job": "export", "description": "d", "start_date": "2024-01-01", "schedule": {"assets": ["kindling://hive/Sales.ORDERS"]},
+                 "options": {"--source": "sales.orders", "--target-url": "jdbc:postgresql://h/db", "--target-table": "r.orders"}}
+    path.write_text(yaml.safe_dump({"defaults": SHIPPED_DEFAULTS, "dags": {"orders": load, "export": on_assets}}, sort_keys=False))
+    orders, export = spec.load(path).dags
+    assert orders.tasks[0].outlets == ("kindling://hive/sales.orders",)
+    assert export.assets == ("kindling://hive/sales.orders",)
+
+
 def test_a_dag_on_assets_waits_only_for_assets_a_dag_of_the_file_writes(tmp_path):
     path = tmp_path / "jobs.yaml"
     on_assets = {"job": "export", "description": "d", "start_date": "2024-01-01",
