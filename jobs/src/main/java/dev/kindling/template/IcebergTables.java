@@ -9,6 +9,7 @@ import dev.kindling.dsl.publish.IcebergSql;
 import dev.kindling.dsl.publish.PublishConflictException;
 import org.apache.iceberg.CatalogUtil;
 import org.apache.iceberg.DataFile;
+import org.apache.iceberg.ManifestFile;
 import org.apache.iceberg.OverwriteFiles;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.SnapshotChanges;
@@ -246,6 +247,29 @@ final class IcebergTables {
             }
         }
         return runs;
+    }
+
+    /**
+     * Removes a staged snapshot that a publish took over. Its data files are the published snapshot's now,
+     * so only its own metadata goes: its manifest list and the manifests it wrote. The expiry is metadata
+     * only: Iceberg's clean-up would read every manifest of the table to find unreferenced files, the
+     * largest part of a publish's fixed cost (docs/benchmarks.md), to find these. A file left by a failure
+     * here is an orphan that maintain removes.
+     */
+    static void forgetPublished(Table table, Snapshot staged) {
+        table.refresh();
+        if (table.snapshot(staged.snapshotId()) == null) {
+            return;
+        }
+        List<String> own = new ArrayList<>();
+        for (ManifestFile manifest : staged.allManifests(table.io())) {
+            if (Long.valueOf(staged.snapshotId()).equals(manifest.snapshotId())) {
+                own.add(manifest.path());
+            }
+        }
+        own.add(staged.manifestListLocation());
+        table.expireSnapshots().expireSnapshotId(staged.snapshotId()).cleanExpiredFiles(false).commit();
+        own.forEach(table.io()::deleteFile);
     }
 
     /** Removes a staged snapshot nobody will publish, with the files only it referenced. */

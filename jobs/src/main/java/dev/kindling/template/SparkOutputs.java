@@ -192,15 +192,19 @@ final class SparkOutputs implements RunOutputs {
             if (rejected != null) {
                 IcebergTables.replacePartition(rejected.table(), quarantine, partition, rejected.snapshot(), rejected.basedOn(), summary);
             }
-            forget(rows);
-            forget(rejects);
+            forget(rows, true);
+            forget(rejects, true);
         }
 
-        /** The staged snapshot is published (its files belong to the published one now) or abandoned: either way it goes. */
-        private void forget(Staged staged) {
+        /** The staged snapshot is published (its data files belong to the published one now) or abandoned: either way it goes. */
+        private void forget(Staged staged, boolean published) {
             if (staged != null && staged.snapshot().isPresent()) {
                 try {
-                    IcebergTables.discard(staged.table(), staged.snapshot().get());
+                    if (published) {
+                        IcebergTables.forgetPublished(staged.table(), staged.snapshot().get());
+                    } else {
+                        IcebergTables.discard(staged.table(), staged.snapshot().get());
+                    }
                 } catch (RuntimeException e) {
                     log.warn("could not remove staged snapshot {} of {}: {}", staged.snapshot().get().snapshotId(), staged.name(), e.toString());
                 }
@@ -209,8 +213,8 @@ final class SparkOutputs implements RunOutputs {
 
         /** Undoes what staging did to the catalog: staged snapshots, added columns, and the tables this run created. */
         void discard() {
-            forget(rows);
-            forget(rejects);
+            forget(rows, false);
+            forget(rejects, false);
             try {
                 if (!addedColumns.isEmpty()) {
                     spark.sql("ALTER TABLE " + table + " DROP COLUMNS (" + addedColumns.stream().map(StructField::name).collect(Collectors.joining(", ")) + ")");

@@ -141,6 +141,30 @@ class PublishTest {
     }
 
     @Test
+    void aPublishLeavesNoMetadataFileOfItsStagedSnapshotBehindAndKeepsItsDataFiles() throws IOException {
+        String table = newTable();
+        for (int attempt = 1; attempt <= 2; attempt++) {
+            SparkOutputs outputs = run("files-" + attempt);
+            outputs.stagePartition(table, "ds", "2024-05-12", orders(attempt, 3)).publish();
+            outputs.close();
+        }
+        Table published = iceberg(table);
+        List<String> referenced = new ArrayList<>();
+        for (Snapshot snapshot : published.snapshots()) {
+            referenced.add(Path.of(java.net.URI.create(snapshot.manifestListLocation()).getPath()).toString());
+            snapshot.allManifests(published.io()).forEach(m -> referenced.add(Path.of(java.net.URI.create(m.path()).getPath()).toString()));
+        }
+        Path metadata = Path.of(java.net.URI.create(published.location()).getPath(), "metadata");
+        List<String> avro;
+        try (var files = Files.list(metadata)) {
+            avro = files.filter(f -> f.toString().endsWith(".avro")).map(Path::toString).toList();
+        }
+        assertThat(avro).as("every manifest and manifest list is a kept snapshot's").containsExactlyInAnyOrderElementsOf(referenced.stream().distinct().toList());
+        assertThat(partition(table, "2024-05-12")).containsExactly("[1,201]", "[2,202]", "[3,203]");
+        assertThat(published.snapshots()).as("the two publishes; both staged snapshots are gone").hasSize(2);
+    }
+
+    @Test
     void aRunStagingWhileAnotherPublishesIsRefusedAtItsPublishAndItsRetryPublishes() throws Exception {
         String table = newTable();
         spark.udf().register("pause_until_a_published", (UDF1<Integer, Integer>) id -> {
