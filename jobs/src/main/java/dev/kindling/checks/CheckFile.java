@@ -37,6 +37,8 @@ public final class CheckFile {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,100}");
     private static final Pattern AGE = Pattern.compile("(\\d{1,9})([dhms])");
+    /** The longest regular expression a pattern check takes: every value of the column is matched against it. */
+    static final int MAX_REGEX_LENGTH = 500;
     /** Keys every check has, in the order messages list them (a Set.of would list them in a different order in each JVM). */
     private static final List<String> COMMON = List.of("name", "kind", "severity");
     private static final Map<String, Set<String>> KEYS = Map.of(
@@ -189,7 +191,7 @@ public final class CheckFile {
                     throw new InvalidInputException(at + ": reference_columns " + referenceKeys + " must pair up with columns " + keys);
                 }
                 Optional<String> partition = node.has("reference_partition_column") ? Optional.of(f.column("reference_partition_column")) : Optional.empty();
-                Optional<String> filter = node.has("filter") ? Optional.of(text(at, node, "filter", null, null)) : Optional.empty();
+                Optional<String> filter = node.has("filter") ? Optional.of(SafeFilter.check(at, text(at, node, "filter", null, null))) : Optional.empty();
                 Optional<String> category = node.has("category_column") ? Optional.of(f.column("category_column")) : Optional.empty();
                 yield new Check.Coverage(keys, reference, referenceKeys, partition, filter, category, f.optionalShare("max_missing_share").orElse(0.0));
             }
@@ -339,6 +341,9 @@ public final class CheckFile {
 
         String regex(String key) {
             String regex = text(at, node, key, null, null);
+            if (regex.length() > MAX_REGEX_LENGTH) {
+                throw new InvalidInputException(at + ": " + key + " is " + regex.length() + " characters long; use at most " + MAX_REGEX_LENGTH);
+            }
             try {
                 Pattern.compile(regex);
             } catch (PatternSyntaxException e) {

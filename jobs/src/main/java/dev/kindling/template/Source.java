@@ -422,7 +422,7 @@ public final class Source {
      * The parser's reason in one line: its message starts with a line break, then e.g. {@code [UNSUPPORTED_DATATYPE]
      * Unsupported data type "DOUBEL". SQLSTATE: 0A000 (line 1, pos 7)} before the text with a caret under it.
      */
-    static String parserReason(String message) {
+    public static String parserReason(String message) {
         String line = message == null ? "" : message.lines().filter(l -> !l.isBlank()).findFirst().orElse("");
         return line.replaceFirst("^\\[[A-Z_.]+\\] ", "").replaceFirst(" SQLSTATE: [0-9A-Z]+", "").strip();
     }

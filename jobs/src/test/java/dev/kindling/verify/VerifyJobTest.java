@@ -194,6 +194,21 @@ class VerifyJobTest {
             assertThat(result.errLines()).containsExactly("kindling verify: error: --checks " + checks + ": " + bad[2]);
         }
 
+        // a check file is data: a filter that would run Java (and print a secret from the environment) is refused before Spark starts
+        String getenv = "raise_error(java_method('java.lang.System', 'getenv', 'HOME')) IS NULL";
+        Path java = file("java.yaml", "checks: [{name: c, kind: coverage, severity: error, columns: [order_id], reference: verify_test.orders, filter: \""
+                + getenv + "\"}]");
+        Result code = verify(history, "verify_test.orders", java, date(0), "java");
+        assertThat(code.exitCode()).isEqualTo(2);
+        assertThat(code.errLines()).singleElement().asString().startsWith("kindling verify: error: --checks " + java + ": check 1 ('c'): filter '"
+                + getenv + "' calls raise_error(), which is not allowed; a filter may use the checked table's columns, literals,");
+        assertThat(code.out() + code.err()).doesNotContain(System.getenv("HOME"));
+        // a pattern's regex is bounded: every value of the column is matched against it
+        Result longRegex = verify(history, "verify_test.orders", file("regex-long.yaml", "checks: [{name: p, kind: pattern, severity: error, column: customer, regex: '"
+                + "a".repeat(501) + "'}]"), date(0), "long-regex");
+        assertThat(longRegex.exitCode()).isEqualTo(2);
+        assertThat(longRegex.errLines()).singleElement().asString().endsWith("check 1 ('p'): regex is 501 characters long; use at most 500");
+
         // a column the table lacks is found once Spark is up: still exit 2, and no result is written
         Result missing = verify(history, "verify_test.orders", file("column.yaml", """
                 checks:
