@@ -88,7 +88,16 @@ final class JobRun {
         CountDownLatch runEnded = new CountDownLatch(1);
         Thread onKill = new Thread(() -> {
             awaitCleanup(runEnded);
-            finish(settings, log, metrics, graphite, lineage, fields, Map.of(), started, ExitCode.INTERRUPTED, "interrupted by " + ShutdownSignal.describe());
+            if (ShutdownSignal.exitCode().isPresent()) {
+                finish(settings, log, metrics, graphite, lineage, fields, Map.of(), started, ExitCode.INTERRUPTED, "interrupted by " + ShutdownSignal.describe());
+                return; // the JVM ends with 128 + the signal's number, as reported
+            }
+            // System.exit during the run (from the job, a library, or an expression that reached Java): its status,
+            // 0 say, would read success; the process ends with the failure it reports instead
+            finish(settings, log, metrics, graphite, lineage, fields, Map.of(), started, ExitCode.JOB_FAILED,
+                    "the JVM was shut down during the run without a signal: System.exit from the job or a library");
+            RunOutcome.record(System.getProperty(RunOutcome.FILE_SETTING), ExitCode.JOB_FAILED.code, err);
+            Runtime.getRuntime().halt(ExitCode.JOB_FAILED.code);
         }, "kindling-on-kill");
         Runtime.getRuntime().addShutdownHook(onKill);
         ExitCode outcome = ExitCode.JOB_FAILED;
