@@ -1,6 +1,6 @@
-"""The verify job on the cluster stack: the checks of a stack table's partition, their results in the stack's
-history table, a rerun of the date replacing its rows (cluster deploy mode), and verify runs of different tables
-for one date at once, each keeping its results (client deploy mode)."""
+"""The verify job on the cluster stack: verify runs of different tables for one date at once (one of them in
+cluster deploy mode) each keep their results in the stack's history table, and a rerun of a table's date
+replaces its own rows only."""
 import threading
 
 from test_jobs_on_the_cluster import snapshot, write_orders
@@ -10,21 +10,6 @@ CHECKS = """checks:
   - {name: unique_id, kind: uniqueness, severity: error, columns: [id]}
   - {name: labelled, kind: completeness, severity: error, column: label, max_null_share: 0.0}
 """
-
-
-def test_verify_runs_on_the_cluster_and_records_each_check_once_a_date(stack, tmp_path):
-    deploy_mode, day = "cluster", "2026-11-21"
-    assert snapshot(stack, tmp_path / "work", write_orders(tmp_path / "orders.csv", 500, "v"), "shop.verified", day).code == 0
-    checks = tmp_path / "orders.yaml"
-    checks.write_text(CHECKS)
-    verify = ("verify", "--table", "shop.verified", "--checks", str(checks), "--logical-date", day)
-
-    for _ in range(2):  # the rerun replaces the date's results
-        run = stack.kindling(*verify, work_dir=tmp_path / "work", deploy_mode=deploy_mode)
-        assert run.code == 0, "\n".join(run.err_lines[-20:])
-    history = stack.read_partition("quality.check_results", "ds", day)["rows"]
-    assert sorted((row["table_name"], row["check_name"], row["status"]) for row in history) == [
-        ("shop.verified", "all_orders", "pass"), ("shop.verified", "labelled", "pass"), ("shop.verified", "unique_id", "pass")]
 
 
 def at_once(*calls):
@@ -52,10 +37,20 @@ def test_verify_runs_of_different_tables_for_one_date_at_once_all_keep_their_res
     checks = tmp_path / "orders.yaml"
     checks.write_text(CHECKS)
 
-    verified = at_once(*[lambda table=table: stack.kindling("verify", "--table", table, "--checks", str(checks), "--logical-date", day,
-                                                            work_dir=tmp_path / f"work-{table}")
-                         for table in tables])
+    def verify(table, run_id, deploy_mode="client"):
+        return stack.kindling("verify", "--table", table, "--checks", str(checks), "--logical-date", day, "--run-id", run_id,
+                              work_dir=tmp_path / f"work-{table}", deploy_mode=deploy_mode)
+
+    verified = at_once(*[lambda table=table, mode=mode: verify(table, f"first-{table}", mode)
+                         for table, mode in zip(tables, ("cluster", "client", "client"))])
     assert [run.code for run in verified] == [0, 0, 0], ["\n".join(run.err_lines[-10:]) for run in verified]
     history = stack.read_partition("quality.check_results", "ds", day)["rows"]
-    assert sorted((row["table_name"], row["check_name"]) for row in history) == sorted(
-        (table, check) for table in tables for check in ("all_orders", "labelled", "unique_id"))
+    assert sorted((row["table_name"], row["check_name"], row["status"]) for row in history) == sorted(
+        (table, check, "pass") for table in tables for check in ("all_orders", "labelled", "unique_id"))
+
+    # the rerun of one table's date replaces that table's results, and no other's
+    rerun = verify(tables[0], "rerun")
+    assert rerun.code == 0, "\n".join(rerun.err_lines[-20:])
+    history = stack.read_partition("quality.check_results", "ds", day)["rows"]
+    assert sorted((row["table_name"], row["run_id"]) for row in history) == sorted(
+        [(tables[0], "rerun")] * 3 + [(table, f"first-{table}") for table in tables[1:] for _ in range(3)])
