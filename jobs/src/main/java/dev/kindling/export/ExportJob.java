@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import dev.kindling.template.DataQualityException;
@@ -20,6 +19,7 @@ import dev.kindling.template.Publication;
 import dev.kindling.template.RunContext;
 import dev.kindling.template.Source;
 import dev.kindling.template.TableName;
+import dev.kindling.template.UrlSecrets;
 import dev.kindling.template.Writes;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -36,7 +36,6 @@ import picocli.CommandLine.Option;
         description = "Export the logical date's partition of a Hive table (or the whole table) into a PostgreSQL table, replacing that date's rows or upserting by key, in one transaction.")
 public final class ExportJob implements Job {
 
-    private static final Pattern CREDENTIALS_IN_URL = Pattern.compile("(?i)[?&](user|password)=");
 
     /** How the rows go into the target. */
     public enum Mode {
@@ -87,9 +86,7 @@ public final class ExportJob implements Job {
         if (!targetUrl.startsWith("jdbc:postgresql://")) {
             throw new InvalidInputException("--target-url must be a PostgreSQL JDBC URL, jdbc:postgresql://host:port/database");
         }
-        if (CREDENTIALS_IN_URL.matcher(targetUrl).find()) {
-            throw new InvalidInputException("--target-url must not carry credentials: set KINDLING_JDBC_USER and KINDLING_JDBC_PASSWORD instead");
-        }
+        UrlSecrets.refuseCredentials("--target-url", targetUrl);
         target = PgSql.Table.parse("--target-table", targetTable);
         for (String column : key) {
             if (!TableName.isIdentifier(column) || column.length() > PgSql.MAX_NAME) {
@@ -159,7 +156,7 @@ public final class ExportJob implements Job {
 
         @Override
         public String plan() {
-            return "export " + what + " to PostgreSQL " + targetUrl + " table " + target + " (" + mode
+            return "export " + what + " to PostgreSQL " + UrlSecrets.masked(targetUrl) + " table " + target + " (" + mode
                     + (key.isEmpty() ? "" : " on " + String.join(",", key)) + "; " + publish + "), columns: "
                     + columns.stream().map(c -> c.name() + " " + c.pgType()).collect(Collectors.joining(", "));
         }
@@ -205,7 +202,7 @@ public final class ExportJob implements Job {
         try {
             return PgExport.open(targetUrl, credentials, target, exported, context.log());
         } catch (SQLException e) {
-            throw Preflight.jdbcFailure("--target-url '" + targetUrl + "'", e);
+            throw Preflight.jdbcFailure("--target-url '" + UrlSecrets.masked(targetUrl) + "'", e);
         }
     }
 

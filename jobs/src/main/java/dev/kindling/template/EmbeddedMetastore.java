@@ -75,7 +75,7 @@ final class EmbeddedMetastore {
         } catch (SQLException e) {
             if (!DATABASE_SHUT_DOWN.equals(e.getSQLState())) {
                 // still booted here: Spark's own engine could not open it, and would say so itself
-                throw new InputUnavailableException("the embedded metastore " + Source.maskSecrets(url) + " could not be closed after a look: " + e.getMessage());
+                throw new InputUnavailableException("the embedded metastore " + UrlSecrets.masked(url) + " could not be closed after a look: " + e.getMessage());
             }
         }
     }

@@ -188,14 +188,14 @@ public final class Lineage {
             });
             // the transport's own timeouts should end it first; this bounds the whole exchange
             sent.get(timeoutMs + 1_000, TimeUnit.MILLISECONDS);
-            log.info("lineage: sent {} of {} run {} to {}", event.getEventType(), job, runId, settings.get("lineage.url"));
+            log.info("lineage: sent {} of {} run {} to {}", event.getEventType(), job, runId, UrlSecrets.masked(settings.get("lineage.url")));
         } catch (TimeoutException e) {
-            log.warn("lineage: {} did not take the run's event within {} ms; the run goes on without it", settings.get("lineage.url"), timeoutMs);
+            log.warn("lineage: {} did not take the run's event within {} ms; the run goes on without it", UrlSecrets.masked(settings.get("lineage.url")), timeoutMs);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception | LinkageError e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
-            log.warn("lineage: could not send the run's event to {}: {}", settings.get("lineage.url"), cause.toString());
+            log.warn("lineage: could not send the run's event to {}: {}", UrlSecrets.masked(settings.get("lineage.url")), UrlSecrets.masked(cause.toString()));
         } finally {
             sender.shutdownNow();
         }

@@ -160,7 +160,7 @@ public final class Preflight {
         try {
             DriverManager.getDriver(url);
         } catch (SQLException e) {
-            throw new InvalidInputException(option + " '" + Source.maskSecrets(url) + "': no JDBC driver on the class path accepts this URL (add the driver jar with spark-submit --jars)");
+            throw new InvalidInputException(option + " '" + UrlSecrets.masked(url) + "': no JDBC driver on the class path accepts this URL (add the driver jar with spark-submit --jars)");
         }
     }
 
@@ -198,10 +198,10 @@ public final class Preflight {
             List<String> unset = Stream.of("KINDLING_JDBC_USER", "KINDLING_JDBC_PASSWORD").filter(name -> !environment.containsKey(name)).toList();
             // PostgreSQL's driver refuses a password the server asks for and nobody gave with 08004, not class 28
             if ((state.startsWith("28") || state.equals("08004")) && !unset.isEmpty()) {
-                throw new InvalidInputException(option + " '" + Source.maskSecrets(url) + "': the server asks for credentials and "
+                throw new InvalidInputException(option + " '" + UrlSecrets.masked(url) + "': the server asks for credentials and "
                         + String.join(" and ", unset) + (unset.size() == 1 ? " is" : " are") + " not set in the driver's environment (SQLSTATE " + state + ")");
             }
-            throw jdbcFailure(option + " '" + Source.maskSecrets(url) + "'", e);
+            throw jdbcFailure(option + " '" + UrlSecrets.masked(url) + "'", e);
         }
     }
 
@@ -217,7 +217,7 @@ public final class Preflight {
         if (state.equals("3D000")) {
             return new InvalidInputException(what + ": the database does not exist (SQLSTATE 3D000)");
         }
-        return new InputUnavailableException(what + " cannot be reached now: " + Source.maskSecrets(firstLine(e.getMessage()))
+        return new InputUnavailableException(what + " cannot be reached now: " + UrlSecrets.masked(firstLine(e.getMessage()))
                 + (state.isEmpty() ? "" : " (SQLSTATE " + state + ")"));
     }
 

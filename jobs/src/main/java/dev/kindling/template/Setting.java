@@ -23,7 +23,7 @@ public record Setting(String key, SettingType type, String defaultValue, String 
     /** Fails with one line naming the key, the value, where it came from and what is allowed. */
     void check(String value, String source) {
         if (!type.accepts(value)) {
-            throw new InvalidInputException("setting " + key + " is '" + value + "' (from " + source + "): expected " + type.allowed());
+            throw new InvalidInputException("setting " + key + " is '" + UrlSecrets.masked(value) + "' (from " + source + "): expected " + type.allowed());
         }
     }
 

@@ -8,7 +8,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.function.Function;
-import java.util.regex.Pattern;
 
 import com.univocity.parsers.common.TextParsingException;
 import org.apache.spark.sql.AnalysisException;
@@ -41,7 +40,6 @@ public final class Source {
     private static final String BYTE_ORDER_MARK = "\uFEFF";
     /** The charsets Spark's CSV reader accepts by default. */
     private static final List<String> SPARK_CHARSETS = List.of("iso-8859-1", "us-ascii", "utf-16", "utf-16be", "utf-16le", "utf-32", "utf-8");
-    private static final Pattern SECRET_IN_URL = Pattern.compile("(?i)(password|pwd|secret|token)=[^;&]*");
 
     public enum Format {
         CSV, JSON, PARQUET, HIVE, JDBC;
@@ -201,6 +199,9 @@ public final class Source {
     public void checkOptions(String option) {
         if (format == Format.JDBC && (jdbcTable == null || jdbcTable.isBlank())) {
             throw new InvalidInputException("--jdbc-table is required when --format is jdbc");
+        }
+        if (format == Format.JDBC) {
+            UrlSecrets.refuseCredentials(option, location);
         }
     }
 
@@ -406,12 +407,8 @@ public final class Source {
 
     /** For logs and dry-runs: never the password that a JDBC URL may carry. */
     public String describe() {
-        String where = format == Format.JDBC ? maskSecrets(location) + " table " + jdbcTable : location;
+        String where = format == Format.JDBC ? UrlSecrets.masked(location) + " table " + jdbcTable : location;
         return format.name().toLowerCase(Locale.ROOT) + " " + where;
-    }
-
-    static String maskSecrets(String text) {
-        return SECRET_IN_URL.matcher(text).replaceAll("$1=***");
     }
 
     private static List<String> lowerCase(List<String> names) {

@@ -199,7 +199,11 @@ class LauncherTest {
                 Arguments.of("export: bad target table", "export --source=sales.orders --target-url=jdbc:postgresql://127.0.0.1:1/db --target-table=Sales.Orders --logical-date=2024-03-01",
                         "--target-table 'Sales.Orders' is not a PostgreSQL table name: use table or schema.table (lower-case letters, digits and '_'"),
                 Arguments.of("export: credentials in the url", "export --source=sales.orders --target-url=jdbc:postgresql://127.0.0.1:1/db?password=x --target-table=orders --logical-date=2024-03-01",
-                        "--target-url must not carry credentials: set KINDLING_JDBC_USER and KINDLING_JDBC_PASSWORD instead"),
+                        "kindling export: error: --target-url must not carry credentials (password=): set KINDLING_JDBC_USER and KINDLING_JDBC_PASSWORD instead"),
+                Arguments.of("export: a password in the url's user info", "export --source=sales.orders --target-url=jdbc:postgresql://etl:s3cret@127.0.0.1:1/db --target-table=orders --logical-date=2024-03-01",
+                        "kindling export: error: --target-url must not carry credentials (a password in the user info): set KINDLING_JDBC_USER and KINDLING_JDBC_PASSWORD instead"),
+                Arguments.of("snapshot: a password in a jdbc source", "snapshot --source=jdbc:postgresql://127.0.0.1:1/db?sslpassword=s3cret --format=jdbc --jdbc-table=t --target=t --logical-date=2024-03-01",
+                        "kindling snapshot: error: --source must not carry credentials (sslpassword=): set KINDLING_JDBC_USER and KINDLING_JDBC_PASSWORD instead"),
                 Arguments.of("export: upsert without key", "export --source=sales.orders --target-url=jdbc:postgresql://127.0.0.1:1/db --target-table=orders --mode=upsert --logical-date=2024-03-01",
                         "--mode upsert needs --key"),
                 Arguments.of("unknown job", "snapshots", "Unmatched argument at index 0: 'snapshots'; did you mean snapshot?"));
