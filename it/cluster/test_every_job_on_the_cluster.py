@@ -14,7 +14,7 @@ BOTH_DEPLOY_MODES = {
     "demo-data": audiences.test_the_mailing_job_and_the_dsl_give_the_embedded_defaults_audience_on_the_cluster,
     "audience": audiences.test_the_mailing_job_and_the_dsl_give_the_embedded_defaults_audience_on_the_cluster,
     "export": export.test_export_on_the_cluster_copies_a_partition_into_postgresql_and_a_rerun_is_identical,
-    "verify": verify.test_verify_runs_on_the_cluster_and_records_each_check_once_a_date,
+    "verify": verify.test_verify_runs_of_different_tables_for_one_date_at_once_all_keep_their_results,
     "train": recommend.test_train_and_score_run_on_the_cluster_and_agree_across_deploy_modes,
     "score": recommend.test_train_and_score_run_on_the_cluster_and_agree_across_deploy_modes,
     "maintain": jobs.test_maintain_runs_on_the_cluster,
