@@ -89,8 +89,11 @@ def test_a_table_leads_to_the_run_that_wrote_it_its_source_and_the_airflow_task(
 
 def test_a_receiver_that_is_down_or_hangs_changes_neither_the_exit_code_nor_the_output(kindling, read_partition, tmp_path):
     source = write_csv(tmp_path / "orders.csv", 20)
-    down = snapshot(kindling, source, "lin.down", "2024-02-03", "--conf", f"lineage.url=http://127.0.0.1:{free_port()}")
+    # a token in the receiver's URL (user info and query) is masked in every line the run prints
+    down = snapshot(kindling, source, "lin.down", "2024-02-03", "--conf", f"lineage.url=http://lineage:pl4nted@127.0.0.1:{free_port()}/?api_key=pl4nted")
     assert down.code == 0, down.err_lines[-10:]
+    assert "pl4nted" not in down.out + "".join(down.err_lines)
+    assert any("lineage:***@127.0.0.1" in line["message"] and "api_key=***" in line["message"] for line in down.warnings())
     with LineageReceiver(hang=True) as hanging:
         hung = snapshot(kindling, source, "lin.hung", "2024-02-03", "--conf", f"lineage.url={hanging.url}")
     assert hung.code == 0, hung.err_lines[-10:]
