@@ -14,12 +14,20 @@ Both go through Airflow's own notifiers, to the recipients of the DAG's `alerts`
 
 Messages carry no connection field but the ids, and the failure's reason goes through Airflow's
 secrets masker first (it knows every connection password the task has read).
+
+A chat tool keeps its webhook's secret in the URL's path or query (Slack's /services/T.../B.../...): a
+failure-alert post that fails is logged in one line with scheme://host only, never that path or query.
 """
 from __future__ import annotations
 
 import html
 import logging
+import re
+from functools import cached_property
 
+import requests
+
+from airflow.providers.http.hooks.http import HttpHook
 from airflow.providers.http.notifications.http import HttpNotifier
 from airflow.providers.smtp.notifications.smtp import SmtpNotifier
 from airflow.sdk import AsyncCallback, DeadlineAlert, DeadlineReference
@@ -55,8 +63,47 @@ class TaskFailed:
             try:
                 # a notifier renders its fields in place, so each alert gets new ones
                 notifier({**context, "kindling_alert": fields})
-            except Exception:  # one channel down must not silence the other
-                LOG.exception("could not send the alert through %s", type(notifier).__name__)
+            except Exception as failure:  # one channel down must not silence the other
+                LOG.error("could not send the alert through %s: %s", type(notifier).__name__, without_url_paths(failure))
+
+
+# a URL's path and query, where chat tools keep their tokens; and requests' "with url: /path"
+URL_PATH = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^/\s'\"?#]+)[^\s'\"]*", re.IGNORECASE)
+REQUEST_PATH = re.compile(r"(\burl: )\S+")
+
+
+def without_url_paths(failure: BaseException) -> str:
+    """The failure in one line, masked, with every URL cut to scheme://host."""
+    text = redact(" ".join(f"{type(failure).__name__}: {failure}".split()))
+    return REQUEST_PATH.sub(r"\1...", URL_PATH.sub(r"\1/...", text))
+
+
+class QuietUrlHttpHook(HttpHook):
+    """HttpHook whose failure to connect says where to by scheme://host only: the provider's hook logs, and
+    requests' exception carries, the whole URL, whose path is the webhook's secret."""
+
+    def run_and_check(self, session, prepped_request, extra_options):
+        environment = session.merge_environment_settings(prepped_request.url, proxies=session.proxies, stream=session.stream,
+                                                         verify=session.verify, cert=session.cert)
+        try:
+            response = session.send(prepped_request, timeout=extra_options.get("timeout"),
+                                    allow_redirects=extra_options.get("allow_redirects", True), **environment)
+        except requests.exceptions.ConnectionError as failure:
+            target = URL_PATH.match(prepped_request.url)
+            raise ConnectionError(f"could not connect to {target.group(1) if target else 'the webhook'}: {type(failure).__name__}") from None
+        if extra_options.get("check_response", True):
+            self.check_response(response)
+        return response
+
+
+class WebhookNotifier(HttpNotifier):
+    """HttpNotifier whose failure to connect names scheme://host only (QuietUrlHttpHook). The failure alert
+    uses it; a deadline alert is sent by the triggerer, which imports only installed packages, so it posts
+    through the provider's HttpNotifier."""
+
+    @cached_property
+    def hook(self) -> HttpHook:
+        return QuietUrlHttpHook(method=self.method, http_conn_id=self.http_conn_id)
 
 
 def failure_fields(context) -> dict[str, str]:
@@ -78,7 +125,7 @@ def notifiers(alerts: AlertSpec, subject: str, html_content: str, text: str) -> 
         chosen.append(SmtpNotifier(to=list(alerts.email), smtp_conn_id=alerts.smtp_conn_id,
                                    subject=subject, html_content=html_content))
     if alerts.webhook_conn_id:
-        chosen.append(HttpNotifier(http_conn_id=alerts.webhook_conn_id, json={"text": text},
+        chosen.append(WebhookNotifier(http_conn_id=alerts.webhook_conn_id, json={"text": text},
                                    headers={"Content-Type": "application/json"}))
     return chosen
 

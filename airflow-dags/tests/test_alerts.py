@@ -27,6 +27,7 @@ from kindling_airflow.operator import MEANINGS
 from test_end_to_end import fake_spark_home  # noqa: F401 (a fixture: spark-submit exits as told)
 
 SECRET = "al3rt-pa55-never-sent"  # the SMTP and webhook logins' password, and the job's JDBC password
+WEBHOOK_TOKEN = "pl4nted-w3bh00k-t0ken"  # a chat tool's secret, in its webhook's path
 RECIPIENTS = ["oncall@kindling.test", "lead@kindling.test"]
 DAY = "2024-03-05"
 
@@ -252,3 +253,15 @@ def test_a_reason_from_an_exception_is_masked_like_the_task_log():
     assert fields["text"] == ("KINDLING ALERT dag=kindling_orders task=snapshot run=scheduled__2024-03-05 "
                               "logical_date=2024-03-05 try=4/4 job=snapshot: could not log in with *** {{ x }}")
     assert SECRET not in fields["html"] and "with *** {{ x }}" in fields["html"]
+
+
+def test_a_webhook_that_cannot_be_reached_never_shows_its_token_and_the_mail_still_goes(run_dag, alert_spec, fake_spark_home, connections,
+                                                                                     mail, tmp_path):
+    before = len(mail[1].messages)
+    down = {"conn_type": "http", "host": f"http://127.0.0.1:{free_port()}/hooks/{WEBHOOK_TOKEN}?token={WEBHOOK_TOKEN}"}
+    run = run_dag("kindling_bad_data_probe", DAY, spec=alert_spec,
+                  env={**connections, "AIRFLOW_CONN_ALERT_CHAT": json.dumps(down), **failing(fake_spark_home, 3, tmp_path)})
+    assert run.state == "failed", run.log[-3000:]
+    mail[1].wait_for(before + 1)
+    assert "could not send the alert through WebhookNotifier: ConnectionError" in run.log, run.log[-3000:]
+    assert WEBHOOK_TOKEN not in run.log
