@@ -13,6 +13,7 @@ import org.apache.spark.sql.catalyst.expressions.Add;
 import org.apache.spark.sql.catalyst.expressions.And;
 import org.apache.spark.sql.catalyst.expressions.CaseWhen;
 import org.apache.spark.sql.catalyst.expressions.Cast;
+import org.apache.spark.sql.catalyst.expressions.Concat;
 import org.apache.spark.sql.catalyst.expressions.Divide;
 import org.apache.spark.sql.catalyst.expressions.EqualNullSafe;
 import org.apache.spark.sql.catalyst.expressions.EqualTo;
@@ -42,7 +43,7 @@ import org.apache.spark.sql.catalyst.parser.CatalystSqlParser$;
  * A check file's {@code filter}: data, not code. It is parsed by Spark's own SQL parser when the check
  * file is read, before Spark starts, and may hold only the checked table's columns (by their names
  * alone), literals, comparisons ({@code = <> < <= > >= <=>}), {@code AND OR NOT}, arithmetic
- * ({@code + - * / %}), {@code IN} (a list of values), {@code LIKE}, {@code ILIKE}, {@code IS [NOT] NULL},
+ * ({@code + - * / %}), {@code ||}, {@code IN} (a list of values), {@code LIKE}, {@code ILIKE}, {@code IS [NOT] NULL},
  * {@code BETWEEN}, {@code CAST}, {@code CASE} and the functions of {@link #FUNCTIONS}, which compute a
  * value from their arguments alone. Anything else ({@code java_method}, {@code reflect},
  * {@code raise_error}, any other function or UDF, a subquery, another table's column) is bad input
@@ -63,7 +64,8 @@ final class SafeFilter {
     private static final List<Class<? extends Expression>> OPERATORS = List.of(
             Literal.class, And.class, Or.class, Not.class, EqualTo.class, EqualNullSafe.class, LessThan.class, LessThanOrEqual.class,
             GreaterThan.class, GreaterThanOrEqual.class, Add.class, Subtract.class, Multiply.class, Divide.class, Remainder.class,
-            UnaryMinus.class, UnaryPositive.class, In.class, Like.class, ILike.class, IsNull.class, IsNotNull.class, Cast.class, CaseWhen.class);
+            UnaryMinus.class, UnaryPositive.class, In.class, Like.class, ILike.class, IsNull.class, IsNotNull.class, Cast.class, CaseWhen.class,
+            Concat.class);
 
     private SafeFilter() {
     }
@@ -106,7 +108,7 @@ final class SafeFilter {
 
     private static InvalidInputException refused(String at, String filter, String why) {
         return new InvalidInputException(at + ": filter '" + shown(filter) + "' " + why + "; a filter may use the checked table's columns,"
-                + " literals, comparisons, AND, OR, NOT, arithmetic, IN (values), LIKE, ILIKE, IS NULL, BETWEEN, CAST, CASE and the functions " + FUNCTIONS);
+                + " literals, comparisons, AND, OR, NOT, arithmetic, ||, IN (values), LIKE, ILIKE, IS NULL, BETWEEN, CAST, CASE and the functions " + FUNCTIONS);
     }
 
     private static String shown(String filter) {

@@ -12,7 +12,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class SafeFilterTest {
 
     private static final String AT = "checks.yaml: check 1 ('c')";
-    private static final String ALLOWED = "; a filter may use the checked table's columns, literals, comparisons, AND, OR, NOT, arithmetic, IN (values),"
+    private static final String ALLOWED = "; a filter may use the checked table's columns, literals, comparisons, AND, OR, NOT, arithmetic, ||, IN (values),"
             + " LIKE, ILIKE, IS NULL, BETWEEN, CAST, CASE and the functions " + SafeFilter.FUNCTIONS;
 
     @ParameterizedTest
@@ -28,7 +28,8 @@ class SafeFilterTest {
             "CAST(amount AS INT) = 3",
             "CASE WHEN amount > 1 THEN true ELSE false END",
             "lower(trim(name)) = 'x' AND coalesce(amount, 0) > round(abs(price), 2) AND year(to_date(day)) = 2024",
-            "`order id` = 1"})
+            "`order id` = 1",
+            "first_name || ' ' || last_name = 'A B'"})
     void aFilterOfEachAllowedKindPasses(String filter) {
         assertThat(SafeFilter.check(AT, filter)).isEqualTo(filter);
     }
