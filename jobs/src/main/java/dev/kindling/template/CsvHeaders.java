@@ -13,9 +13,6 @@ import com.univocity.parsers.common.TextParsingException;
 import com.univocity.parsers.csv.CsvParser;
 import com.univocity.parsers.csv.CsvParserSettings;
 import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.io.compress.CompressionCodec;
-import org.apache.hadoop.io.compress.CompressionCodecFactory;
 
 /**
  * The first record of each CSV file a source names (its header, when it has one) and how the file
@@ -44,10 +41,9 @@ final class CsvHeaders {
      * have none and are left out.
      */
     static Map<String, Header> read(SourceFiles source, CsvDialect dialect) throws IOException {
-        CompressionCodecFactory codecs = new CompressionCodecFactory(source.conf());
         Map<String, Header> headers = new LinkedHashMap<>();
         for (FileStatus file : source.files()) {
-            Header header = header(source.fs(), file, codecs, dialect);
+            Header header = header(source, file, dialect);
             if (header != null) {
                 headers.put(file.getPath().toUri().getPath(), header);
             }
@@ -55,13 +51,11 @@ final class CsvHeaders {
         return headers;
     }
 
-    private static Header header(FileSystem fs, FileStatus file, CompressionCodecFactory codecs, CsvDialect dialect) throws IOException {
+    private static Header header(SourceFiles source, FileStatus file, CsvDialect dialect) throws IOException {
         if (file.getLen() == 0) {
             return null;
         }
-        CompressionCodec codec = codecs.getCodec(file.getPath());
-        try (InputStream raw = fs.open(file.getPath());
-             InputStream in = codec == null ? raw : codec.createInputStream(raw);
+        try (InputStream in = source.open(file);
              PushbackReader reader = new PushbackReader(new InputStreamReader(in, dialect.charset()), LOOKAHEAD)) {
             char[] start = new char[LOOKAHEAD];
             int read = 0;

@@ -16,8 +16,6 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.io.compress.CompressionCodec;
-import org.apache.hadoop.io.compress.CompressionCodecFactory;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -40,10 +38,9 @@ final class JsonKeys {
 
     /** The top-level keys of the first records of each file, by file, in first-seen order; files with no object record are left out. */
     static Map<String, Set<String>> read(SourceFiles source) throws IOException {
-        CompressionCodecFactory codecs = new CompressionCodecFactory(source.conf());
         Map<String, Set<String>> keys = new LinkedHashMap<>();
         for (FileStatus file : source.files()) {
-            Set<String> found = keys(source, file, codecs);
+            Set<String> found = keys(source, file);
             if (!found.isEmpty()) {
                 keys.put(file.getPath().toUri().getPath(), found);
             }
@@ -51,14 +48,12 @@ final class JsonKeys {
         return keys;
     }
 
-    private static Set<String> keys(SourceFiles source, FileStatus file, CompressionCodecFactory codecs) throws IOException {
+    private static Set<String> keys(SourceFiles source, FileStatus file) throws IOException {
         Set<String> keys = new LinkedHashSet<>();
         if (file.getLen() == 0) {
             return keys;
         }
-        CompressionCodec codec = codecs.getCodec(file.getPath());
-        try (InputStream raw = source.fs().open(file.getPath());
-             InputStream in = codec == null ? raw : codec.createInputStream(raw);
+        try (InputStream in = source.open(file);
              BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             int records = 0;
             for (String line = lines.readLine(); line != null && records < RECORDS_READ; line = lines.readLine()) {

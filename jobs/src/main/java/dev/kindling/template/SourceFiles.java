@@ -1,12 +1,15 @@
 package dev.kindling.template;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.io.compress.CompressionCodec;
+import org.apache.hadoop.io.compress.CompressionCodecFactory;
 
 /**
  * The files a source path names, as Spark reads them: a file, a folder's files, or a Hadoop glob's
@@ -21,6 +24,7 @@ final class SourceFiles {
     private final List<FileStatus> matched;
     private List<FileStatus> files;
     private boolean subfolders;
+    private CompressionCodecFactory codecs;
 
     SourceFiles(Configuration conf, FileSystem fs, FileStatus[] matched) {
         this.conf = conf;
@@ -32,14 +36,20 @@ final class SourceFiles {
         return conf;
     }
 
-    FileSystem fs() {
-        return fs;
-    }
-
     /** The data files, sorted by path. */
     List<FileStatus> files() throws IOException {
         list();
         return files;
+    }
+
+    /** A data file's bytes as Spark reads them: decompressed by the codec its extension names ({@code .gz}, {@code .bz2}, ...). */
+    InputStream open(FileStatus file) throws IOException {
+        if (codecs == null) {
+            codecs = new CompressionCodecFactory(conf);
+        }
+        CompressionCodec codec = codecs.getCodec(file.getPath());
+        InputStream raw = fs.open(file.getPath());
+        return codec == null ? raw : codec.createInputStream(raw);
     }
 
     /** Whether a matched folder has folders in it (partition folders add columns only Spark's discovery knows). */
