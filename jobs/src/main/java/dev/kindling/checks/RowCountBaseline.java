@@ -74,6 +74,11 @@ public record RowCountBaseline(double expected, int points, double typicalDeviat
         return Optional.of(new RowCountBaseline(median(comparable), comparable.size(), typical, basis));
     }
 
+    /** How many recorded counts {@code date} would be compared with (fewer than min_history: no baseline). */
+    public static int points(Season season, NavigableMap<LocalDate, Double> earlier, LocalDate date, int history) {
+        return comparable(season, earlier.headMap(date, false), date, history).size();
+    }
+
     /** The counts {@code date} is compared with: its weekday's in the last {@code history} weeks, or the latest {@code history}. */
     private static List<Double> comparable(Season season, NavigableMap<LocalDate, Double> all, LocalDate date, int history) {
         NavigableMap<LocalDate, Double> window = window(season, all.headMap(date, false), date, history);

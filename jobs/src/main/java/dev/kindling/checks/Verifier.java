@@ -237,9 +237,7 @@ public final class Verifier {
                 weekly ? Optional.of(logicalDate.minusWeeks(RowCountBaseline.LOOKBACK * rule.history())) : Optional.empty(),
                 RowCountBaseline.LOOKBACK * rule.history());
         Optional<RowCountBaseline> found = RowCountBaseline.of(rule.season(), earlier, logicalDate, rule.history(), rule.minHistory());
-        long comparable = found.map(b -> (long) b.points()).orElseGet(() -> weekly
-                ? earlier.keySet().stream().filter(d -> !d.isBefore(logicalDate.minusWeeks(rule.history())) && d.getDayOfWeek() == logicalDate.getDayOfWeek()).count()
-                : Math.min(earlier.size(), rule.history()));
+        long comparable = RowCountBaseline.points(rule.season(), earlier, logicalDate, rule.history());
         Map<String, Long> counts = Map.of("rows", n, "history_points", comparable);
         if (found.isEmpty()) {
             return new CheckResult(check, CheckResult.Status.WARN, (double) n, "not enough history: " + comparable + " earlier counts"
